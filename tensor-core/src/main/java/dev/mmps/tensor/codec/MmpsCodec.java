@@ -1,0 +1,128 @@
+package dev.mmps.tensor.codec;
+
+import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.tensor.layout.TensorLayout;
+import dev.mmps.tensor.linalg.LowRankFactorizer;
+import dev.mmps.tensor.metrics.ImageStats;
+import dev.mmps.tensor.metrics.Quality;
+import dev.mmps.tensor.tt.BondPolicy;
+import dev.mmps.tensor.tt.Decomposition;
+import dev.mmps.tensor.tt.Mps;
+import dev.mmps.tensor.tt.TtSvd;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compresses images into Multiple Matrix Product States: Algorithm 2 of the MMPS paper,
+ * generalised to {@code K} stages.
+ *
+ * <p>The image is laid out as a tensor; stage 1 is the TT-SVD of the tensor, and each further stage
+ * the TT-SVD of what the stages before it left out, computed from the float32 cores as stored, so
+ * that later stages also absorb the rounding of earlier ones. The image is the sum of the stages.
+ *
+ * <p>Layouts and bond caps are resolved once per image shape and cached. Not thread-safe: use one
+ * codec per thread (a Spark task makes its own).
+ */
+public final class MmpsCodec {
+
+    private static final int LAYOUT_CACHE_SIZE = 64;
+
+    private final CompressionSpec spec;
+    private final TtSvd ttSvd;
+    private final Map<ImageShape, Plan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ImageShape, Plan> eldest) {
+            return size() > LAYOUT_CACHE_SIZE;
+        }
+    };
+    private double[] tensor = new double[0];
+    private double[] residual = new double[0];
+    private double[] approximation = new double[0];
+    private double[][] scratch = {new double[0], new double[0]};
+
+    /** The resolved layout and per-stage bond policies for one image shape. */
+    public record Plan(TensorLayout layout, List<BondPolicy> policies) {}
+
+    public MmpsCodec(CompressionSpec spec, LowRankFactorizer factorizer) {
+        if (spec == null) {
+            throw new IllegalArgumentException("compression spec is null; use CompressionSpec.defaults()");
+        }
+        this.spec = spec;
+        this.ttSvd = new TtSvd(factorizer);
+    }
+
+    public CompressionSpec spec() {
+        return spec;
+    }
+
+    /**
+     * The layout and bond policies this codec uses for a shape.
+     *
+     * @throws IllegalArgumentException if the spec cannot be met for this shape
+     */
+    public Plan plan(ImageShape shape) {
+        Plan plan = plans.get(shape);
+        if (plan == null) {
+            TensorLayout layout = spec.layout().resolve(shape);
+            plan = new Plan(layout, spec.truncation().policies(layout, spec.stages()));
+            plans.put(shape, plan);
+        }
+        return plan;
+    }
+
+    /**
+     * Compresses one image.
+     *
+     * @param pixels {@code H x W x C} row-major values, nominally in [0, 1]; all finite
+     * @throws IllegalArgumentException for a null or mismatched array, non-finite values, or a
+     *     truncation this shape cannot meet
+     */
+    public CompressedImage compress(float[] pixels, ImageShape shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("image shape is null; pass the height, width and channels");
+        }
+        shape.requireMatches(pixels);
+        Plan plan = plan(shape);
+        TensorLayout layout = plan.layout();
+        int size = layout.size();
+        ensureCapacity(size);
+        layout.tensorize(pixels, tensor);
+        System.arraycopy(tensor, 0, residual, 0, size);
+        java.util.Arrays.fill(approximation, 0, size, 0.0);
+
+        int[] dims = layout.dims();
+        List<Mps> stages = new ArrayList<>(spec.stages());
+        double[][] discarded = new double[spec.stages()][];
+        double[] bounds = new double[spec.stages()];
+        for (int s = 0; s < spec.stages(); s++) {
+            Decomposition d = ttSvd.decompose(residual, dims, plan.policies().get(s));
+            Mps mps = d.mps();
+            stages.add(mps);
+            discarded[s] = d.discarded();
+            bounds[s] = d.errorBound();
+            mps.addTo(approximation, scratch);
+            for (int i = 0; i < size; i++) {
+                residual[i] = tensor[i] - approximation[i];
+            }
+        }
+        MmpsFactors factors = new MmpsFactors(layout, stages);
+        float[] rebuilt = new float[shape.values()];
+        layout.untensorize(approximation, rebuilt);
+        double squaredError = Quality.squaredError(pixels, rebuilt, pixels.length);
+        ImageStats stats = new ImageStats(factors.parameters(), factors.ratio(),
+                Quality.relativeError(squaredError, Quality.squaredNorm(pixels, pixels.length)),
+                Quality.psnrDb(squaredError, pixels.length), discarded, bounds);
+        return new CompressedImage(factors, stats);
+    }
+
+    private void ensureCapacity(int size) {
+        if (tensor.length < size) {
+            tensor = new double[size];
+            residual = new double[size];
+            approximation = new double[size];
+            scratch = new double[][] {new double[size], new double[size]};
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.mmps.tensor.tt;
+
+/**
+ * The result of one TT-SVD: the MPS and what each bond's truncation discarded.
+ *
+ * @param mps the factors
+ * @param discarded per bond ({@code n-1} values), the Frobenius norm of the singular values dropped
+ *     there, {@code epsilon_k} of paper Eq. 3
+ * @param inputNorm {@code ||A||_F} of the decomposed tensor
+ */
+public record Decomposition(Mps mps, double[] discarded, double inputNorm) {
+
+    public Decomposition {
+        discarded = discarded.clone();
+    }
+
+    @Override
+    public double[] discarded() {
+        return discarded.clone();
+    }
+
+    /**
+     * The bound of paper Eq. 3, {@code sqrt(sum_k epsilon_k^2)}, on {@code ||A - MPS(A)||_F}. With
+     * orthonormal left cores the TT-SVD attains it up to rounding.
+     */
+    public double errorBound() {
+        double s = 0;
+        for (double e : discarded) {
+            s += e * e;
+        }
+        return Math.sqrt(s);
+    }
+}
