@@ -7,10 +7,10 @@ import java.util.Arrays;
  * padding it where its own size factors badly (a prime, say).
  *
  * <p>The rule: take the smallest padded size, not below the axis, that splits into the wanted
- * number of factors each between 2 and {@code ceil(2 * size^(1/parts))}; among the splits of that
- * size take the most balanced one. Balanced splits keep every bond's natural maximum (paper Eq. 2)
- * moderate; the bound on the largest factor keeps one core from swallowing the axis. Axes too
- * short for that many factors of 2 get factors of 1.
+ * number of factors each between 2 and {@code ceil(2 * size^(1/parts))}, padding by less than a
+ * factor of two; among the splits of that size take the most balanced one. Balanced splits keep
+ * every bond's natural maximum (paper Eq. 2) moderate; the bound on the largest factor keeps one
+ * core from swallowing the axis. Axes too short even for that get factors of 1.
  */
 final class AxisSplit {
 
@@ -22,7 +22,7 @@ final class AxisSplit {
             return new int[] {size};
         }
         int limit = Math.max(2, (int) Math.ceil(2 * Math.pow(size, 1.0 / parts) - 1e-9));
-        if (size >= 1 << parts) {
+        if (2L * size >= 1L << parts) {
             for (int padded = size; padded <= 2 * size; padded++) {
                 int[] best = balanced(padded, parts, limit);
                 if (best != null) {

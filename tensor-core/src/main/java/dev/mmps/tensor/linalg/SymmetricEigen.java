@@ -26,6 +26,11 @@ import java.util.Arrays;
 public final class SymmetricEigen {
 
     private static final double EPS = Math.ulp(1.0);
+    /**
+     * Squared column norm below which a Householder step is skipped. The matrix is scaled to unit
+     * max-norm first, so this is far below rounding and far above underflow.
+     */
+    private static final double NEGLIGIBLE_SQUARED = (EPS * 1e-3) * (EPS * 1e-3);
     private static final int MAX_QL_SWEEPS_PER_VALUE = 60;
     private static final int INVERSE_ITERATIONS = 3;
     /** Eigenvalues closer than this fraction of the matrix norm are treated as one cluster. */
@@ -58,7 +63,15 @@ public final class SymmetricEigen {
         }
         ensureCapacity(n);
         this.order = n;
-        System.arraycopy(g, 0, a, 0, n * n);
+        // Work on the matrix scaled to unit max-norm: no underflow into subnormals, no overflow.
+        double maxAbs = 0;
+        for (int i = 0; i < n * n; i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(g[i]));
+        }
+        double scale = maxAbs == 0 ? 1.0 : 1.0 / maxAbs;
+        for (int i = 0; i < n * n; i++) {
+            a[i] = g[i] * scale;
+        }
         tridiagonalize(n);
         System.arraycopy(diag, 0, ql, 0, n);
         System.arraycopy(off, 0, qlOff, 0, n);
@@ -66,7 +79,9 @@ public final class SymmetricEigen {
             return false;
         }
         sortDescending(ql, n);
-        System.arraycopy(ql, 0, values, 0, n);
+        for (int i = 0; i < n; i++) {
+            values[i] = ql[i] * maxAbs;
+        }
         return true;
     }
 
@@ -125,7 +140,8 @@ public final class SymmetricEigen {
                 tailSq += a[base + i] * a[base + i];
             }
             diag[j] = a[base + j];
-            if (tailSq == 0) {
+            if (tailSq <= NEGLIGIBLE_SQUARED) {
+                // Already tridiagonal in this column, up to rounding of the unit-scaled matrix.
                 off[j] = x0;
                 tau[j] = 0;
                 continue;
@@ -187,13 +203,20 @@ public final class SymmetricEigen {
      * with the eigenvalues in no particular order.
      */
     private static boolean eigenvaluesOfTridiagonal(double[] d, double[] e, int n) {
+        double norm = 0;
+        for (int i = 0; i < n; i++) {
+            norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]));
+        }
+        // Deflate on a small coupling relative to its neighbours or, failing that, to the whole
+        // matrix: the latter perturbs eigenvalues by no more than the reduction's own rounding.
+        double absolute = EPS * norm;
         for (int l = 0; l < n; l++) {
             int sweeps = 0;
             while (true) {
                 int m = l;
                 while (m < n - 1) {
                     double scale = Math.abs(d[m]) + Math.abs(d[m + 1]);
-                    if (Math.abs(e[m]) <= EPS * scale) {
+                    if (Math.abs(e[m]) <= EPS * scale || Math.abs(e[m]) <= absolute) {
                         break;
                     }
                     m++;

@@ -30,6 +30,9 @@ class SymmetricEigenTest {
         cases.add(Arguments.of("rank one", 9, rankOne(9, random)));
         cases.add(Arguments.of("low rank gram", 30, gram(30, 4, random)));
         cases.add(Arguments.of("graded", 12, graded(12)));
+        cases.add(Arguments.of("subnormal", 6, tridiagonal(6, 1e-300, 1e-310)));
+        cases.add(Arguments.of("tiny", 25, scaled(gram(25, 3, random), 1e-170)));
+        cases.add(Arguments.of("rank two, many zeros", 25, gram(25, 2, random)));
         return cases.build();
     }
 
@@ -45,7 +48,7 @@ class SymmetricEigenTest {
         }
         double[] reference = lapackEigenvalues(a, n);
         for (int i = 0; i < n; i++) {
-            assertEquals(reference[n - 1 - i], values[i], Tolerance.F64 * Math.max(norm, 1), "eigenvalue " + i);
+            assertEquals(reference[n - 1 - i], values[i], Tolerance.F64 * norm + Double.MIN_NORMAL, "eigenvalue " + i);
         }
         for (int k : IntStream.of(1, Math.max(1, n / 2), n).distinct().toArray()) {
             double[] v = new double[n * k];
@@ -67,7 +70,7 @@ class SymmetricEigenTest {
                     double r = av - values[j] * v[i * k + j];
                     residual += r * r;
                 }
-                assertTrue(Math.sqrt(residual) <= Tolerance.F64 * Math.max(norm, 1),
+                assertTrue(Math.sqrt(residual) <= Tolerance.F64 * norm + Double.MIN_NORMAL,
                         "||A v - lambda v|| = " + Math.sqrt(residual) + " for vector " + j + " of " + name);
             }
         }
@@ -146,6 +149,26 @@ class SymmetricEigenTest {
         return a;
     }
 
+    private static double[] tridiagonal(int n, double diagonal, double offDiagonal) {
+        double[] a = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            a[i * n + i] = diagonal;
+            if (i + 1 < n) {
+                a[i * n + i + 1] = offDiagonal;
+                a[(i + 1) * n + i] = offDiagonal;
+            }
+        }
+        return a;
+    }
+
+    private static double[] scaled(double[] a, double factor) {
+        double[] s = a.clone();
+        for (int i = 0; i < s.length; i++) {
+            s[i] *= factor;
+        }
+        return s;
+    }
+
     private static double[] rankOne(int n, Random random) {
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
@@ -185,11 +208,12 @@ class SymmetricEigenTest {
         return a;
     }
 
+    /** An upper bound of the 2-norm that does not underflow for tiny matrices: n max|a_ij|. */
     private static double frobenius(double[] a) {
-        double s = 0;
+        double max = 0;
         for (double x : a) {
-            s += x * x;
+            max = Math.max(max, Math.abs(x));
         }
-        return Math.sqrt(s);
+        return max * Math.sqrt(a.length);
     }
 }
