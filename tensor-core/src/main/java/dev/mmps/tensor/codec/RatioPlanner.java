@@ -15,9 +15,13 @@ import java.util.Locale;
  * <ol>
  *   <li>find {@code D}, the largest bond cap that, applied to every bond of every stage, fits the
  *       budget (the paper truncates all bonds of both stages to one {@code d'});
- *   <li>around it, try every cap vector with each bond within a few steps of {@code D}, and pick
- *       the combination for stages 1 and 2 that uses the most of the budget (further stages keep
- *       {@code D}); on a tie, the one that gives stage 1 more, then the one closest to uniform.
+ *   <li>around it, try every cap vector with each bond between {@code D - 2} and {@code D + 3}
+ *       (bonds whose natural maximum is at most {@code D} stay whole) for stages 1 and 2 (further
+ *       stages keep {@code D}), and among the combinations that land within 1% below the budget
+ *       take the one closest to uniform (least sum of squared distances from {@code D}); if none
+ *       lands there, take the one that uses the most of the budget. Stage 1 gets the larger
+ *       share. A single stage has coarser steps, so its box widens (up to {@code D - 4 .. D + 7})
+ *       until some plan lands within the 1%.
  * </ol>
  * The search makes the planned ratio land within a fraction of a percent below the target for
  * images of a few thousand values or more (smaller ones have coarser steps). Caps depend only on
@@ -27,8 +31,15 @@ import java.util.Locale;
  */
 public final class RatioPlanner {
 
-    /** Upper bound on cap vectors tried per stage. */
-    private static final int MAX_CANDIDATES = 6000;
+    /** How far a single bond may move from the uniform cap, down and up. */
+    private static final int BELOW = 2;
+    private static final int ABOVE = 3;
+    /** Extra widening steps for single-stage plans. */
+    private static final int SINGLE_STAGE_WIDENING = 2;
+    /** Upper bound on cap vectors enumerated per stage. */
+    private static final int MAX_CANDIDATES = 10_000;
+    /** How far below the budget a plan may land: the 1% the ratio promise allows. */
+    private static final double SLACK = 0.01;
 
     private RatioPlanner() {}
 
@@ -50,16 +61,23 @@ public final class RatioPlanner {
                     ratio, layout.spec(), stages, smallest, Math.ceil(smallest * 1e4) / 1e4));
         }
         int uniform = largestUniformCap(dims, stages, budget);
-        List<Candidate> candidates = candidates(dims, uniform);
         int[][] caps = new int[stages][];
         for (int s = 0; s < stages; s++) {
             caps[s] = ranks(dims, filled(bonds, uniform));
         }
-        long fixed = (stages - 2L) * parameters(dims, caps[0]);
         if (stages == 1) {
-            caps[0] = bestSingle(candidates, budget).caps;
+            // One stage has the coarsest steps: widen the box until a plan lands in the slack.
+            Candidate best = null;
+            for (int widen = 0; widen <= SINGLE_STAGE_WIDENING; widen++) {
+                best = bestSingle(candidates(dims, uniform, BELOW + widen, ABOVE + 2 * widen), budget);
+                if (best.params >= slackFloor(budget)) {
+                    break;
+                }
+            }
+            caps[0] = best.caps;
         } else {
-            Candidate[] pair = bestPair(candidates, budget - fixed);
+            long fixed = (stages - 2L) * parameters(dims, caps[0]);
+            Candidate[] pair = bestPair(candidates(dims, uniform, BELOW, ABOVE), budget - fixed);
             caps[0] = pair[0].caps;
             caps[1] = pair[1].caps;
         }
@@ -128,16 +146,24 @@ public final class RatioPlanner {
     /** One stage's option: effective ranks, their cost and their distance from uniform. */
     private record Candidate(int[] caps, long params, long spread) {}
 
-    private static List<Candidate> candidates(int[] dims, int uniform) {
+    private static List<Candidate> candidates(int[] dims, int uniform, int below, int above) {
         int bonds = dims.length - 1;
+        // Long chains get a narrower box so the enumeration stays small.
+        while (below + above > 1 && Math.pow(below + above + 1, bonds) > MAX_CANDIDATES) {
+            if (above > below) {
+                above--;
+            } else {
+                below--;
+            }
+        }
         int[] natural = ranks(dims, filled(bonds, Integer.MAX_VALUE));
-        int width = Math.max(2, (int) Math.floor(Math.pow(MAX_CANDIDATES, 1.0 / bonds)));
-        int below = (width - 1) / 2;
         int[] lo = new int[bonds];
         int[] hi = new int[bonds];
         for (int k = 0; k < bonds; k++) {
-            lo[k] = Math.max(1, Math.min(uniform, natural[k]) - below);
-            hi[k] = Math.min(natural[k], lo[k] + width - 1);
+            // Bonds whose natural maximum is within reach stay whole (the colour bond, for one);
+            // the others move a little below and above the uniform cap.
+            lo[k] = natural[k] <= uniform ? natural[k] : Math.max(1, uniform - below);
+            hi[k] = Math.min(natural[k], uniform + above);
         }
         List<Candidate> list = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -166,56 +192,72 @@ public final class RatioPlanner {
         return list;
     }
 
+    /** The most uniform option within the slack below the budget, else the fullest one. */
     private static Candidate bestSingle(List<Candidate> sorted, long budget) {
+        long floor = slackFloor(budget);
         Candidate best = null;
         for (Candidate c : sorted) {
             if (c.params > budget) {
                 break;
             }
-            if (best == null || c.params > best.params) {
+            if (best == null || preferable(c.params, c.spread, best.params, best.spread, floor)) {
                 best = c;
             }
         }
         return best;
     }
 
-    /** Meet in the middle: for each stage-1 option, the best-fitting stage-2 option. */
+    /**
+     * For stages 1 and 2: the pair of options with the least combined spread whose total lands in
+     * the slack below the budget, else the fullest pair. Stage 1 gets the larger option.
+     */
     private static Candidate[] bestPair(List<Candidate> sorted, long budget) {
+        long floor = slackFloor(budget);
         long[] params = sorted.stream().mapToLong(Candidate::params).toArray();
         Candidate[] best = null;
         long bestTotal = -1;
-        for (Candidate first : sorted) {
+        long bestSpread = Long.MAX_VALUE;
+        for (int i = 0; i < sorted.size(); i++) {
+            Candidate first = sorted.get(i);
             long room = budget - first.params;
             if (room < params[0]) {
                 break;
             }
-            int index = upperBound(params, room) - 1;
-            // Among equal costs the list is ordered by spread: step back to the first of the run.
-            while (index > 0 && params[index - 1] == params[index]) {
-                index--;
+            int top = Math.min(i, upperBound(params, room) - 1);
+            // The fullest partner, and the most uniform partners that keep the total in the slack.
+            for (int j = top; j >= 0; j--) {
+                Candidate second = sorted.get(j);
+                long total = first.params + second.params;
+                long spread = first.spread + second.spread;
+                if (best == null || preferable(total, spread, bestTotal, bestSpread, floor)) {
+                    best = new Candidate[] {first, second};
+                    bestTotal = total;
+                    bestSpread = spread;
+                }
+                if (total < floor) {
+                    break;
+                }
             }
-            Candidate second = sorted.get(index);
-            if (second.params > first.params) {
-                continue; // the mirrored pair, with stage 1 the larger, is also considered
-            }
-            long total = first.params + second.params;
-            if (total > bestTotal || (total == bestTotal && better(first, second, best))) {
-                best = new Candidate[] {first, second};
-                bestTotal = total;
-            }
-        }
-        if (best == null) {
-            Candidate smallest = sorted.get(0);
-            best = new Candidate[] {smallest, smallest};
         }
         return best;
     }
 
-    private static boolean better(Candidate first, Candidate second, Candidate[] incumbent) {
-        if (first.params != incumbent[0].params) {
-            return first.params > incumbent[0].params;
+    private static long slackFloor(long budget) {
+        return (long) Math.ceil(budget * (1 - SLACK));
+    }
+
+    /** Inside the slack, less spread wins (then more values); outside it, more values win. */
+    private static boolean preferable(long total, long spread, long incumbentTotal, long incumbentSpread,
+            long floor) {
+        boolean inside = total >= floor;
+        boolean incumbentInside = incumbentTotal >= floor;
+        if (inside != incumbentInside) {
+            return inside;
         }
-        return first.spread + second.spread < incumbent[0].spread + incumbent[1].spread;
+        if (inside) {
+            return spread != incumbentSpread ? spread < incumbentSpread : total > incumbentTotal;
+        }
+        return total != incumbentTotal ? total > incumbentTotal : spread < incumbentSpread;
     }
 
     private static int upperBound(long[] sorted, long key) {
