@@ -2,9 +2,12 @@ package dev.mmps.bench;
 
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.codec.MmpsCodec;
+import dev.mmps.tensor.codec.RankProfile;
+import dev.mmps.tensor.codec.RatioPlanner;
 import dev.mmps.tensor.codec.Truncation;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.LayoutRequest;
+import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.metrics.ImageStats;
 import java.util.ArrayList;
@@ -25,10 +28,11 @@ import java.util.Locale;
 public final class LayoutStudy {
 
     private static final List<String> CIFAR_LAYOUTS = List.of(
-            "row:8,4,8,4,3", "row:4,8,4,8,3", "row:4,4,4,4,12", "row:8,4,8,12",
-            "block:4x4,2x2,2x2,2x2,1x1x3", "block:2x2,2x2,2x2,4x4,1x1x3", "block:1x1x3,4x4,2x2,2x2,2x2",
-            "block:2x2,2x2,2x2,2x2,2x2x3", "block:4x4,2x2,2x2,2x2,2x2x3", "block:2x2,2x2,2x2,2x2,2x2,1x1x3",
-            "block:8x8,2x2,2x2,1x1x3");
+            "row:8,4,8,4,3", "row:4,8,4,8,3", "row:4,8,8,4,3", "row:8,4,4,8,3", "row:4,4,4,4,12", "row:3,4,8,4,8",
+            "block:4x4,2x2,2x2,2x2,1x1x3", "block:2x2,4x4,2x2,2x2,1x1x3", "block:2x2,2x2,4x4,2x2,1x1x3",
+            "block:2x2,2x2,2x2,4x4,1x1x3", "block:1x1x3,4x4,2x2,2x2,2x2", "block:2x2,2x2,2x2,2x2,2x2x3",
+            "block:4x4,2x2,2x2,2x2,2x2x3", "row:8,4,8,12", "block:8x8,2x2,2x2,1x1x3",
+            "block:2x2,2x2,2x2,2x2,2x2,1x1x3");
     private static final List<String> IMAGENET_LAYOUTS = List.of(
             "row:16,14,16,14,3", "row:8,28,8,28,3", "block:7x7,4x4,4x4,2x2,1x1x3", "block:2x2,4x4,4x4,7x7,1x1x3",
             "block:14x14,4x4,2x2,2x2,1x1x3", "block:7x7,4x4,2x2,2x2,2x2x3", "block:1x1x3,7x7,4x4,4x4,2x2",
@@ -48,7 +52,12 @@ public final class LayoutStudy {
                 ? List.of(option(args, "--layouts", null).split(";"))
                 : cifar ? CIFAR_LAYOUTS : IMAGENET_LAYOUTS;
         List<float[]> images = cifar ? SampleImages.cifarTest(count) : SampleImages.imagenet224(count);
-        System.out.printf(Locale.ROOT, "%d %s images, shape %s, route auto%n%n", images.size(), dataset, shape);
+        int calibration = Integer.parseInt(option(args, "--calibrate", "64"));
+        List<float[]> samples = calibration == 0 ? List.of()
+                : cifar ? SampleImages.cifarTrain(calibration) : SampleImages.imagenet224(800 - calibration, calibration);
+        System.out.printf(Locale.ROOT, "%d %s images, shape %s, route auto, rank profile %s; cells: mean PSNR / pooled "
+                + "PSNR (dB)%n%n", images.size(), dataset, shape,
+                samples.isEmpty() ? "uniform" : "calibrated on " + samples.size() + " other images");
 
         StringBuilder header = new StringBuilder("| layout |");
         StringBuilder rule = new StringBuilder("|---|");
@@ -67,8 +76,9 @@ public final class LayoutStudy {
             double micros = Double.NaN;
             for (int k : stages) {
                 for (double r : ratios) {
-                    Result result = run(layout, shape, images, k, r);
-                    row.append(result == null ? " n/a |" : String.format(Locale.ROOT, " %.2f |", result.meanPsnr));
+                    Result result = run(layout, shape, images, samples, k, r);
+                    row.append(result == null ? " n/a |"
+                            : String.format(Locale.ROOT, " %.2f / %.2f |", result.meanPsnr, result.pooledPsnr));
                     if (k == 2 && Math.abs(r - 0.3) < 1e-9 && result != null) {
                         micros = result.microsPerImage;
                     }
@@ -79,29 +89,43 @@ public final class LayoutStudy {
         }
     }
 
-    record Result(double meanPsnr, double meanRatio, double microsPerImage) {}
+    /**
+     * @param meanPsnr mean of the per-image PSNR
+     * @param pooledPsnr PSNR of the mean squared error over all images
+     */
+    record Result(double meanPsnr, double pooledPsnr, double meanRatio, double microsPerImage) {}
 
-    static Result run(String layout, ImageShape shape, List<float[]> images, int stages, double ratio) {
+    /** Compresses the images at a target ratio, calibrating the rank profile on the samples first. */
+    static Result run(String layout, ImageShape shape, List<float[]> images, List<float[]> samples, int stages,
+            double ratio) {
         LayoutRequest request = layout.startsWith("auto:")
                 ? LayoutRequest.auto(dev.mmps.tensor.layout.IndexOrder.parse(layout.substring(5)), 5)
                 : LayoutRequest.explicit(layout);
-        MmpsCodec codec = new MmpsCodec(new CompressionSpec(request, new Truncation.TargetRatio(ratio), stages),
-                LowRankFactorizers.create("auto"));
+        RankProfile profile = null;
         try {
-            codec.plan(shape);
+            if (!samples.isEmpty()) {
+                TensorLayout resolved = request.resolve(shape);
+                RatioPlanner.plan(resolved, stages, ratio);
+                profile = RankProfile.calibrate(samples, resolved, stages, ratio, LowRankFactorizers.create("auto"));
+            }
         } catch (IllegalArgumentException unreachable) {
             return null;
         }
+        MmpsCodec codec = new MmpsCodec(new CompressionSpec(request, new Truncation.TargetRatio(ratio, profile),
+                stages), LowRankFactorizers.create("auto"));
         double psnr = 0;
+        double mse = 0;
         double achieved = 0;
         long start = System.nanoTime();
         for (float[] image : images) {
             ImageStats s = codec.compress(image, shape).stats();
             psnr += Math.min(s.psnrDb(), 100);
+            mse += Math.pow(10, -s.psnrDb() / 10);
             achieved += s.ratio();
         }
         long elapsed = System.nanoTime() - start;
-        return new Result(psnr / images.size(), achieved / images.size(), elapsed / 1e3 / images.size());
+        int n = images.size();
+        return new Result(psnr / n, -10 * Math.log10(mse / n), achieved / n, elapsed / 1e3 / n);
     }
 
     static String option(String[] args, String name, String fallback) {

@@ -38,7 +38,16 @@ final class SampleImages {
 
     /** Up to {@code limit} CIFAR-10 test images, taken round-robin over the classes. */
     static List<float[]> cifarTest(int limit) {
-        Path test = datasets().resolve("cifar10/test");
+        return cifar("test", limit);
+    }
+
+    /** Up to {@code limit} CIFAR-10 training images, taken round-robin over the classes. */
+    static List<float[]> cifarTrain(int limit) {
+        return cifar("train", limit);
+    }
+
+    private static List<float[]> cifar(String split, int limit) {
+        Path test = datasets().resolve("cifar10/" + split);
         List<List<Path>> perClass = new ArrayList<>();
         try (Stream<Path> classes = Files.list(test).sorted()) {
             for (Path c : (Iterable<Path>) classes::iterator) {
@@ -67,11 +76,20 @@ final class SampleImages {
 
     /** Up to {@code limit} ImageNet sample photographs, shorter side to 224 and centre-cropped. */
     static List<float[]> imagenet224(int limit) {
+        return imagenet224(0, limit);
+    }
+
+    /** ImageNet sample photographs from position {@code skip} in sorted path order. */
+    static List<float[]> imagenet224(int skip, int limit) {
         List<float[]> images = new ArrayList<>();
+        int[] seen = {0};
         try (Stream<Path> files = Files.walk(datasets().resolve("imagenet-sample"))) {
             for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
                 if (images.size() >= limit) {
                     break;
+                }
+                if (seen[0]++ < skip) {
+                    continue;
                 }
                 BufferedImage image = read(p);
                 if (image != null) {

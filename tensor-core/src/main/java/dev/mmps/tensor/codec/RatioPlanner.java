@@ -11,43 +11,53 @@ import java.util.Locale;
 /**
  * Turns a target compression ratio into bond caps for each stage.
  *
- * <p>The budget is {@code floor(rho * H * W * C)} stored values over all stages. The rule:
+ * <p>The budget is {@code floor(rho * H * W * C)} stored values over all stages. A
+ * {@link RankProfile} gives the relative bond dimensions per stage and bond; the rule:
  * <ol>
- *   <li>find {@code D}, the largest bond cap that, applied to every bond of every stage, fits the
- *       budget (the paper truncates all bonds of both stages to one {@code d'});
- *   <li>around it, try every cap vector with each bond between {@code D - 2} and {@code D + 3}
- *       (bonds whose natural maximum is at most {@code D} stay whole) for stages 1 and 2 (further
- *       stages keep {@code D}), and among the combinations that land within 1% below the budget
- *       take the one closest to uniform (least sum of squared distances from {@code D}); if none
- *       lands there, take the one that uses the most of the budget. Stage 1 gets the larger
- *       share. A single stage has coarser steps, so its box widens (up to {@code D - 4 .. D + 7})
- *       until some plan lands within the 1%.
+ *   <li>scale the profile by the largest factor {@code t} whose rounded caps fit the budget
+ *       (with the uniform profile this is the paper's single {@code d'} for every bond);
+ *   <li>around those caps, try every cap vector with each bond within 30% (and at least one step)
+ *       of its scaled target (bonds whose natural maximum the target reaches stay whole) for
+ *       stages 1 and 2 (further stages keep the scaled caps), and take the best combination that
+ *       fits the budget. For a calibrated profile that is the least expected discarded energy,
+ *       and then, among plans within 2% of that loss, the one that uses the most of the budget:
+ *       the ratio lands as close below the target as quality allows, and a plan that stores more
+ *       for a worse image is never taken. For the uniform profile it is, among the plans within
+ *       1% below the budget, the one closest to uniform, else the fullest.
  * </ol>
- * The search makes the planned ratio land within a fraction of a percent below the target for
- * images of a few thousand values or more (smaller ones have coarser steps). Caps depend only on
- * the layout, so all images of a shape get cores of the same shape; a rank-deficient image can
- * get smaller ones. Parameter counts respect each bond's natural maximum
- * {@code min(r_{k-1} j_k, j_{k+1} .. j_n)} (paper Eq. 2).
+ * Caps depend only on the layout and the profile, so all images of a shape get cores of the same
+ * shape; a rank-deficient image can get smaller ones. Parameter counts respect each bond's
+ * natural maximum {@code min(r_{k-1} j_k, j_{k+1} .. j_n)} (paper Eq. 2).
  */
 public final class RatioPlanner {
 
-    /** How far a single bond may move from the uniform cap, down and up. */
-    private static final int BELOW = 2;
-    private static final int ABOVE = 3;
-    /** Extra widening steps for single-stage plans. */
-    private static final int SINGLE_STAGE_WIDENING = 2;
+    /** How far a bond may move from its scaled target, as a fraction of it (at least one step). */
+    private static final double REACH = 0.3;
     /** Upper bound on cap vectors enumerated per stage. */
     private static final int MAX_CANDIDATES = 10_000;
     /** How far below the budget a plan may land: the 1% the ratio promise allows. */
     private static final double SLACK = 0.01;
+    /** Expected loss a calibrated plan may give up to use more of the budget (2%: 0.09 dB). */
+    private static final double LOSS_TOLERANCE = 0.02;
 
     private RatioPlanner() {}
 
-    /**
-     * @throws IllegalArgumentException if even bond dimension 1 everywhere exceeds the budget; the
-     *     message gives the smallest ratio the layout reaches
-     */
+    /** Plans with the uniform profile: the paper's rule. */
     public static List<BondPolicy> plan(TensorLayout layout, int stages, double ratio) {
+        return plan(layout, stages, ratio, RankProfile.uniform(layout, stages));
+    }
+
+    /**
+     * @throws IllegalArgumentException if even bond dimension 1 everywhere exceeds the budget (the
+     *     message gives the smallest ratio the layout reaches), or the profile is for another
+     *     layout or stage count
+     */
+    public static List<BondPolicy> plan(TensorLayout layout, int stages, double ratio, RankProfile profile) {
+        if (!profile.fits(layout, stages)) {
+            throw new IllegalArgumentException("rank profile for " + profile.layoutSpec() + " with "
+                    + profile.stages() + " stage(s) cannot plan layout " + layout.spec() + " with " + stages
+                    + " stage(s); calibrate it for this layout");
+        }
         int[] dims = layout.dims();
         int values = layout.shape().values();
         long budget = (long) Math.floor(ratio * values + 1e-9);
@@ -60,24 +70,25 @@ public final class RatioPlanner {
                             + "(bond dimension 1 everywhere); use --ratio %.4f or more, or fewer stages",
                     ratio, layout.spec(), stages, smallest, Math.ceil(smallest * 1e4) / 1e4));
         }
-        int uniform = largestUniformCap(dims, stages, budget);
+        double[][] weights = profile.weights();
+        double scale = largestScale(dims, weights, budget);
+        double[][] targets = new double[stages][bonds];
         int[][] caps = new int[stages][];
         for (int s = 0; s < stages; s++) {
-            caps[s] = ranks(dims, filled(bonds, uniform));
+            for (int k = 0; k < bonds; k++) {
+                targets[s][k] = scale * weights[s][k];
+            }
+            caps[s] = rounded(dims, targets[s]);
         }
         if (stages == 1) {
-            // One stage has the coarsest steps: widen the box until a plan lands in the slack.
-            Candidate best = null;
-            for (int widen = 0; widen <= SINGLE_STAGE_WIDENING; widen++) {
-                best = bestSingle(candidates(dims, uniform, BELOW + widen, ABOVE + 2 * widen), budget);
-                if (best.params >= slackFloor(budget)) {
-                    break;
-                }
-            }
-            caps[0] = best.caps;
+            caps[0] = bestSingle(candidates(dims, targets[0], profile, 0), budget, profile.calibrated()).caps;
         } else {
-            long fixed = (stages - 2L) * parameters(dims, caps[0]);
-            Candidate[] pair = bestPair(candidates(dims, uniform, BELOW, ABOVE), budget - fixed);
+            long fixed = 0;
+            for (int s = 2; s < stages; s++) {
+                fixed += parameters(dims, caps[s]);
+            }
+            Candidate[] pair = bestPair(candidates(dims, targets[0], profile, 0), candidates(dims, targets[1], profile, 1),
+                    budget - fixed, profile.calibrated());
             caps[0] = pair[0].caps;
             caps[1] = pair[1].caps;
         }
@@ -130,40 +141,74 @@ public final class RatioPlanner {
         return r;
     }
 
-    private static int largestUniformCap(int[] dims, int stages, long budget) {
-        int[] natural = ranks(dims, filled(dims.length - 1, Integer.MAX_VALUE));
-        int maxNatural = Arrays.stream(natural).max().orElse(1);
-        int best = 1;
-        for (int d = 1; d <= maxNatural; d++) {
-            if (stages * parameters(dims, filled(dims.length - 1, d)) > budget) {
-                break;
-            }
-            best = d;
+    /** The largest factor whose rounded, scaled profile fits the budget (bisection; monotone). */
+    private static double largestScale(int[] dims, double[][] weights, long budget) {
+        double lo = 0;
+        double hi = 1;
+        while (fits(dims, weights, hi, budget) && hi < 1e7) {
+            lo = hi;
+            hi *= 2;
         }
-        return best;
+        for (int i = 0; i < 60; i++) {
+            double mid = 0.5 * (lo + hi);
+            if (fits(dims, weights, mid, budget)) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
-    /** One stage's option: effective ranks, their cost and their distance from uniform. */
-    private record Candidate(int[] caps, long params, long spread) {}
-
-    private static List<Candidate> candidates(int[] dims, int uniform, int below, int above) {
-        int bonds = dims.length - 1;
-        // Long chains get a narrower box so the enumeration stays small.
-        while (below + above > 1 && Math.pow(below + above + 1, bonds) > MAX_CANDIDATES) {
-            if (above > below) {
-                above--;
-            } else {
-                below--;
+    private static boolean fits(int[] dims, double[][] weights, double scale, long budget) {
+        long total = 0;
+        for (double[] w : weights) {
+            double[] target = new double[w.length];
+            for (int k = 0; k < w.length; k++) {
+                target[k] = scale * w[k];
             }
+            total += parameters(dims, rounded(dims, target));
         }
+        return total <= budget;
+    }
+
+    /** Caps nearest the targets, at least 1, within the natural maxima. */
+    private static int[] rounded(int[] dims, double[] targets) {
+        int[] caps = new int[targets.length];
+        for (int k = 0; k < caps.length; k++) {
+            caps[k] = (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(targets[k])));
+        }
+        return ranks(dims, caps);
+    }
+
+    /**
+     * One stage's option: effective ranks, their cost, and how far they are from what the profile
+     * wants (expected discarded energy when calibrated, relative distance from the scaled weights
+     * otherwise).
+     */
+    private record Candidate(int[] caps, long params, double distance) {}
+
+    private static List<Candidate> candidates(int[] dims, double[] targets, RankProfile profile, int stage) {
+        int bonds = dims.length - 1;
         int[] natural = ranks(dims, filled(bonds, Integer.MAX_VALUE));
         int[] lo = new int[bonds];
         int[] hi = new int[bonds];
-        for (int k = 0; k < bonds; k++) {
-            // Bonds whose natural maximum is within reach stay whole (the colour bond, for one);
-            // the others move a little below and above the uniform cap.
-            lo[k] = natural[k] <= uniform ? natural[k] : Math.max(1, uniform - below);
-            hi[k] = Math.min(natural[k], uniform + above);
+        // Long chains and large bonds get a narrower box so the enumeration stays small.
+        for (double reach = REACH; ; reach *= 0.8) {
+            long count = 1;
+            for (int k = 0; k < bonds; k++) {
+                // A bond whose target reaches its natural maximum stays whole (the colour bond,
+                // for one); the others move within the reach around their target.
+                double t = Math.min(targets[k], natural[k]);
+                int centre = (int) Math.max(1, Math.round(t));
+                lo[k] = natural[k] <= targets[k] ? natural[k]
+                        : (int) Math.max(1, Math.min(centre - 1, Math.round(t * (1 - reach))));
+                hi[k] = (int) Math.min(natural[k], Math.max(centre + 1, Math.round(t * (1 + reach))));
+                count *= hi[k] - lo[k] + 1;
+            }
+            if (count <= MAX_CANDIDATES || reach < 0.01) {
+                break;
+            }
         }
         List<Candidate> list = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -171,12 +216,17 @@ public final class RatioPlanner {
         while (true) {
             int[] r = ranks(dims, caps);
             if (seen.add(Arrays.toString(r))) {
-                long spread = 0;
-                for (int k = 0; k < bonds; k++) {
-                    long d = r[k] - Math.min(uniform, natural[k]);
-                    spread += d * d;
+                double distance = 0;
+                if (profile.calibrated()) {
+                    distance = profile.expectedLoss(stage, r);
+                } else {
+                    for (int k = 0; k < bonds; k++) {
+                        double t = Math.max(1, Math.min(targets[k], natural[k]));
+                        double d = (r[k] - t) / t;
+                        distance += d * d;
+                    }
                 }
-                list.add(new Candidate(r, parameters(dims, r), spread));
+                list.add(new Candidate(r, parameters(dims, r), distance));
             }
             int k = 0;
             while (k < bonds && caps[k] == hi[k]) {
@@ -188,76 +238,131 @@ public final class RatioPlanner {
             }
             caps[k]++;
         }
-        list.sort(Comparator.comparingLong(Candidate::params).thenComparingLong(Candidate::spread));
+        list.sort(Comparator.comparingLong(Candidate::params).thenComparingDouble(Candidate::distance));
         return list;
     }
 
-    /** The most uniform option within the slack below the budget, else the fullest one. */
-    private static Candidate bestSingle(List<Candidate> sorted, long budget) {
-        long floor = slackFloor(budget);
-        Candidate best = null;
+    /** The best single-stage option: see {@link Choice}. */
+    private static Candidate bestSingle(List<Candidate> sorted, long budget, boolean calibrated) {
+        Choice choice = new Choice(budget, calibrated);
         for (Candidate c : sorted) {
             if (c.params > budget) {
                 break;
             }
-            if (best == null || preferable(c.params, c.spread, best.params, best.spread, floor)) {
-                best = c;
-            }
+            choice.offer(c, null);
         }
-        return best;
+        return choice.best()[0];
     }
 
-    /**
-     * For stages 1 and 2: the pair of options with the least combined spread whose total lands in
-     * the slack below the budget, else the fullest pair. Stage 1 gets the larger option.
-     */
-    private static Candidate[] bestPair(List<Candidate> sorted, long budget) {
-        long floor = slackFloor(budget);
-        long[] params = sorted.stream().mapToLong(Candidate::params).toArray();
-        Candidate[] best = null;
-        long bestTotal = -1;
-        long bestSpread = Long.MAX_VALUE;
-        for (int i = 0; i < sorted.size(); i++) {
-            Candidate first = sorted.get(i);
+    /** The best pair of options for stages 1 and 2: see {@link Choice}. */
+    private static Candidate[] bestPair(List<Candidate> firsts, List<Candidate> seconds, long budget,
+            boolean calibrated) {
+        long[] params = seconds.stream().mapToLong(Candidate::params).toArray();
+        Choice choice = new Choice(budget, calibrated);
+        for (Candidate first : firsts) {
             long room = budget - first.params;
             if (room < params[0]) {
                 break;
             }
-            int top = Math.min(i, upperBound(params, room) - 1);
-            // The fullest partner, and the most uniform partners that keep the total in the slack.
-            for (int j = top; j >= 0; j--) {
-                Candidate second = sorted.get(j);
-                long total = first.params + second.params;
-                long spread = first.spread + second.spread;
-                if (best == null || preferable(total, spread, bestTotal, bestSpread, floor)) {
-                    best = new Candidate[] {first, second};
-                    bestTotal = total;
-                    bestSpread = spread;
-                }
-                if (total < floor) {
-                    break;
-                }
+            for (int j = upperBound(params, room) - 1; j >= 0; j--) {
+                choice.offer(first, seconds.get(j));
             }
         }
-        return best;
+        Candidate[] best = choice.best();
+        return best != null ? best : new Candidate[] {firsts.get(0), seconds.get(0)};
     }
 
-    private static long slackFloor(long budget) {
-        return (long) Math.ceil(budget * (1 - SLACK));
-    }
+    /**
+     * Picks among plans that fit the budget.
+     *
+     * <p>Calibrated: the least expected discarded energy wins, and then, among plans within
+     * {@link #LOSS_TOLERANCE} of it, the one using the most of the budget, so the ratio lands as
+     * close to the target as quality allows and no plan is taken that stores more for a worse
+     * image. Uniform: among plans within 1% below the budget the one closest to uniform, else the
+     * fullest; on a tie, the one giving stage 1 more.
+     */
+    private static final class Choice {
+        private final long budget;
+        private final long floor;
+        private final boolean calibrated;
+        private final List<Candidate[]> plans = new ArrayList<>();
 
-    /** Inside the slack, less spread wins (then more values); outside it, more values win. */
-    private static boolean preferable(long total, long spread, long incumbentTotal, long incumbentSpread,
-            long floor) {
-        boolean inside = total >= floor;
-        boolean incumbentInside = incumbentTotal >= floor;
-        if (inside != incumbentInside) {
-            return inside;
+        Choice(long budget, boolean calibrated) {
+            this.budget = budget;
+            this.floor = (long) Math.ceil(budget * (1 - SLACK));
+            this.calibrated = calibrated;
         }
-        if (inside) {
-            return spread != incumbentSpread ? spread < incumbentSpread : total > incumbentTotal;
+
+        void offer(Candidate first, Candidate second) {
+            plans.add(second == null ? new Candidate[] {first} : new Candidate[] {first, second});
         }
-        return total != incumbentTotal ? total > incumbentTotal : spread < incumbentSpread;
+
+        Candidate[] best() {
+            if (plans.isEmpty()) {
+                return null;
+            }
+            return calibrated ? leastLossThenFullest() : closestInSlackElseFullest();
+        }
+
+        private Candidate[] leastLossThenFullest() {
+            double least = Double.MAX_VALUE;
+            for (Candidate[] p : plans) {
+                least = Math.min(least, distance(p));
+            }
+            double acceptable = least * (1 + LOSS_TOLERANCE) + 1e-15;
+            Candidate[] best = null;
+            for (Candidate[] p : plans) {
+                if (distance(p) <= acceptable && (best == null || total(p) > total(best)
+                        || (total(p) == total(best) && distance(p) < distance(best)))) {
+                    best = p;
+                }
+            }
+            return best;
+        }
+
+        private Candidate[] closestInSlackElseFullest() {
+            Candidate[] best = null;
+            for (Candidate[] p : plans) {
+                if (best == null || preferable(p, best)) {
+                    best = p;
+                }
+            }
+            return best;
+        }
+
+        private boolean preferable(Candidate[] p, Candidate[] incumbent) {
+            boolean inside = total(p) >= floor && total(p) <= budget;
+            boolean incumbentInside = total(incumbent) >= floor && total(incumbent) <= budget;
+            if (inside != incumbentInside) {
+                return inside;
+            }
+            if (inside && distance(p) != distance(incumbent)) {
+                return distance(p) < distance(incumbent);
+            }
+            if (total(p) != total(incumbent)) {
+                return total(p) > total(incumbent);
+            }
+            if (distance(p) != distance(incumbent)) {
+                return distance(p) < distance(incumbent);
+            }
+            return p[0].params > incumbent[0].params;
+        }
+
+        private static long total(Candidate[] p) {
+            long t = 0;
+            for (Candidate c : p) {
+                t += c.params;
+            }
+            return t;
+        }
+
+        private static double distance(Candidate[] p) {
+            double d = 0;
+            for (Candidate c : p) {
+                d += c.distance;
+            }
+            return d;
+        }
     }
 
     private static int upperBound(long[] sorted, long key) {

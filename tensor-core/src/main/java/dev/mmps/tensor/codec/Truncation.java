@@ -119,10 +119,24 @@ public sealed interface Truncation extends java.io.Serializable {
 
     /**
      * A target compression ratio (paper Eq. 6): stored values of all stages over the image's
-     * {@code H * W * C}. Resolved by {@link RatioPlanner}.
+     * {@code H * W * C}, resolved by {@link RatioPlanner}. With a {@link RankProfile} calibrated for
+     * the layout, the caps follow the profile; otherwise (no profile, or an image of another shape)
+     * they follow the paper's uniform rule.
+     *
+     * @param ratio the target, in (0, 1]
+     * @param profile calibrated bond profile, or null for the uniform rule
      */
-    record TargetRatio(double ratio) implements Truncation {
+    record TargetRatio(double ratio, RankProfile profile) implements Truncation {
         public TargetRatio {
+            requireValid(ratio);
+        }
+
+        public TargetRatio(double ratio) {
+            this(ratio, null);
+        }
+
+        /** Checks a ratio against the rule {@code 0 < ratio <= 1}. */
+        public static void requireValid(double ratio) {
             if (!(ratio > 0 && ratio <= 1)) {
                 throw new IllegalArgumentException("compression ratio " + ratio
                         + " is invalid: it must lie in (0, 1], the fraction of the image's values to store, "
@@ -132,7 +146,9 @@ public sealed interface Truncation extends java.io.Serializable {
 
         @Override
         public List<BondPolicy> policies(TensorLayout layout, int stages) {
-            return RatioPlanner.plan(layout, stages, ratio);
+            return profile != null && profile.fits(layout, stages)
+                    ? RatioPlanner.plan(layout, stages, ratio, profile)
+                    : RatioPlanner.plan(layout, stages, ratio);
         }
     }
 

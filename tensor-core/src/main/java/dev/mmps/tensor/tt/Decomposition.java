@@ -7,16 +7,37 @@ package dev.mmps.tensor.tt;
  * @param discarded per bond ({@code n-1} values), the Frobenius norm of the singular values dropped
  *     there, {@code epsilon_k} of paper Eq. 3
  * @param inputNorm {@code ||A||_F} of the decomposed tensor
+ * @param spectra per bond, the squared singular values of that step's unfolding, descending (kept
+ *     and discarded)
  */
-public record Decomposition(Mps mps, double[] discarded, double inputNorm) {
+public record Decomposition(Mps mps, double[] discarded, double inputNorm, double[][] spectra) {
 
     public Decomposition {
         discarded = discarded.clone();
+        double[][] copy = new double[spectra.length][];
+        for (int k = 0; k < spectra.length; k++) {
+            copy[k] = spectra[k].clone();
+        }
+        spectra = copy;
     }
 
     @Override
     public double[] discarded() {
         return discarded.clone();
+    }
+
+    /** Squared singular values of bond {@code k}'s unfolding, descending; a copy. */
+    public double[] spectrum(int k) {
+        return spectra[k].clone();
+    }
+
+    @Override
+    public double[][] spectra() {
+        double[][] copy = new double[spectra.length][];
+        for (int k = 0; k < spectra.length; k++) {
+            copy[k] = spectra[k].clone();
+        }
+        return copy;
     }
 
     /**

@@ -77,6 +77,7 @@ public final class TtSvd {
         ranks[n] = 1;
         float[][] cores = new float[n][];
         double[] discarded = new double[n - 1];
+        double[][] spectra = new double[n - 1][];
         int cols = total;
         for (int k = 0; k < n - 1; k++) {
             int rows = ranks[k] * dims[k];
@@ -89,10 +90,11 @@ public final class TtSvd {
             ranks[k + 1] = r;
             cores[k] = toFloat(step.u(), rows * r);
             discarded[k] = Math.sqrt(step.discardedEnergy());
+            spectra[k] = java.util.Arrays.copyOf(step.sigmaSquared(), step.spectrumLength());
             System.arraycopy(step.w(), 0, carry, 0, r * cols);
         }
         cores[n - 1] = toFloat(carry, ranks[n - 1] * dims[n - 1]);
-        return new Decomposition(Mps.adopt(dims.clone(), ranks, cores), discarded, Math.sqrt(energy));
+        return new Decomposition(Mps.adopt(dims.clone(), ranks, cores), discarded, Math.sqrt(energy), spectra);
     }
 
     /**

@@ -1,0 +1,121 @@
+package dev.mmps.bench;
+
+import dev.mmps.tensor.codec.CompressionSpec;
+import dev.mmps.tensor.codec.MmpsCodec;
+import dev.mmps.tensor.codec.Truncation;
+import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.tensor.layout.LayoutRequest;
+import dev.mmps.tensor.layout.TensorLayout;
+import dev.mmps.tensor.linalg.LowRankFactorizers;
+import dev.mmps.tensor.tt.BondPolicy;
+import dev.mmps.tensor.tt.Decomposition;
+import dev.mmps.tensor.tt.TtSvd;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How much PSNR the shape-level cap rule of the ratio planner gives away against choosing ranks
+ * per image from its singular values (an error threshold bisected to fill each stage's share of
+ * the budget, several TT-SVD passes per image).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.mmps.bench.RatioRuleStudy --images 500
+ * </pre>
+ */
+public final class RatioRuleStudy {
+
+    private RatioRuleStudy() {}
+
+    public static void main(String[] args) {
+        int count = Integer.parseInt(LayoutStudy.option(args, "--images", "500"));
+        String[] layouts = LayoutStudy.option(args, "--layouts", "row:8,4,8,4,3;block:4x4,2x2,2x2,2x2,1x1x3").split(";");
+        List<float[]> images = SampleImages.cifarTest(count);
+        ImageShape shape = SampleImages.CIFAR;
+        System.out.printf(Locale.ROOT, "%d CIFAR-10 test images; mean PSNR (dB), caps rule vs per-image threshold%n%n",
+                images.size());
+        System.out.println("| layout | K | rho | caps rule | per-image threshold | gain |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
+        for (String spec : layouts) {
+            TensorLayout layout = TensorLayout.parse(spec, shape);
+            for (int k = 1; k <= 2; k++) {
+                for (double ratio : new double[] {0.1, 0.3, 0.5}) {
+                    double caps = capsRule(spec, shape, images, k, ratio);
+                    double adaptive = thresholdRule(layout, images, k, ratio);
+                    System.out.printf(Locale.ROOT, "| `%s` | %d | %.1f | %.2f | %.2f | %+.2f |%n", spec, k, ratio, caps,
+                            adaptive, adaptive - caps);
+                }
+            }
+        }
+    }
+
+    private static double capsRule(String spec, ImageShape shape, List<float[]> images, int k, double ratio) {
+        MmpsCodec codec = new MmpsCodec(new CompressionSpec(LayoutRequest.explicit(spec),
+                new Truncation.TargetRatio(ratio), k), LowRankFactorizers.create("auto"));
+        double psnr = 0;
+        for (float[] image : images) {
+            psnr += codec.compress(image, shape).stats().psnrDb();
+        }
+        return psnr / images.size();
+    }
+
+    private static double thresholdRule(TensorLayout layout, List<float[]> images, int k, double ratio) {
+        TtSvd tt = new TtSvd(LowRankFactorizers.create("auto"));
+        int[] dims = layout.dims();
+        long share = (long) Math.floor(ratio * layout.shape().values() / k);
+        double psnr = 0;
+        double[][] rankSums = new double[k][dims.length - 1];
+        for (float[] image : images) {
+            double[] tensor = new double[layout.size()];
+            layout.tensorize(image, tensor);
+            double[] residual = tensor.clone();
+            double[] approx = new double[tensor.length];
+            for (int s = 0; s < k; s++) {
+                Decomposition best = fill(tt, residual, dims, share);
+                int[] bonds = best.mps().bonds();
+                for (int b = 0; b < bonds.length; b++) {
+                    rankSums[s][b] += bonds[b];
+                }
+                best.mps().addTo(approx, null);
+                for (int i = 0; i < tensor.length; i++) {
+                    residual[i] = tensor[i] - approx[i];
+                }
+            }
+            float[] rebuilt = new float[image.length];
+            layout.untensorize(approx, rebuilt);
+            double err = 0;
+            for (int i = 0; i < image.length; i++) {
+                double d = image[i] - rebuilt[i];
+                err += d * d;
+            }
+            psnr += -10 * Math.log10(err / image.length);
+        }
+        if (System.getProperty("ranks") != null) {
+            for (int s = 0; s < k; s++) {
+                StringBuilder b = new StringBuilder();
+                for (double r : rankSums[s]) {
+                    b.append(String.format(Locale.ROOT, "%.1f ", r / images.size()));
+                }
+                System.out.printf(Locale.ROOT, "  mean ranks %s K=%d rho=%.1f stage %d: %s%n", layout.spec(), k, ratio, s, b);
+            }
+        }
+        return psnr / images.size();
+    }
+
+    /** The smallest error threshold whose decomposition fits the share: bisection on log epsilon. */
+    private static Decomposition fill(TtSvd tt, double[] residual, int[] dims, long share) {
+        double lo = Math.log(1e-6);
+        double hi = Math.log(0.999);
+        Decomposition best = null;
+        for (int i = 0; i < 30; i++) {
+            double mid = 0.5 * (lo + hi);
+            Decomposition d = tt.decompose(residual, dims, BondPolicy.relativeError(Math.exp(mid)));
+            if (d.mps().parameters() <= share) {
+                best = d;
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        return best != null ? best : tt.decompose(residual, dims, BondPolicy.uniform(1, dims.length));
+    }
+}
