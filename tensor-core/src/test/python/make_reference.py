@@ -2,8 +2,9 @@
 """Independent reference values for ReferenceValuesTest.
 
 A small TT-SVD / MMPS in numpy (float64 SVD from LAPACK via numpy.linalg.svd), written from the
-paper's Algorithms 1 and 2 and the layout definitions in TensorLayout's class comment, without
-looking at the Java implementation's arithmetic. Run once by hand; the tests do not need Python:
+paper's Algorithms 1 and 2, the layout definitions in TensorLayout's class comment and the peeling
+order in TtSvd's class comment (cheaper Gram matrix first), without looking at the Java
+implementation's arithmetic. Run once by hand; the tests do not need Python:
 
     python3 tensor-core/src/test/python/make_reference.py > tensor-core/src/test/resources/reference/expected.properties
 
@@ -84,38 +85,63 @@ def fix_signs(u):
     return u
 
 
+def truncate(m, cap, delta2, norm2):
+    """Left factor U (orthonormal, sign-fixed) and W = U^T m, with the rank rule."""
+    u, s, _ = np.linalg.svd(m, full_matrices=False)
+    s2 = s * s
+    significant = max(1, int(np.sum(s2 > NEGLIGIBLE * NEGLIGIBLE * norm2)))
+    r = min(cap, significant)
+    if delta2 > 0:
+        tail, rr = 0.0, len(s2)
+        while rr > 1 and tail + s2[rr - 1] <= delta2:
+            tail += s2[rr - 1]
+            rr -= 1
+        r = min(r, rr)
+    r = max(1, min(r, len(s2)))
+    u = fix_signs(u[:, :r].copy())
+    return u, u.T @ m, math.sqrt(float(np.sum(s2[r:])))
+
+
+def gram_cost(rows, cols):
+    small = min(rows, cols)
+    return rows * cols * small + small ** 3
+
+
 def tt_svd(tensor, dims, caps, epsilon):
+    """TT-SVD peeling from whichever end has the cheaper Gram matrix (left on a tie)."""
     n = len(dims)
     norm2 = float(np.dot(tensor, tensor))
     delta2 = epsilon * epsilon / (n - 1) * norm2 if epsilon > 0 else 0.0
+    ranks = [1] * (n + 1)
+    cores = [None] * n
+    discarded = [0.0] * (n - 1)
     carry = tensor.copy()
-    r_prev = 1
-    cores, ranks, discarded = [], [1], []
-    cols = tensor.size
-    for k in range(n - 1):
-        rows = r_prev * dims[k]
-        cols //= dims[k]
-        m = carry.reshape(rows, cols)
-        u, s, _ = np.linalg.svd(m, full_matrices=False)
-        s2 = s * s
-        significant = max(1, int(np.sum(s2 > NEGLIGIBLE * NEGLIGIBLE * norm2)))
-        r = min(caps[k] if caps else 10**9, significant)
-        if delta2 > 0:
-            tail, rr = 0.0, len(s2)
-            while rr > 1 and tail + s2[rr - 1] <= delta2:
-                tail += s2[rr - 1]
-                rr -= 1
-            r = min(r, rr)
-        r = max(1, min(r, len(s2)))
-        u = fix_signs(u[:, :r].copy())
-        discarded.append(math.sqrt(float(np.sum(s2[r:]))))
-        cores.append(u.astype(np.float32))
-        carry = (u.T @ m).reshape(-1)
-        ranks.append(r)
-        r_prev = r
-    cores.append(carry.astype(np.float32))
-    ranks.append(1)
-    return cores, ranks, discarded
+    left, right = 0, n - 1
+    while left < right:
+        size = carry.size
+        left_rows = ranks[left] * dims[left]
+        right_cols = dims[right] * ranks[right + 1]
+        if gram_cost(left_rows, size // left_rows) <= gram_cost(size // right_cols, right_cols):
+            cap = caps[left] if caps else 10**9
+            u, w, lost = truncate(carry.reshape(left_rows, -1), cap, delta2, norm2)
+            cores[left] = u.astype(np.float32)
+            ranks[left + 1] = u.shape[1]
+            discarded[left] = lost
+            carry = w.reshape(-1)
+            left += 1
+        else:
+            cap = caps[right - 1] if caps else 10**9
+            m = carry.reshape(-1, right_cols)
+            v, w, lost = truncate(m.T, cap, delta2, norm2)
+            r = v.shape[1]
+            # core[a, i, b] = v[(i, b), a]
+            cores[right] = v.T.reshape(r, dims[right], ranks[right + 1]).astype(np.float32)
+            ranks[right] = r
+            discarded[right - 1] = lost
+            carry = w.T.reshape(-1)
+            right -= 1
+    cores[left] = carry.astype(np.float32)
+    return [c.reshape(-1) for c in cores], ranks, discarded
 
 
 def contract(cores, ranks, dims):

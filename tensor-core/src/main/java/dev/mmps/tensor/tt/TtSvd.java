@@ -3,16 +3,27 @@ package dev.mmps.tensor.tt;
 import dev.mmps.tensor.linalg.LowRank;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.RankSelector;
+import java.util.Arrays;
 
 /**
  * Sequential truncated SVDs of a tensor into a matrix product state: Algorithm 1 of the MMPS
- * paper, the TT-SVD of Oseledets (2011).
+ * paper, the TT-SVD of Oseledets (2011), peeling cores from whichever end is cheaper.
  *
- * <p>Step {@code k} unfolds the carried remainder into a {@code (r_{k-1} j_k) x (j_{k+1} .. j_n)}
- * matrix, factors it as {@code U W} with orthonormal {@code U} truncated by the {@link BondPolicy},
- * stores {@code U} as core {@code k} and carries {@code W} on. The last core is the final
- * remainder. Cores are left-orthonormal, so the errors of the steps are orthogonal and the total
- * squared error is the sum of the discarded squared singular values.
+ * <p>The remainder still to be split covers cores {@code L..R} with outer bonds {@code r_{L-1}}
+ * and {@code r_R}. A left step unfolds it as {@code (r_{L-1} j_L) x (rest)}, factors it as
+ * {@code U W} with orthonormal {@code U} truncated by the {@link BondPolicy}, stores {@code U} as
+ * core {@code L} and carries {@code W} on; a right step does the same on the transposed unfolding
+ * {@code (rest) x (j_R r_R)} and stores a right-orthonormal core {@code R}. The core left when the
+ * ends meet holds the norm. Algorithm 1 as printed only peels from the left; the order matters
+ * for speed, not for the guarantee: every step is an orthogonal projection on indices no other
+ * step touches, so the step errors are orthogonal and the squared error is exactly the sum of the
+ * discarded squared singular values (paper Eq. 3 with equality).
+ *
+ * <p>Each step takes the side whose Gram matrix is cheaper to form and decompose
+ * ({@code rows * cols * min + min^3}), left on a tie. Peeling a left-to-right chain only from the
+ * left leaves the whole right half untruncated while the middle bonds are split; taking the
+ * cheap side first keeps every eigenproblem small (order 16 instead of 48 for the default CIFAR
+ * layout).
  *
  * <p>Singular values below {@link #NEGLIGIBLE} times {@code ||A||_F} are never kept: they are
  * rounding noise, and dropping them keeps exact decompositions of low-rank images small.
@@ -27,6 +38,7 @@ public final class TtSvd {
     private final LowRankFactorizer factorizer;
     private final LowRank step = new LowRank();
     private double[] carry = new double[0];
+    private double[] transposed = new double[0];
 
     public TtSvd(LowRankFactorizer factorizer) {
         if (factorizer == null) {
@@ -50,18 +62,15 @@ public final class TtSvd {
             throw new IllegalArgumentException("bond policy is null; pass BondPolicy.EXACT for no truncation");
         }
         policy.requireBonds(n - 1);
-        long size = 1;
+        int total = 1;
         for (int d : dims) {
-            size *= d;
+            total *= d;
         }
-        if (tensor == null || tensor.length < size) {
+        if (tensor == null || tensor.length < total) {
             throw new IllegalArgumentException("tensor holds " + (tensor == null ? "nothing" : tensor.length + " values")
-                    + " but dimensions " + java.util.Arrays.toString(dims) + " need " + size);
+                    + " but dimensions " + Arrays.toString(dims) + " need " + total);
         }
-        int total = (int) size;
-        if (carry.length < total) {
-            carry = new double[total];
-        }
+        ensureCapacity(total);
         System.arraycopy(tensor, 0, carry, 0, total);
         double energy = 0;
         for (int i = 0; i < total; i++) {
@@ -78,23 +87,79 @@ public final class TtSvd {
         float[][] cores = new float[n][];
         double[] discarded = new double[n - 1];
         double[][] spectra = new double[n - 1][];
-        int cols = total;
-        for (int k = 0; k < n - 1; k++) {
-            int rows = ranks[k] * dims[k];
-            cols /= dims[k];
-            int cap = policy.cap(k);
+        int left = 0;
+        int right = n - 1;
+        int size = total;
+        while (left < right) {
+            int leftRows = ranks[left] * dims[left];
+            int rightCols = dims[right] * ranks[right + 1];
+            boolean fromLeft = cost(leftRows, size / leftRows) <= cost(size / rightCols, rightCols);
+            int bond = fromLeft ? left : right - 1;
+            int cap = policy.cap(bond);
             RankSelector selector = (sigmaSquared, count, all) ->
                     selectRank(sigmaSquared, count, cap, deltaSquared, negligibleEnergy);
-            factorizer.factor(carry, rows, cols, selector, step);
-            int r = step.rank();
-            ranks[k + 1] = r;
-            cores[k] = toFloat(step.u(), rows * r);
-            discarded[k] = Math.sqrt(step.discardedEnergy());
-            spectra[k] = java.util.Arrays.copyOf(step.sigmaSquared(), step.spectrumLength());
-            System.arraycopy(step.w(), 0, carry, 0, r * cols);
+            if (fromLeft) {
+                int cols = size / leftRows;
+                factorizer.factor(carry, leftRows, cols, selector, step);
+                int r = step.rank();
+                cores[left] = toFloat(step.u(), leftRows * r);
+                System.arraycopy(step.w(), 0, carry, 0, r * cols);
+                ranks[left + 1] = r;
+                size = r * cols;
+                left++;
+            } else {
+                int rows = size / rightCols;
+                transpose(carry, rows, rightCols, transposed);
+                factorizer.factor(transposed, rightCols, rows, selector, step);
+                int r = step.rank();
+                cores[right] = rightCore(step.u(), dims[right], ranks[right + 1], r);
+                transpose(step.w(), r, rows, carry);
+                ranks[right] = r;
+                size = rows * r;
+                right--;
+            }
+            discarded[bond] = Math.sqrt(step.discardedEnergy());
+            spectra[bond] = Arrays.copyOf(step.sigmaSquared(), step.spectrumLength());
         }
-        cores[n - 1] = toFloat(carry, ranks[n - 1] * dims[n - 1]);
+        cores[left] = toFloat(carry, ranks[left] * dims[left] * ranks[left + 1]);
         return new Decomposition(Mps.adopt(dims.clone(), ranks, cores), discarded, Math.sqrt(energy), spectra);
+    }
+
+    /** Flops to form and decompose the Gram matrix of a {@code rows x cols} unfolding, roughly. */
+    private static double cost(int rows, int cols) {
+        double small = Math.min(rows, cols);
+        return (double) rows * cols * small + small * small * small;
+    }
+
+    /**
+     * Core {@code [r, j, rRight]} from the orthonormal factor of the transposed unfolding, whose
+     * rows are indexed by {@code (i, b)} and columns by {@code a}.
+     */
+    private static float[] rightCore(double[] u, int dim, int rRight, int r) {
+        float[] core = new float[r * dim * rRight];
+        int rows = dim * rRight;
+        for (int row = 0; row < rows; row++) {
+            for (int a = 0; a < r; a++) {
+                core[a * rows + row] = (float) u[row * r + a];
+            }
+        }
+        return core;
+    }
+
+    private static void transpose(double[] a, int rows, int cols, double[] out) {
+        for (int i = 0; i < rows; i++) {
+            int base = i * cols;
+            for (int j = 0; j < cols; j++) {
+                out[j * rows + i] = a[base + j];
+            }
+        }
+    }
+
+    private void ensureCapacity(int total) {
+        if (carry.length < total) {
+            carry = new double[total];
+            transposed = new double[total];
+        }
     }
 
     /**
@@ -130,18 +195,18 @@ public final class TtSvd {
     private static int checkedCores(int[] dims) {
         if (dims == null || dims.length < 2) {
             throw new IllegalArgumentException("TT-SVD needs at least 2 dimensions, got "
-                    + (dims == null ? "none" : java.util.Arrays.toString(dims)));
+                    + (dims == null ? "none" : Arrays.toString(dims)));
         }
         long size = 1;
         for (int d : dims) {
             if (d < 1) {
-                throw new IllegalArgumentException("dimension " + d + " in " + java.util.Arrays.toString(dims)
+                throw new IllegalArgumentException("dimension " + d + " in " + Arrays.toString(dims)
                         + " is invalid: every dimension must be at least 1");
             }
             size *= d;
         }
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("dimensions " + java.util.Arrays.toString(dims) + " hold " + size
+            throw new IllegalArgumentException("dimensions " + Arrays.toString(dims) + " hold " + size
                     + " values, too many for one array");
         }
         return dims.length;
