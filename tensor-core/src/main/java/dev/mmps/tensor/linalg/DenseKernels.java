@@ -32,8 +32,34 @@ final class DenseKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** {@code g = a a^T} for row-major {@code a} ({@code rows x cols}); fills both triangles. */
-    static void gramOfRows(double[] a, int rows, int cols, double[] g) {
+    /** Below this many rows the row Gram uses dot products; above, outer products that vectorise. */
+    private static final int OUTER_PRODUCT_ROWS = 12;
+
+    /**
+     * {@code g = a a^T} for row-major {@code a} ({@code rows x cols}); fills both triangles.
+     *
+     * @param scratch at least {@code rows * cols} values, used for {@code a^T}
+     */
+    static void gramOfRows(double[] a, int rows, int cols, double[] g, double[] scratch) {
+        if (rows < OUTER_PRODUCT_ROWS) {
+            gramOfRowsByDots(a, rows, cols, g);
+            return;
+        }
+        transpose(a, rows, cols, scratch);
+        Arrays.fill(g, 0, rows * rows, 0.0);
+        for (int l = 0; l < cols; l++) {
+            int column = l * rows;
+            for (int i = 0; i < rows; i++) {
+                double x = scratch[column + i];
+                int gi = i * rows;
+                for (int j = 0; j < rows; j++) {
+                    g[gi + j] += x * scratch[column + j];
+                }
+            }
+        }
+    }
+
+    private static void gramOfRowsByDots(double[] a, int rows, int cols, double[] g) {
         for (int i = 0; i < rows; i++) {
             int ri = i * cols;
             for (int j = 0; j <= i; j++) {
@@ -66,18 +92,19 @@ final class DenseKernels {
             int row = r * cols;
             for (int i = 0; i < cols; i++) {
                 double x = a[row + i];
-                if (x == 0) {
-                    continue;
-                }
                 int gi = i * cols;
-                for (int j = 0; j <= i; j++) {
+                for (int j = 0; j < cols; j++) {
                     g[gi + j] += x * a[row + j];
                 }
             }
         }
-        for (int i = 0; i < cols; i++) {
-            for (int j = 0; j < i; j++) {
-                g[j * cols + i] = g[i * cols + j];
+    }
+
+    static void transpose(double[] a, int rows, int cols, double[] out) {
+        for (int i = 0; i < rows; i++) {
+            int base = i * cols;
+            for (int j = 0; j < cols; j++) {
+                out[j * rows + i] = a[base + j];
             }
         }
     }
@@ -127,51 +154,57 @@ final class DenseKernels {
 
     /**
      * Makes the columns of the row-major {@code rows x rank} matrix {@code y} orthonormal by
-     * modified Gram-Schmidt applied twice. A column that vanishes is replaced by the first unit
-     * vector not already in the span, so the result always has {@code rank} orthonormal columns.
+     * modified Gram-Schmidt applied twice, on a transposed copy so every column is contiguous. A
+     * column that vanishes is replaced by the first unit vector not already in the span, so the
+     * result always has {@code rank} orthonormal columns.
+     *
+     * @param scratch at least {@code rows * rank} values
      */
-    static void orthonormalizeColumns(double[] y, int rows, int rank) {
+    static void orthonormalizeColumns(double[] y, int rows, int rank, double[] scratch) {
+        transpose(y, rows, rank, scratch);
         for (int c = 0; c < rank; c++) {
-            double before = columnNormSquared(y, rows, rank, c);
-            for (int pass = 0; pass < 2; pass++) {
-                subtractProjections(y, rows, rank, c);
-            }
-            double after = columnNormSquared(y, rows, rank, c);
+            int base = c * rows;
+            double before = squaredNorm(scratch, base, rows);
+            subtractProjections(scratch, rows, c);
+            subtractProjections(scratch, rows, c);
+            double after = squaredNorm(scratch, base, rows);
             int unit = 0;
             while (after <= 1e-24 * Math.max(before, Double.MIN_NORMAL) || after == 0) {
-                for (int i = 0; i < rows; i++) {
-                    y[i * rank + c] = i == unit ? 1.0 : 0.0;
-                }
+                Arrays.fill(scratch, base, base + rows, 0.0);
+                scratch[base + unit] = 1.0;
                 before = 1.0;
-                for (int pass = 0; pass < 2; pass++) {
-                    subtractProjections(y, rows, rank, c);
-                }
-                after = columnNormSquared(y, rows, rank, c);
+                subtractProjections(scratch, rows, c);
+                subtractProjections(scratch, rows, c);
+                after = squaredNorm(scratch, base, rows);
                 unit++;
             }
             double inv = 1.0 / Math.sqrt(after);
             for (int i = 0; i < rows; i++) {
-                y[i * rank + c] *= inv;
+                scratch[base + i] *= inv;
             }
         }
+        transpose(scratch, rank, rows, y);
     }
 
-    private static void subtractProjections(double[] y, int rows, int rank, int c) {
+    /** Removes from row {@code c} of {@code q} ({@code rank x rows}) its components along rows {@code 0..c-1}. */
+    private static void subtractProjections(double[] q, int rows, int c) {
+        int target = c * rows;
         for (int p = 0; p < c; p++) {
+            int source = p * rows;
             double dot = 0;
             for (int i = 0; i < rows; i++) {
-                dot += y[i * rank + p] * y[i * rank + c];
+                dot += q[source + i] * q[target + i];
             }
             for (int i = 0; i < rows; i++) {
-                y[i * rank + c] -= dot * y[i * rank + p];
+                q[target + i] -= dot * q[source + i];
             }
         }
     }
 
-    private static double columnNormSquared(double[] y, int rows, int rank, int c) {
+    private static double squaredNorm(double[] q, int from, int length) {
         double s = 0;
-        for (int i = 0; i < rows; i++) {
-            s += y[i * rank + c] * y[i * rank + c];
+        for (int i = from; i < from + length; i++) {
+            s += q[i] * q[i];
         }
         return s;
     }

@@ -22,6 +22,7 @@ public final class LapackGramFactorizer implements LowRankFactorizer, AutoClosea
     private final NativeMatrix diag = new NativeMatrix();
     private final NativeMatrix off = new NativeMatrix();
     private final NativeMatrix values = new NativeMatrix();
+    private final NativeMatrix wanted = new NativeMatrix();
     private final NativeMatrix scratch = new NativeMatrix();
     private final NativeMatrix tau = new NativeMatrix();
     private final NativeMatrix vectors = new NativeMatrix();
@@ -34,6 +35,8 @@ public final class LapackGramFactorizer implements LowRankFactorizer, AutoClosea
     private double[] e = new double[0];
     private double[] z = new double[0];
     private double[] v = new double[0];
+    private double[] rawDescending = new double[0];
+    private double[] chosen = new double[0];
 
     public LapackGramFactorizer() {
         NativeBlas.ensureLoaded();
@@ -49,7 +52,7 @@ public final class LapackGramFactorizer implements LowRankFactorizer, AutoClosea
         out.prepare(rows, cols);
         double total = DenseKernels.sumOfSquares(input, rows * cols);
         if (total == 0) {
-            ZeroMatrix.factor(rows, cols, selector, out);
+            ZeroMatrix.factor(rows, cols, rows, selector, out);
             return;
         }
         boolean wide = rows <= cols;
@@ -65,31 +68,32 @@ public final class LapackGramFactorizer implements LowRankFactorizer, AutoClosea
         var pt = tau.ensure(n);
         NativeBlas.check(openblas.LAPACKE_dsytrd(LAPACK_COL_MAJOR, (byte) 'U', n, pg, n, pd, pe, pt), "dsytrd", n, n);
         diag.store(d, n);
-        off.store(e, n);
+        off.store(e, n - 1);
+        e[n - 1] = 0.0;
 
         var pw = values.load(d, n);
         var pe2 = scratch.load(e, n);
         NativeBlas.check(openblas.LAPACKE_dsterf(n, pw, pe2), "dsterf", n, n);
         double[] spectrum = out.sigmaSquared;
-        values.store(spectrum, n);
-        reverse(spectrum, n); // dsterf sorts ascending; the convention here is descending
+        values.store(rawDescending, n);
+        reverse(rawDescending, n); // dsterf sorts ascending; the convention here is descending
         for (int i = 0; i < n; i++) {
-            spectrum[i] = Math.max(0.0, spectrum[i]);
+            spectrum[i] = Math.max(0.0, rawDescending[i]);
         }
         int rank = selector.select(spectrum, n, total);
         out.keep(rank, n, total);
 
-        // dstein wants the chosen eigenvalues ascending, all in one block.
-        for (int j = 0; j < rank; j++) {
+        // dstein wants the chosen eigenvalues ascending, all in one block. LAPACKE's NaN check
+        // reads n entries of w (not just the chosen ones), so w gets a full, initialised buffer.
+        for (int j = 0; j < n; j++) {
+            chosen[j] = j < rank ? rawDescending[rank - 1 - j] : 0.0;
             blocks.put(j, 1);
         }
+        var pChosen = wanted.load(chosen, n);
         split.put(0, n);
-        pw.position(0);
-        var wanted = pw.position(n - rank);
         var pz = vectors.ensure((long) n * rank);
-        NativeBlas.check(openblas.LAPACKE_dstein(LAPACK_COL_MAJOR, n, pd, pe, rank, wanted, blocks, split, pz, n,
+        NativeBlas.check(openblas.LAPACKE_dstein(LAPACK_COL_MAJOR, n, pd, pe, rank, pChosen, blocks, split, pz, n,
                 failures), "dstein", n, n);
-        pw.position(0);
         NativeBlas.check(openblas.LAPACKE_dormtr(LAPACK_COL_MAJOR, (byte) 'L', (byte) 'U', (byte) 'N', n, rank, pg, n,
                 pt, pz, n), "dormtr", n, n);
         vectors.store(z, n * rank);
@@ -106,7 +110,7 @@ public final class LapackGramFactorizer implements LowRankFactorizer, AutoClosea
             openblas.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, rank, cols, 1.0, pa, cols, pv,
                     rank, 0.0, py, rank);
             product.store(out.u, rows * rank);
-            DenseKernels.orthonormalizeColumns(out.u, rows, rank);
+            DenseKernels.orthonormalizeColumns(out.u, rows, rank, new double[rows * rank]);
         }
         DenseKernels.fixColumnSigns(out.u, rows, rank);
         var pu = vectors.load(out.u, rows * rank);
@@ -128,6 +132,8 @@ public final class LapackGramFactorizer implements LowRankFactorizer, AutoClosea
         if (d.length < n) {
             d = new double[n];
             e = new double[n];
+            rawDescending = new double[n];
+            chosen = new double[n];
         }
         if (z.length < n * n) {
             z = new double[n * n];
@@ -151,6 +157,7 @@ public final class LapackGramFactorizer implements LowRankFactorizer, AutoClosea
         diag.close();
         off.close();
         values.close();
+        wanted.close();
         scratch.close();
         tau.close();
         vectors.close();

@@ -32,7 +32,7 @@ public final class LapackSvdFactorizer implements LowRankFactorizer, AutoCloseab
         out.prepare(rows, cols);
         double total = DenseKernels.sumOfSquares(input, rows * cols);
         if (total == 0) {
-            ZeroMatrix.factor(rows, cols, selector, out);
+            ZeroMatrix.factor(rows, cols, rows, selector, out);
             return;
         }
         int k = Math.min(rows, cols);

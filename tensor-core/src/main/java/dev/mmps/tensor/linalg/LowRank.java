@@ -1,32 +1,33 @@
 package dev.mmps.tensor.linalg;
 
 /**
- * The reusable output of one truncated factorisation {@code A ~ U W}: {@code U} ({@code rows x
- * rank}) has orthonormal columns spanning the leading left singular subspace of {@code A}, and
- * {@code W = U^T A} ({@code rank x cols}). Buffers grow as needed and are reused between calls, so
- * a factoriser allocates nothing once it has seen its largest matrix.
+ * The reusable output of one truncated factorisation. From the left ({@link
+ * LowRankFactorizer#factor}) it is {@code A ~ U W}: {@code U} ({@code rows x rank}) has orthonormal
+ * columns spanning the leading left singular subspace of {@code A} and {@code W = U^T A}
+ * ({@code rank x cols}). From the right ({@link LowRankFactorizer#factorRight}) it is
+ * {@code A ~ W V^T}: {@link #u()} holds {@code V} ({@code cols x rank}, orthonormal columns) and
+ * {@link #w()} holds {@code W = A V} ({@code rows x rank}). Buffers grow as needed and are reused
+ * between calls, so a factoriser allocates nothing once it has seen its largest matrix.
  *
- * <p>Sign convention: in every column of {@code U} the entry of largest magnitude (the first, on a
- * tie) is positive. This makes the factors a function of the input alone.
+ * <p>Sign convention: in every column of the orthonormal factor the entry of largest magnitude
+ * (the first, on a tie) is positive. This makes the factors a function of the input alone.
  */
 public final class LowRank {
 
     double[] u = new double[0];
     double[] w = new double[0];
     double[] sigmaSquared = new double[0];
-    int rows;
-    int cols;
     int rank;
     int spectrumLength;
     double totalEnergy;
     double discardedEnergy;
 
-    /** Left factor, row-major {@code rows x rank}; valid up to {@code rows * rank}. */
+    /** The orthonormal factor, row-major with {@link #rank()} columns. */
     public double[] u() {
         return u;
     }
 
-    /** Right factor {@code U^T A}, row-major {@code rank x cols}; valid up to {@code rank * cols}. */
+    /** The other factor: {@code U^T A} ({@code rank x cols}) from the left, {@code A V} ({@code rows x rank}) from the right. */
     public double[] w() {
         return w;
     }
@@ -34,14 +35,6 @@ public final class LowRank {
     /** Squared singular values in descending order; valid up to {@link #spectrumLength()}. */
     public double[] sigmaSquared() {
         return sigmaSquared;
-    }
-
-    public int rows() {
-        return rows;
-    }
-
-    public int cols() {
-        return cols;
     }
 
     public int rank() {
@@ -64,17 +57,16 @@ public final class LowRank {
     }
 
     void prepare(int rows, int cols) {
-        this.rows = rows;
-        this.cols = cols;
         int small = Math.min(rows, cols);
+        int large = Math.max(rows, cols);
         if (sigmaSquared.length < small) {
             sigmaSquared = new double[small];
         }
-        if (u.length < rows * small) {
-            u = new double[rows * small];
+        if (u.length < large * small) {
+            u = new double[large * small];
         }
-        if (w.length < small * cols) {
-            w = new double[small * cols];
+        if (w.length < large * small) {
+            w = new double[large * small];
         }
     }
 

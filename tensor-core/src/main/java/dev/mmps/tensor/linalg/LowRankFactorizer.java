@@ -22,6 +22,23 @@ public interface LowRankFactorizer {
      */
     void factor(double[] a, int rows, int cols, RankSelector selector, LowRank out);
 
+    /**
+     * Factors {@code a ~ W V^T} from the right: {@code V} ({@code cols x rank}, returned in
+     * {@link LowRank#u()}) has orthonormal columns spanning the leading right singular subspace
+     * and {@code W = a V} ({@code rows x rank}, returned row-major in {@link LowRank#w()}). The
+     * sign convention applies to the columns of {@code V}. Equivalent to {@link #factor} of the
+     * transpose, with {@code W} transposed.
+     */
+    default void factorRight(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
+        double[] t = new double[rows * cols];
+        DenseKernels.transpose(a, rows, cols, t);
+        factor(t, cols, rows, selector, out);
+        int rank = out.rank();
+        double[] w = new double[rows * rank];
+        DenseKernels.transpose(out.w, rank, rows, w);
+        System.arraycopy(w, 0, out.w, 0, rows * rank);
+    }
+
     /** Short name used in configuration, logs and benchmarks. */
     String name();
 }

@@ -12,8 +12,9 @@ import java.util.Arrays;
  * <p>The remainder still to be split covers cores {@code L..R} with outer bonds {@code r_{L-1}}
  * and {@code r_R}. A left step unfolds it as {@code (r_{L-1} j_L) x (rest)}, factors it as
  * {@code U W} with orthonormal {@code U} truncated by the {@link BondPolicy}, stores {@code U} as
- * core {@code L} and carries {@code W} on; a right step does the same on the transposed unfolding
- * {@code (rest) x (j_R r_R)} and stores a right-orthonormal core {@code R}. The core left when the
+ * core {@code L} and carries {@code W} on; a right step factors the unfolding
+ * {@code (rest) x (j_R r_R)} as {@code W V^T}, stores the right-orthonormal {@code V^T} as core
+ * {@code R} and carries {@code W} on. The core left when the
  * ends meet holds the norm. Algorithm 1 as printed only peels from the left; the order matters
  * for speed, not for the guarantee: every step is an orthogonal projection on indices no other
  * step touches, so the step errors are orthogonal and the squared error is exactly the sum of the
@@ -38,7 +39,6 @@ public final class TtSvd {
     private final LowRankFactorizer factorizer;
     private final LowRank step = new LowRank();
     private double[] carry = new double[0];
-    private double[] transposed = new double[0];
 
     public TtSvd(LowRankFactorizer factorizer) {
         if (factorizer == null) {
@@ -109,11 +109,10 @@ public final class TtSvd {
                 left++;
             } else {
                 int rows = size / rightCols;
-                transpose(carry, rows, rightCols, transposed);
-                factorizer.factor(transposed, rightCols, rows, selector, step);
+                factorizer.factorRight(carry, rows, rightCols, selector, step);
                 int r = step.rank();
                 cores[right] = rightCore(step.u(), dims[right], ranks[right + 1], r);
-                transpose(step.w(), r, rows, carry);
+                System.arraycopy(step.w(), 0, carry, 0, rows * r);
                 ranks[right] = r;
                 size = rows * r;
                 right--;
@@ -132,8 +131,8 @@ public final class TtSvd {
     }
 
     /**
-     * Core {@code [r, j, rRight]} from the orthonormal factor of the transposed unfolding, whose
-     * rows are indexed by {@code (i, b)} and columns by {@code a}.
+     * Core {@code [r, j, rRight]} from {@code V}, whose rows are indexed by {@code (i, b)} and
+     * columns by {@code a}.
      */
     private static float[] rightCore(double[] u, int dim, int rRight, int r) {
         float[] core = new float[r * dim * rRight];
@@ -146,19 +145,9 @@ public final class TtSvd {
         return core;
     }
 
-    private static void transpose(double[] a, int rows, int cols, double[] out) {
-        for (int i = 0; i < rows; i++) {
-            int base = i * cols;
-            for (int j = 0; j < cols; j++) {
-                out[j * rows + i] = a[base + j];
-            }
-        }
-    }
-
     private void ensureCapacity(int total) {
         if (carry.length < total) {
             carry = new double[total];
-            transposed = new double[total];
         }
     }
 
