@@ -75,7 +75,7 @@ public final class RatioRuleStudy {
                 for (int b = 0; b < bonds.length; b++) {
                     rankSums[s][b] += bonds[b];
                 }
-                best.mps().addTo(approx, null);
+                new dev.mmps.tensor.tt.MpsContractor().addTo(best.mps(), approx);
                 for (int i = 0; i < tensor.length; i++) {
                     residual[i] = tensor[i] - approx[i];
                 }

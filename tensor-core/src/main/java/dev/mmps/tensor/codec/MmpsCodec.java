@@ -8,6 +8,7 @@ import dev.mmps.tensor.metrics.Quality;
 import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
 import dev.mmps.tensor.tt.Mps;
+import dev.mmps.tensor.tt.MpsContractor;
 import dev.mmps.tensor.tt.TtSvd;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,7 +41,7 @@ public final class MmpsCodec {
     private double[] tensor = new double[0];
     private double[] residual = new double[0];
     private double[] approximation = new double[0];
-    private double[][] scratch = {new double[0], new double[0]};
+    private final MpsContractor contractor;
 
     /** The resolved layout and per-stage bond policies for one image shape. */
     public record Plan(TensorLayout layout, List<BondPolicy> policies) {}
@@ -51,6 +52,7 @@ public final class MmpsCodec {
         }
         this.spec = spec;
         this.ttSvd = new TtSvd(factorizer);
+        this.contractor = new MpsContractor(factorizer.products());
     }
 
     public CompressionSpec spec() {
@@ -102,7 +104,7 @@ public final class MmpsCodec {
             stages.add(mps);
             discarded[s] = d.discarded();
             bounds[s] = d.errorBound();
-            mps.addTo(approximation, scratch);
+            contractor.addTo(mps, approximation);
             for (int i = 0; i < size; i++) {
                 residual[i] = tensor[i] - approximation[i];
             }
@@ -122,7 +124,6 @@ public final class MmpsCodec {
             tensor = new double[size];
             residual = new double[size];
             approximation = new double[size];
-            scratch = new double[][] {new double[size], new double[size]};
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.mmps.tensor.codec;
 
 import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.tt.Mps;
+import dev.mmps.tensor.tt.MpsContractor;
 import java.util.List;
 
 /**
@@ -42,9 +43,9 @@ public record MmpsFactors(TensorLayout layout, List<Mps> stages) {
     /** The tensor: the sum of the stages, in layout order. */
     public double[] tensor() {
         double[] tensor = new double[layout.size()];
-        double[][] scratch = {new double[layout.size()], new double[layout.size()]};
+        MpsContractor contractor = new MpsContractor();
         for (Mps m : stages) {
-            m.addTo(tensor, scratch);
+            contractor.addTo(m, tensor);
         }
         return tensor;
     }

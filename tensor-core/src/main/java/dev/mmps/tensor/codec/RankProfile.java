@@ -5,6 +5,7 @@ import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
+import dev.mmps.tensor.tt.MpsContractor;
 import dev.mmps.tensor.tt.TtSvd;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -220,11 +221,12 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
 
     /** Bond dimension 1 everywhere: what a budget too small for any threshold gets. */
     private static void trialWithCaps(TtSvd tt, double[] tensor, int[] dims, Decomposition[] out) {
+        MpsContractor contractor = new MpsContractor();
         double[] residual = tensor.clone();
         double[] approximation = new double[tensor.length];
         for (int s = 0; s < out.length; s++) {
             out[s] = tt.decompose(residual, dims, BondPolicy.uniform(1, dims.length));
-            out[s].mps().addTo(approximation, null);
+            contractor.addTo(out[s].mps(), approximation);
             for (int i = 0; i < residual.length; i++) {
                 residual[i] = tensor[i] - approximation[i];
             }
@@ -232,6 +234,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
     }
 
     private static long trial(TtSvd tt, double[] tensor, int[] dims, double threshold, Decomposition[] out) {
+        MpsContractor contractor = new MpsContractor();
         double[] residual = tensor.clone();
         double[] approximation = new double[tensor.length];
         long params = 0;
@@ -245,7 +248,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             Decomposition d = tt.decompose(residual, dims, BondPolicy.relativeError(Math.max(epsilon, 1e-12)));
             out[s] = d;
             params += d.mps().parameters();
-            d.mps().addTo(approximation, null);
+            contractor.addTo(d.mps(), approximation);
             for (int i = 0; i < residual.length; i++) {
                 residual[i] = tensor[i] - approximation[i];
             }

@@ -32,72 +32,23 @@ final class DenseKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Below this many rows the row Gram uses dot products; above, outer products that vectorise. */
-    private static final int OUTER_PRODUCT_ROWS = 12;
-
-    /**
-     * {@code g = a a^T} for row-major {@code a} ({@code rows x cols}); fills both triangles.
-     *
-     * @param scratch at least {@code rows * cols} values, used for {@code a^T}
-     */
-    static void gramOfRows(double[] a, int rows, int cols, double[] g, double[] scratch) {
-        if (rows < OUTER_PRODUCT_ROWS) {
-            gramOfRowsByDots(a, rows, cols, g);
-            return;
+    /** Dot product of {@code length} contiguous values of two arrays, four accumulators. */
+    static double dot(double[] x, int xFrom, double[] y, int yFrom, int length) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int l = 0;
+        for (; l + 3 < length; l += 4) {
+            s0 += x[xFrom + l] * y[yFrom + l];
+            s1 += x[xFrom + l + 1] * y[yFrom + l + 1];
+            s2 += x[xFrom + l + 2] * y[yFrom + l + 2];
+            s3 += x[xFrom + l + 3] * y[yFrom + l + 3];
         }
-        transpose(a, rows, cols, scratch);
-        Arrays.fill(g, 0, rows * rows, 0.0);
-        for (int l = 0; l < cols; l++) {
-            int column = l * rows;
-            for (int i = 0; i < rows; i++) {
-                double x = scratch[column + i];
-                int gi = i * rows;
-                for (int j = 0; j < rows; j++) {
-                    g[gi + j] += x * scratch[column + j];
-                }
-            }
+        for (; l < length; l++) {
+            s0 += x[xFrom + l] * y[yFrom + l];
         }
-    }
-
-    private static void gramOfRowsByDots(double[] a, int rows, int cols, double[] g) {
-        for (int i = 0; i < rows; i++) {
-            int ri = i * cols;
-            for (int j = 0; j <= i; j++) {
-                int rj = j * cols;
-                double s0 = 0;
-                double s1 = 0;
-                double s2 = 0;
-                double s3 = 0;
-                int l = 0;
-                for (; l + 3 < cols; l += 4) {
-                    s0 += a[ri + l] * a[rj + l];
-                    s1 += a[ri + l + 1] * a[rj + l + 1];
-                    s2 += a[ri + l + 2] * a[rj + l + 2];
-                    s3 += a[ri + l + 3] * a[rj + l + 3];
-                }
-                for (; l < cols; l++) {
-                    s0 += a[ri + l] * a[rj + l];
-                }
-                double s = (s0 + s1) + (s2 + s3);
-                g[i * rows + j] = s;
-                g[j * rows + i] = s;
-            }
-        }
-    }
-
-    /** {@code g = a^T a} for row-major {@code a} ({@code rows x cols}); fills both triangles. */
-    static void gramOfColumns(double[] a, int rows, int cols, double[] g) {
-        Arrays.fill(g, 0, cols * cols, 0.0);
-        for (int r = 0; r < rows; r++) {
-            int row = r * cols;
-            for (int i = 0; i < cols; i++) {
-                double x = a[row + i];
-                int gi = i * cols;
-                for (int j = 0; j < cols; j++) {
-                    g[gi + j] += x * a[row + j];
-                }
-            }
-        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     static void transpose(double[] a, int rows, int cols, double[] out) {
@@ -105,49 +56,6 @@ final class DenseKernels {
             int base = i * cols;
             for (int j = 0; j < cols; j++) {
                 out[j * rows + i] = a[base + j];
-            }
-        }
-    }
-
-    /**
-     * {@code w = u^T a}: {@code u} is {@code rows x rank}, {@code a} is {@code rows x cols}, {@code w}
-     * is {@code rank x cols}.
-     */
-    static void transposeTimes(double[] u, int rows, int rank, double[] a, int cols, double[] w) {
-        Arrays.fill(w, 0, rank * cols, 0.0);
-        for (int i = 0; i < rows; i++) {
-            int ar = i * cols;
-            for (int c = 0; c < rank; c++) {
-                double x = u[i * rank + c];
-                if (x == 0) {
-                    continue;
-                }
-                int wr = c * cols;
-                for (int l = 0; l < cols; l++) {
-                    w[wr + l] += x * a[ar + l];
-                }
-            }
-        }
-    }
-
-    /**
-     * {@code y = a v}: {@code a} is {@code rows x inner}, {@code v} is {@code inner x rank}, {@code y}
-     * is {@code rows x rank}.
-     */
-    static void times(double[] a, int rows, int inner, double[] v, int rank, double[] y) {
-        Arrays.fill(y, 0, rows * rank, 0.0);
-        for (int i = 0; i < rows; i++) {
-            int yr = i * rank;
-            int ar = i * inner;
-            for (int l = 0; l < inner; l++) {
-                double x = a[ar + l];
-                if (x == 0) {
-                    continue;
-                }
-                int vr = l * rank;
-                for (int c = 0; c < rank; c++) {
-                    y[yr + c] += x * v[vr + c];
-                }
             }
         }
     }

@@ -1,40 +1,73 @@
 package dev.mmps.tensor.linalg;
 
 /**
- * Truncated factorisation through the Gram matrix of the smaller side, in plain Java.
+ * Truncated factorisation through the Gram matrix of the smaller side.
  *
  * <p>The singular vectors on the smaller side of {@code A} are the eigenvectors of its Gram
  * matrix ({@code A A^T} for a wide matrix, {@code A^T A} for a tall one); those on the other side
  * are {@code A^T U} or {@code A V}, made orthonormal. The eigenproblem has the order of the smaller
  * side, which for the unfoldings of an image is a few dozen, and only the kept eigenvectors are
- * computed ({@link SymmetricEigen}). Everything runs in double precision, so singular values down
- * to about {@code 1e-7} of the largest are resolved; that is well below what a float32 image
- * holds.
+ * computed. Everything runs in double precision, so singular values down to about {@code 1e-7}
+ * of the largest are resolved; that is well below what a float32 image holds.
+ *
+ * <p>The products and the eigensolver are pluggable: plain Java ({@link JavaGemm},
+ * {@link SymmetricEigen}) runs anywhere; native products ({@link BlasGemm}) with the Java
+ * eigensolver for small orders and LAPACK's ({@link LapackSymmetricEigen}) for large ones is the
+ * fastest combination measured.
  */
-public final class GramFactorizer implements LowRankFactorizer {
+public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
 
-    private final SymmetricEigen eigen = new SymmetricEigen();
+    private final String name;
+    private final MatrixProduct gemm;
+    private final SymmetricEigensolver smallEigen;
+    private final SymmetricEigensolver largeEigen;
+    private final int largeFromOrder;
     private double[] gram = new double[0];
     private double[] vectors = new double[0];
     private double[] scratch = new double[0];
     private double[] basis = new double[0];
 
+    /**
+     * @param name the route name
+     * @param products the matrix products
+     * @param smallEigen eigensolver below {@code largeFromOrder}
+     * @param largeEigen eigensolver from {@code largeFromOrder} up
+     */
+    public GramFactorizer(String name, MatrixProduct products, SymmetricEigensolver smallEigen,
+            SymmetricEigensolver largeEigen, int largeFromOrder) {
+        this.name = name;
+        this.gemm = products;
+        this.smallEigen = smallEigen;
+        this.largeEigen = largeEigen;
+        this.largeFromOrder = largeFromOrder;
+    }
+
+    /** Everything in plain Java. */
+    public GramFactorizer() {
+        this("java-gram", new JavaGemm(), new SymmetricEigen(), null, Integer.MAX_VALUE);
+    }
+
     @Override
     public String name() {
-        return "java-gram";
+        return name;
+    }
+
+    @Override
+    public MatrixProduct products() {
+        return gemm;
     }
 
     @Override
     public void factor(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
         if (leadingBasis(a, rows, cols, true, selector, out)) {
-            DenseKernels.transposeTimes(out.u, rows, out.rank, a, cols, out.w);
+            gemm.multiply(out.u, true, a, false, out.rank, cols, rows, out.w);
         }
     }
 
     @Override
     public void factorRight(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
         if (leadingBasis(a, rows, cols, false, selector, out)) {
-            DenseKernels.times(a, rows, cols, out.u, out.rank, out.w);
+            gemm.multiply(a, false, out.u, false, rows, out.rank, cols, out.w);
         }
     }
 
@@ -54,10 +87,11 @@ public final class GramFactorizer implements LowRankFactorizer {
         int order = rowGram ? rows : cols;
         ensureCapacity(rows, cols);
         if (rowGram) {
-            DenseKernels.gramOfRows(a, rows, cols, gram, scratch);
+            gemm.multiply(a, false, a, true, rows, rows, cols, gram);
         } else {
-            DenseKernels.gramOfColumns(a, rows, cols, gram);
+            gemm.multiply(a, true, a, false, cols, cols, rows, gram);
         }
+        SymmetricEigensolver eigen = order >= largeFromOrder ? largeEigen : smallEigen;
         double[] spectrum = out.sigmaSquared;
         if (!eigen.eigenvalues(gram, order, spectrum)) {
             throw new ArithmeticException(
@@ -76,16 +110,24 @@ public final class GramFactorizer implements LowRankFactorizer {
             // The other side: map the eigenvectors through A (or A^T) and orthonormalise.
             eigen.leadingVectors(rank, vectors);
             if (left) {
-                DenseKernels.times(a, rows, cols, vectors, rank, basis);
+                gemm.multiply(a, false, vectors, false, rows, rank, cols, basis);
             } else {
-                DenseKernels.transposeTimes(vectors, rows, rank, a, cols, scratch);
-                DenseKernels.transpose(scratch, rank, cols, basis);
+                gemm.multiply(a, true, vectors, false, cols, rank, rows, basis);
             }
             DenseKernels.orthonormalizeColumns(basis, basisRows, rank, scratch);
             System.arraycopy(basis, 0, out.u, 0, basisRows * rank);
         }
         DenseKernels.fixColumnSigns(out.u, basisRows, rank);
         return true;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Object part : new Object[] {gemm, smallEigen, largeEigen}) {
+            if (part instanceof AutoCloseable c) {
+                c.close();
+            }
+        }
     }
 
     private void ensureCapacity(int rows, int cols) {
@@ -97,8 +139,8 @@ public final class GramFactorizer implements LowRankFactorizer {
         if (vectors.length < small * small) {
             vectors = new double[small * small];
         }
-        if (scratch.length < rows * cols || scratch.length < large * small) {
-            scratch = new double[Math.max(rows * cols, large * small)];
+        if (scratch.length < large * small) {
+            scratch = new double[large * small];
         }
         if (basis.length < large * small) {
             basis = new double[large * small];

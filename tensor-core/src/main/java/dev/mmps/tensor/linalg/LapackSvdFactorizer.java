@@ -11,6 +11,7 @@ import org.bytedeco.openblas.global.openblas;
  */
 public final class LapackSvdFactorizer implements LowRankFactorizer, AutoCloseable {
 
+    private final BlasGemm gemm = new BlasGemm();
     private final NativeMatrix a = new NativeMatrix();
     private final NativeMatrix s = new NativeMatrix();
     private final NativeMatrix u = new NativeMatrix();
@@ -25,6 +26,11 @@ public final class LapackSvdFactorizer implements LowRankFactorizer, AutoCloseab
     @Override
     public String name() {
         return "lapack-svd";
+    }
+
+    @Override
+    public MatrixProduct products() {
+        return gemm;
     }
 
     @Override
@@ -60,11 +66,12 @@ public final class LapackSvdFactorizer implements LowRankFactorizer, AutoCloseab
             System.arraycopy(fullU, i * k, out.u, i * rank, rank);
         }
         DenseKernels.fixColumnSigns(out.u, rows, rank);
-        DenseKernels.transposeTimes(out.u, rows, rank, input, cols, out.w);
+        gemm.multiply(out.u, true, input, false, rank, cols, rows, out.w);
     }
 
     @Override
     public void close() {
+        gemm.close();
         a.close();
         s.close();
         u.close();

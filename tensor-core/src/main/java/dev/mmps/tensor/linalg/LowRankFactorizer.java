@@ -41,4 +41,9 @@ public interface LowRankFactorizer {
 
     /** Short name used in configuration, logs and benchmarks. */
     String name();
+
+    /** The matrix products this route uses, for work around it (reconstruction). */
+    default MatrixProduct products() {
+        return new JavaGemm();
+    }
 }

@@ -6,7 +6,13 @@ import java.util.List;
 public final class LowRankFactorizers {
 
     /** Route names, {@code auto} first. */
-    public static final List<String> NAMES = List.of("auto", "java-gram", "lapack-gram", "lapack-svd");
+    public static final List<String> NAMES = List.of("auto", "java-gram", "blas-gram", "lapack-gram", "lapack-svd");
+
+    /**
+     * Gram order from which the native eigensolver replaces the Java one in {@code blas-gram}
+     * (measured: BENCHMARKS.md, "SVD routes").
+     */
+    public static final int NATIVE_EIGEN_FROM_ORDER = 96;
 
     private LowRankFactorizers() {}
 
@@ -19,14 +25,22 @@ public final class LowRankFactorizers {
     public static LowRankFactorizer create(String name) {
         String key = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (key) {
-            case "auto" -> NativeBlas.available()
-                    ? new AutoFactorizer(new LapackGramFactorizer())
-                    : new GramFactorizer();
+            case "auto" -> NativeBlas.available() ? blasGram() : new GramFactorizer();
             case "java-gram" -> new GramFactorizer();
-            case "lapack-gram" -> new LapackGramFactorizer();
+            case "blas-gram" -> blasGram();
+            case "lapack-gram" -> {
+                LapackSymmetricEigen lapack = new LapackSymmetricEigen();
+                yield new GramFactorizer("lapack-gram", new BlasGemm(), lapack, lapack, Integer.MAX_VALUE);
+            }
             case "lapack-svd" -> new LapackSvdFactorizer();
             default -> throw new IllegalArgumentException("SVD route '" + name + "' is unknown: use one of " + NAMES);
         };
+    }
+
+    /** Native products; the Java eigensolver for small orders, LAPACK's for large ones. */
+    private static GramFactorizer blasGram() {
+        return new GramFactorizer("blas-gram", new BlasGemm(), new SymmetricEigen(), new LapackSymmetricEigen(),
+                NATIVE_EIGEN_FROM_ORDER);
     }
 
     /** Whether the native OpenBLAS routes can run on this machine. */

@@ -23,7 +23,7 @@ import java.util.Arrays;
  * <p>The inverse iteration starts from a fixed pseudo-random vector, so results are bit-identical
  * from run to run. Instances keep scratch arrays between calls and are not thread-safe.
  */
-public final class SymmetricEigen {
+public final class SymmetricEigen implements SymmetricEigensolver {
 
     private static final double EPS = Math.ulp(1.0);
     /**
@@ -57,6 +57,7 @@ public final class SymmetricEigen {
      * @param values receives all {@code n} eigenvalues in descending order
      * @return {@code false} if the QL iteration did not converge (the outputs are then unusable)
      */
+    @Override
     public boolean eigenvalues(double[] g, int n, double[] values) {
         if (n < 1) {
             throw new IllegalArgumentException("eigenproblem of order " + n + ": the order must be at least 1");
@@ -94,6 +95,7 @@ public final class SymmetricEigen {
      *     (component {@code i} of vector {@code j} at {@code i * k + j}); unit length and mutually
      *     orthogonal
      */
+    @Override
     public void leadingVectors(int k, double[] vectors) {
         int n = order;
         if (k < 1 || k > n) {

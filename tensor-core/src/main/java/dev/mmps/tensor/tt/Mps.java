@@ -109,60 +109,22 @@ public final class Mps {
         return s;
     }
 
-    /**
-     * Contracts the cores into the full tensor and adds it to {@code target} (row-major over the
-     * dimensions), accumulating in double precision.
-     *
-     * @param scratch two work arrays, each of at least {@link #size()} values, or null to allocate
-     */
-    public void addTo(double[] target, double[][] scratch) {
-        int size = size();
-        double[] left = scratch == null ? new double[size] : scratch[0];
-        double[] next = scratch == null ? new double[size] : scratch[1];
-        // left holds the partial product as a (prefix x r_k) row-major matrix.
-        float[] first = cores[0];
-        int prefix = dims[0];
-        for (int i = 0; i < first.length; i++) {
-            left[i] = first[i];
-        }
-        for (int k = 1; k < dims.length; k++) {
-            int rIn = ranks[k];
-            int tail = dims[k] * ranks[k + 1];
-            float[] core = cores[k];
-            boolean last = k == dims.length - 1;
-            double[] out = last ? target : next;
-            if (!last) {
-                Arrays.fill(out, 0, prefix * tail, 0.0);
-            }
-            for (int p = 0; p < prefix; p++) {
-                int outRow = p * tail;
-                int leftRow = p * rIn;
-                for (int a = 0; a < rIn; a++) {
-                    double x = left[leftRow + a];
-                    int coreRow = a * tail;
-                    for (int t = 0; t < tail; t++) {
-                        out[outRow + t] += x * core[coreRow + t];
-                    }
-                }
-            }
-            if (!last) {
-                double[] swap = left;
-                left = next;
-                next = swap;
-            }
-            prefix *= dims[k];
-        }
-        if (dims.length == 1) {
-            for (int i = 0; i < size; i++) {
-                target[i] += left[i];
-            }
-        }
+    float[][] coresView() {
+        return cores;
     }
 
-    /** The full tensor as a new array. */
+    int[] dimsView() {
+        return dims;
+    }
+
+    int[] ranksView() {
+        return ranks;
+    }
+
+    /** The full tensor as a new array; for repeated use prefer an {@link MpsContractor}. */
     public double[] toTensor() {
         double[] t = new double[size()];
-        addTo(t, null);
+        new MpsContractor().addTo(this, t);
         return t;
     }
 
