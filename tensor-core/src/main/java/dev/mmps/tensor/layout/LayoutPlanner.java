@@ -9,9 +9,13 @@ package dev.mmps.tensor.layout;
  * the channels, which is exactly the row-major reshape of Algorithm 1; block order pairs the
  * height and width factors level by level, coarse to fine.
  *
- * <p>The defaults ({@link #DEFAULT_ORDER}, {@link #DEFAULT_CHANNELS}, {@link #DEFAULT_CORES}) were
- * chosen by measuring PSNR at equal compression ratio on CIFAR-10 and ImageNet photographs; see
- * BENCHMARKS.md, "Choosing the layout".
+ * <p>Factors are arranged so the chain is widest just inside its ends: the largest factor sits at
+ * the second level, the next largest at the first, the rest follow in decreasing size (block
+ * order: {@code 2x2,4x4,2x2,2x2} for 32 pixels, {@code 4x4,7x7,4x4,2x2} for 224). Row order uses
+ * that arrangement for the height and its mirror image for the width ({@code 4,8 | 8,4}), so the
+ * large factors meet in the middle. The defaults ({@link #DEFAULT_ORDER}, {@link #DEFAULT_CHANNELS},
+ * {@link #DEFAULT_CORES}) and this arrangement were chosen by measuring PSNR at equal compression
+ * ratio on CIFAR-10 and ImageNet photographs; see BENCHMARKS.md, "Choosing the layout".
  */
 public final class LayoutPlanner {
 
@@ -80,8 +84,8 @@ public final class LayoutPlanner {
     private static int[][] rowTriples(ImageShape shape, int spatial) {
         int heightCores = (spatial + 1) / 2;
         int widthCores = spatial - heightCores;
-        int[] h = AxisSplit.split(shape.height(), heightCores);
-        int[] w = AxisSplit.split(shape.width(), widthCores);
+        int[] h = arranged(AxisSplit.split(shape.height(), heightCores));
+        int[] w = reversed(arranged(AxisSplit.split(shape.width(), widthCores)));
         int[][] triples = new int[spatial][];
         for (int k = 0; k < heightCores; k++) {
             triples[k] = new int[] {h[k], 1, 1};
@@ -94,13 +98,34 @@ public final class LayoutPlanner {
 
     /** One height and one width factor per level, coarsest level first. */
     private static int[][] blockTriples(ImageShape shape, int levels) {
-        int[] h = AxisSplit.split(shape.height(), levels);
-        int[] w = AxisSplit.split(shape.width(), levels);
+        int[] h = arranged(AxisSplit.split(shape.height(), levels));
+        int[] w = arranged(AxisSplit.split(shape.width(), levels));
         int[][] triples = new int[levels][];
         for (int k = 0; k < levels; k++) {
             triples[k] = new int[] {h[k], w[k], 1};
         }
         return triples;
+    }
+
+    /**
+     * From factors in decreasing order: the second largest, the largest, then the rest in
+     * decreasing order (the measured best arrangement).
+     */
+    static int[] arranged(int[] decreasing) {
+        int[] a = decreasing.clone();
+        if (a.length >= 2) {
+            a[0] = decreasing[1];
+            a[1] = decreasing[0];
+        }
+        return a;
+    }
+
+    private static int[] reversed(int[] a) {
+        int[] r = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[a.length - 1 - i];
+        }
+        return r;
     }
 
     private static int[][] placeChannels(int[][] spatial, int channels, ChannelPlacement placement) {

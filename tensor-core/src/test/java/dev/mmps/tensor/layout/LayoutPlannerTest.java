@@ -44,8 +44,22 @@ class LayoutPlannerTest {
 
     static Stream<Arguments> defaults() {
         return Stream.of(
-                Arguments.of(new ImageShape(32, 32, 3), "block:4x4,2x2,2x2,2x2,1x1x3"),
-                Arguments.of(new ImageShape(28, 28, 1), "block:4x4,2x2,2x2,2x2,2x2"),
-                Arguments.of(new ImageShape(224, 224, 3), "block:14x14,2x2,2x2,2x2,1x1x3"));
+                Arguments.of(new ImageShape(32, 32, 3), "block:2x2,4x4,2x2,2x2,1x1x3"),
+                Arguments.of(new ImageShape(28, 28, 1), "block:2x2,2x2,2x2,2x2,2x2"),
+                Arguments.of(new ImageShape(224, 224, 3), "block:4x4,7x7,4x4,2x2,1x1x3"),
+                // 64 = 4*4*2*2 and 48 = 4*3*2*2, each arranged second-largest first.
+                Arguments.of(new ImageShape(64, 48, 3), "block:4x3,4x4,2x2,2x2,1x1x3"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rowDefaults")
+    void rowOrderPutsLargeFactorsInTheMiddle(ImageShape shape, String expected) {
+        assertEquals(expected, LayoutPlanner.plan(shape, IndexOrder.ROW, 5).spec());
+    }
+
+    static Stream<Arguments> rowDefaults() {
+        return Stream.of(
+                Arguments.of(new ImageShape(32, 32, 3), "row:4,8,8,4,3"),
+                Arguments.of(new ImageShape(224, 224, 3), "row:14,16,16,14,3"));
     }
 }
