@@ -23,7 +23,9 @@ import java.util.Locale;
  *       and then, among plans within 2% of that loss, the one that uses the most of the budget:
  *       the ratio lands as close below the target as quality allows, and a plan that stores more
  *       for a worse image is never taken. For the uniform profile it is, among the plans within
- *       1% below the budget, the one closest to uniform, else the fullest.
+ *       1% below the budget, the one closest to uniform, else the fullest; when none lands within
+ *       the 1%, the search widens to 60% and then 120% of each target, letting whole bonds shrink
+ *       too, before settling for the fullest.
  * </ol>
  * Caps depend only on the layout and the profile, so all images of a shape get cores of the same
  * shape; a rank-deficient image can get smaller ones. Parameter counts respect each bond's
@@ -80,17 +82,29 @@ public final class RatioPlanner {
             }
             caps[s] = rounded(dims, targets[s]);
         }
-        if (stages == 1) {
-            caps[0] = bestSingle(candidates(dims, targets[0], profile, 0), budget, profile.calibrated()).caps;
-        } else {
-            long fixed = 0;
-            for (int s = 2; s < stages; s++) {
-                fixed += parameters(dims, caps[s]);
+        long fixed = 0;
+        for (int s = 2; s < stages; s++) {
+            fixed += parameters(dims, caps[s]);
+        }
+        // The uniform rule widens its search until a plan lands within the slack; a calibrated
+        // profile keeps the nearest plans, which it prefers for quality (see Choice).
+        double[] reaches = profile.calibrated() ? new double[] {REACH} : new double[] {REACH, 2 * REACH, 4 * REACH};
+        for (double reach : reaches) {
+            if (stages == 1) {
+                caps[0] = bestSingle(candidates(dims, targets[0], profile, 0, reach), budget, profile.calibrated()).caps;
+            } else {
+                Candidate[] pair = bestPair(candidates(dims, targets[0], profile, 0, reach),
+                        candidates(dims, targets[1], profile, 1, reach), budget - fixed, profile.calibrated());
+                caps[0] = pair[0].caps;
+                caps[1] = pair[1].caps;
             }
-            Candidate[] pair = bestPair(candidates(dims, targets[0], profile, 0), candidates(dims, targets[1], profile, 1),
-                    budget - fixed, profile.calibrated());
-            caps[0] = pair[0].caps;
-            caps[1] = pair[1].caps;
+            long planned = 0;
+            for (int[] c : caps) {
+                planned += parameters(dims, c);
+            }
+            if (planned >= Math.ceil(budget * (1 - SLACK))) {
+                break;
+            }
         }
         List<BondPolicy> policies = new ArrayList<>();
         for (int[] c : caps) {
@@ -188,21 +202,22 @@ public final class RatioPlanner {
      */
     private record Candidate(int[] caps, long params, double distance) {}
 
-    private static List<Candidate> candidates(int[] dims, double[] targets, RankProfile profile, int stage) {
+    private static List<Candidate> candidates(int[] dims, double[] targets, RankProfile profile, int stage,
+            double initialReach) {
         int bonds = dims.length - 1;
         int[] natural = ranks(dims, filled(bonds, Integer.MAX_VALUE));
         int[] lo = new int[bonds];
         int[] hi = new int[bonds];
         // Long chains and large bonds get a narrower box so the enumeration stays small.
-        for (double reach = REACH; ; reach *= 0.8) {
+        for (double reach = initialReach; ; reach *= 0.8) {
             long count = 1;
             for (int k = 0; k < bonds; k++) {
                 // A bond whose target reaches its natural maximum stays whole (the colour bond,
                 // for one); the others move within the reach around their target.
                 double t = Math.min(targets[k], natural[k]);
                 int centre = (int) Math.max(1, Math.round(t));
-                lo[k] = natural[k] <= targets[k] ? natural[k]
-                        : (int) Math.max(1, Math.min(centre - 1, Math.round(t * (1 - reach))));
+                boolean whole = natural[k] <= targets[k] && initialReach <= REACH;
+                lo[k] = whole ? natural[k] : (int) Math.max(1, Math.min(centre - 1, Math.round(t * (1 - reach))));
                 hi[k] = (int) Math.min(natural[k], Math.max(centre + 1, Math.round(t * (1 + reach))));
                 count *= hi[k] - lo[k] + 1;
             }
