@@ -11,6 +11,9 @@ import java.util.Arrays;
  */
 final class DenseKernels {
 
+    /** Smallest pivot CholeskyQR accepts on the norm-scaled Gram matrix (1 for orthogonal columns). */
+    private static final double CHOLESKY_FLOOR = 0.5;
+
     private DenseKernels() {}
 
     /** {@code sum(a[i]^2)} over the first {@code length} entries. */
@@ -115,6 +118,67 @@ final class DenseKernels {
             s += q[i] * q[i];
         }
         return s;
+    }
+
+    /**
+     * For the Gram matrix {@code c = Y^T Y} ({@code n x n}) of nearly orthogonal columns, writes
+     * into {@code inverse} the {@code n x n} matrix {@code M} such that {@code Y M} has orthonormal
+     * columns: {@code M = D^{-1} R^{-1}}, where {@code D} holds the column norms and {@code R} is
+     * the Cholesky factor of the norm-scaled {@code D^{-1} c D^{-1}} (close to the identity, so
+     * the factorisation is accurate whatever the spread of the norms). Returns false, leaving
+     * {@code inverse} unusable, when a column vanishes or the columns are far from orthogonal.
+     * {@code c} is overwritten.
+     */
+    static boolean invertCholeskyFactor(double[] c, int n, double[] inverse) {
+        double[] norms = new double[n];
+        for (int i = 0; i < n; i++) {
+            norms[i] = Math.sqrt(c[i * n + i]);
+            if (!(norms[i] > 0) || !Double.isFinite(norms[i])) {
+                return false;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                c[i * n + j] /= norms[i] * norms[j];
+            }
+        }
+        // Upper Cholesky factor R of the scaled matrix, in place in its upper triangle.
+        for (int j = 0; j < n; j++) {
+            double d = c[j * n + j];
+            for (int k = 0; k < j; k++) {
+                d -= c[k * n + j] * c[k * n + j];
+            }
+            if (!(d > CHOLESKY_FLOOR)) {
+                return false;
+            }
+            double rjj = Math.sqrt(d);
+            c[j * n + j] = rjj;
+            for (int i = j + 1; i < n; i++) {
+                double v = c[j * n + i];
+                for (int k = 0; k < j; k++) {
+                    v -= c[k * n + j] * c[k * n + i];
+                }
+                c[j * n + i] = v / rjj;
+            }
+        }
+        // R^{-1} by back substitution, column by column, then rows scaled by 1 / norm.
+        Arrays.fill(inverse, 0, n * n, 0.0);
+        for (int j = 0; j < n; j++) {
+            inverse[j * n + j] = 1.0 / c[j * n + j];
+            for (int i = j - 1; i >= 0; i--) {
+                double v = 0;
+                for (int k = i + 1; k <= j; k++) {
+                    v += c[i * n + k] * inverse[k * n + j];
+                }
+                inverse[i * n + j] = -v / c[i * n + i];
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                inverse[i * n + j] /= norms[i];
+            }
+        }
+        return true;
     }
 
     /**

@@ -114,11 +114,27 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
             } else {
                 gemm.multiply(a, true, vectors, false, cols, rank, rows, basis);
             }
-            DenseKernels.orthonormalizeColumns(basis, basisRows, rank, scratch);
-            System.arraycopy(basis, 0, out.u, 0, basisRows * rank);
+            orthonormalize(basis, basisRows, rank, out.u);
         }
         DenseKernels.fixColumnSigns(out.u, basisRows, rank);
         return true;
+    }
+
+    /**
+     * Orthonormal columns spanning those of {@code y} ({@code rows x rank}), into {@code out}. The
+     * columns of {@code A V} are already orthogonal up to rounding, so one CholeskyQR step
+     * ({@code C = Y^T Y = R^T R}, {@code Q = Y R^{-1}}) through the matrix products suffices;
+     * if {@code C} is not safely positive definite (a column vanished), modified Gram-Schmidt
+     * does it instead.
+     */
+    private void orthonormalize(double[] y, int rows, int rank, double[] out) {
+        gemm.multiply(y, true, y, false, rank, rank, rows, gram);
+        if (DenseKernels.invertCholeskyFactor(gram, rank, vectors)) {
+            gemm.multiply(y, false, vectors, false, rows, rank, rank, out);
+        } else {
+            DenseKernels.orthonormalizeColumns(y, rows, rank, scratch);
+            System.arraycopy(y, 0, out, 0, rows * rank);
+        }
     }
 
     @Override
