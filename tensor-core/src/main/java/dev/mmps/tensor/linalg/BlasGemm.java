@@ -13,6 +13,8 @@ import org.bytedeco.openblas.global.openblas;
  */
 public final class BlasGemm implements MatrixProduct, AutoCloseable {
 
+    private final NativeMatrix pinned = new NativeMatrix();
+    private double[] pinnedArray;
     private final NativeMatrix left = new NativeMatrix();
     private final NativeMatrix right = new NativeMatrix();
     private final NativeMatrix product = new NativeMatrix();
@@ -23,8 +25,8 @@ public final class BlasGemm implements MatrixProduct, AutoCloseable {
 
     @Override
     public void multiply(double[] a, boolean transA, double[] b, boolean transB, int m, int n, int k, double[] c) {
-        var pa = left.load(a, m * k);
-        var pb = a == b && m * k == k * n ? pa : right.load(b, k * n);
+        var pa = a == pinnedArray ? pinned.ensure(m * k) : left.load(a, m * k);
+        var pb = b == pinnedArray ? pinned.ensure(k * n) : b == a ? pa : right.load(b, k * n);
         var pc = product.ensure((long) m * n);
         openblas.cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 m, n, k, 1.0, pa, transA ? m : k, pb, transB ? k : n, 0.0, pc, n);
@@ -32,7 +34,19 @@ public final class BlasGemm implements MatrixProduct, AutoCloseable {
     }
 
     @Override
+    public void pin(double[] a, int length) {
+        pinned.load(a, length);
+        pinnedArray = a;
+    }
+
+    @Override
+    public void unpin() {
+        pinnedArray = null;
+    }
+
+    @Override
     public void close() {
+        pinned.close();
         left.close();
         right.close();
         product.close();

@@ -59,15 +59,25 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
 
     @Override
     public void factor(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
-        if (leadingBasis(a, rows, cols, true, selector, out)) {
-            gemm.multiply(out.u, true, a, false, out.rank, cols, rows, out.w);
+        gemm.pin(a, rows * cols);
+        try {
+            if (leadingBasis(a, rows, cols, true, selector, out)) {
+                gemm.multiply(out.u, true, a, false, out.rank, cols, rows, out.w);
+            }
+        } finally {
+            gemm.unpin();
         }
     }
 
     @Override
     public void factorRight(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
-        if (leadingBasis(a, rows, cols, false, selector, out)) {
-            gemm.multiply(a, false, out.u, false, rows, out.rank, cols, out.w);
+        gemm.pin(a, rows * cols);
+        try {
+            if (leadingBasis(a, rows, cols, false, selector, out)) {
+                gemm.multiply(a, false, out.u, false, rows, out.rank, cols, out.w);
+            }
+        } finally {
+            gemm.unpin();
         }
     }
 

@@ -14,4 +14,14 @@ public interface MatrixProduct {
      * @param c receives {@code m x n}; must not be {@code a} or {@code b}
      */
     void multiply(double[] a, boolean transA, double[] b, boolean transB, int m, int n, int k, double[] c);
+
+    /**
+     * Promises that {@code a} (its first {@code length} values) will be an operand of the next
+     * products and will not change until {@link #unpin()}, so an implementation that copies
+     * operands can copy it once.
+     */
+    default void pin(double[] a, int length) {}
+
+    /** Ends the promise of {@link #pin}. */
+    default void unpin() {}
 }
