@@ -138,19 +138,23 @@ public final class RatioPlanner {
         return params;
     }
 
-    /** The bond dimensions a full-rank tensor gets under these caps. */
+    /**
+     * The bond dimensions a full-rank tensor gets under these caps: each bond is bounded by its
+     * cap and by what its neighbours can carry on either side, {@code r_{k-1} j_k} and
+     * {@code j_{k+1} r_{k+1}} (the TT-SVD peels from both ends, so both bounds bind).
+     */
     static int[] ranks(int[] dims, int[] caps) {
         int n = dims.length;
-        long[] suffix = new long[n + 1];
-        suffix[n] = 1;
-        for (int k = n - 1; k >= 0; k--) {
-            suffix[k] = Math.min(suffix[k + 1] * dims[k], Integer.MAX_VALUE);
-        }
         int[] r = new int[n - 1];
         long previous = 1;
         for (int k = 0; k < n - 1; k++) {
-            r[k] = (int) Math.min(Math.min(caps[k], previous * dims[k]), suffix[k + 1]);
+            r[k] = (int) Math.min(caps[k], previous * dims[k]);
             previous = r[k];
+        }
+        long next = 1;
+        for (int k = n - 2; k >= 0; k--) {
+            r[k] = (int) Math.min(r[k], next * dims[k + 1]);
+            next = r[k];
         }
         return r;
     }

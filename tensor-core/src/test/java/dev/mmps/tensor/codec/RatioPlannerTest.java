@@ -65,14 +65,16 @@ class RatioPlannerTest {
 
     @ParameterizedTest(name = "{0} {1} K={2} rho={3}")
     @MethodSource("cases")
-    void achievedRatioNeverExceedsTheTarget(ImageShape shape, IndexOrder order, int stages, double ratio) {
+    void fullRankImagesAchieveExactlyThePlannedRatio(ImageShape shape, IndexOrder order, int stages, double ratio) {
         if (shape.values() > 5000) {
             return;
         }
         MmpsCodec codec = new MmpsCodec(new CompressionSpec(LayoutRequest.auto(order, 5),
                 new Truncation.TargetRatio(ratio), stages), LowRankFactorizers.create("auto"));
         try {
+            MmpsCodec.Plan plan = codec.plan(shape);
             double achieved = codec.compress(TestImages.noise(shape, 8), shape).stats().ratio();
+            assertEquals(RatioPlanner.plannedRatio(plan.layout(), plan.policies()), achieved, 1e-12);
             assertTrue(achieved <= ratio + 1e-12, "achieved " + achieved + " > " + ratio);
         } catch (IllegalArgumentException tooSmall) {
             assertTrue(tooSmall.getMessage().contains("--ratio"), tooSmall.getMessage());
