@@ -147,42 +147,113 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             throw new IllegalArgumentException("rank calibration needs at least one sample image of shape "
                     + layout.shape());
         }
-        Truncation.TargetRatio.requireValid(ratio);
-        ImageShape shape = layout.shape();
-        long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
+        Calibration calibration = new Calibration(layout, stages, ratio);
         TtSvd tt = new TtSvd(factorizer);
-        int bonds = layout.cores() - 1;
-        double[][] sums = new double[stages][bonds];
-        double[][][] energy = new double[stages][bonds][0];
-        double[] tensor = new double[layout.size()];
         for (float[] pixels : samples) {
+            calibration.add(pixels, tt);
+        }
+        return calibration.profile();
+    }
+
+    /**
+     * Sums of ranks and spectra over sample images, mergeable across machines: a Spark job adds
+     * images on executors and merges the partial sums on the driver.
+     */
+    public static final class Calibration implements Serializable {
+
+        private final String layoutSpec;
+        private final ImageShape shape;
+        private final int stages;
+        private final double ratio;
+        private final double[][] rankSums;
+        private final double[][][] energySums;
+        private long images;
+
+        public Calibration(TensorLayout layout, int stages, double ratio) {
+            Truncation.TargetRatio.requireValid(ratio);
+            this.layoutSpec = layout.spec();
+            this.shape = layout.shape();
+            this.stages = stages;
+            this.ratio = ratio;
+            this.rankSums = new double[stages][layout.cores() - 1];
+            this.energySums = new double[stages][layout.cores() - 1][0];
+        }
+
+        /** Adds one image, decomposing it with {@code tt}. */
+        public void add(float[] pixels, TtSvd tt) {
             shape.requireMatches(pixels);
+            TensorLayout layout = TensorLayout.parse(layoutSpec, shape);
+            double[] tensor = new double[layout.size()];
             layout.tensorize(pixels, tensor);
-            Decomposition[] stagesOfImage = fill(tt, tensor, layout.dims(), stages, budget);
-            double imageEnergy = Math.max(Double.MIN_NORMAL, square(stagesOfImage[0].inputNorm()));
+            long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
+            Decomposition[] decomposed = fill(tt, tensor, layout.dims(), stages, budget);
+            double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed[0].inputNorm()));
             for (int s = 0; s < stages; s++) {
-                int[] ranks = stagesOfImage[s].mps().bonds();
-                for (int k = 0; k < bonds; k++) {
-                    sums[s][k] += ranks[k];
-                    double[] spectrum = stagesOfImage[s].spectrum(k);
-                    if (energy[s][k].length < spectrum.length) {
-                        energy[s][k] = Arrays.copyOf(energy[s][k], spectrum.length);
+                int[] ranks = decomposed[s].mps().bonds();
+                for (int k = 0; k < ranks.length; k++) {
+                    rankSums[s][k] += ranks[k];
+                    double[] spectrum = decomposed[s].spectrum(k);
+                    if (energySums[s][k].length < spectrum.length) {
+                        energySums[s][k] = Arrays.copyOf(energySums[s][k], spectrum.length);
                     }
                     for (int i = 0; i < spectrum.length; i++) {
-                        energy[s][k][i] += spectrum[i] / imageEnergy;
+                        energySums[s][k][i] += spectrum[i] / imageEnergy;
                     }
                 }
             }
+            images++;
         }
-        for (int s = 0; s < stages; s++) {
-            for (int k = 0; k < bonds; k++) {
-                sums[s][k] = Math.max(1.0, sums[s][k] / samples.size());
-                for (int i = 0; i < energy[s][k].length; i++) {
-                    energy[s][k][i] /= samples.size();
+
+        /** Adds another calibration's sums to this one. */
+        public Calibration merge(Calibration other) {
+            if (!layoutSpec.equals(other.layoutSpec) || stages != other.stages || ratio != other.ratio) {
+                throw new IllegalArgumentException("cannot merge calibrations of " + layoutSpec + " and "
+                        + other.layoutSpec);
+            }
+            for (int s = 0; s < stages; s++) {
+                for (int k = 0; k < rankSums[s].length; k++) {
+                    rankSums[s][k] += other.rankSums[s][k];
+                    double[] e = other.energySums[s][k];
+                    if (energySums[s][k].length < e.length) {
+                        energySums[s][k] = Arrays.copyOf(energySums[s][k], e.length);
+                    }
+                    for (int i = 0; i < e.length; i++) {
+                        energySums[s][k][i] += e[i];
+                    }
                 }
             }
+            images += other.images;
+            return this;
         }
-        return new RankProfile(layout.spec(), sums, energy);
+
+        public long images() {
+            return images;
+        }
+
+        /**
+         * The mean profile.
+         *
+         * @throws IllegalStateException if no image was added
+         */
+        public RankProfile profile() {
+            if (images == 0) {
+                throw new IllegalStateException("no images were added to the calibration of " + layoutSpec);
+            }
+            double[][] weights = new double[stages][];
+            double[][][] energy = new double[stages][][];
+            for (int s = 0; s < stages; s++) {
+                weights[s] = new double[rankSums[s].length];
+                energy[s] = new double[rankSums[s].length][];
+                for (int k = 0; k < rankSums[s].length; k++) {
+                    weights[s][k] = Math.max(1.0, rankSums[s][k] / images);
+                    energy[s][k] = new double[energySums[s][k].length];
+                    for (int i = 0; i < energy[s][k].length; i++) {
+                        energy[s][k][i] = energySums[s][k][i] / images;
+                    }
+                }
+            }
+            return new RankProfile(layoutSpec, weights, energy);
+        }
     }
 
     private static double square(double x) {

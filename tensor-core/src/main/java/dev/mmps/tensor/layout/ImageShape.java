@@ -4,7 +4,7 @@ package dev.mmps.tensor.layout;
  * Height, width and channel count of an image whose pixels are stored row-major as
  * {@code [y][x][c]} (HWC), the layout every part of mmps uses.
  */
-public record ImageShape(int height, int width, int channels) {
+public record ImageShape(int height, int width, int channels) implements java.io.Serializable {
 
     /** Images larger than this many values do not fit a Java array once padded. */
     public static final long MAX_VALUES = 1L << 30;

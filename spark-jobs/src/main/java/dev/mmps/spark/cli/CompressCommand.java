@@ -1,0 +1,198 @@
+package dev.mmps.spark.cli;
+
+import dev.mmps.spark.compress.CompressJob;
+import dev.mmps.spark.config.ConfigLoader;
+import dev.mmps.spark.config.JobConfig;
+import java.io.File;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mmps compress}: the main job. */
+@Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compresses every image under --input into a factor table under --output.",
+            "Defaults are in conf/reference.conf; --config FILE overlays them, flags overlay both."})
+public final class CompressCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--input", paramLabel = "PATH", description = "Image folder (<root>/<class>/<file>, JPEG/PNG) or "
+            + "IDX files; local path or Hadoop URI.")
+    String input;
+
+    @Option(names = "--output", paramLabel = "PATH", description = "Folder to create with factors/, errors/, "
+            + "manifest.json.")
+    String output;
+
+    @Option(names = "--ratio", paramLabel = "R", description = "Target compression ratio in (0, 1]: stored values "
+            + "over H*W*C (default 0.3).")
+    String ratio;
+
+    @Option(names = "--max-bond", paramLabel = "D", description = "Same cap on every bond instead of a ratio.")
+    String maxBond;
+
+    @Option(names = "--epsilon", paramLabel = "E", description = "Relative error target in (0, 1) instead of a "
+            + "ratio.")
+    String epsilon;
+
+    @Option(names = "--stages", paramLabel = "K", description = "MPS stages (default 2, the paper's MMPS).")
+    String stages;
+
+    @Option(names = "--order", paramLabel = "row|block", description = "Index order of the automatic layout "
+            + "(default block).")
+    String order;
+
+    @Option(names = "--size", paramLabel = "HxW", description = "Resize: shorter side scaled to cover, centre "
+            + "cropped. Needed when images differ in size.")
+    String size;
+
+    @Option(names = "--channels", paramLabel = "auto|rgb|gray", description = "Channel handling (default auto: "
+            + "grayscale stays one channel, alpha is dropped).")
+    String channels;
+
+    @Option(names = "--mps-cores", paramLabel = "N", description = "Cores of each MPS (default 5).")
+    String mpsCores;
+
+    @Option(names = "--layout", paramLabel = "SPEC", description = "Explicit layout, e.g. block:2x2,4x4,2x2,2x2,1x1x3 "
+            + "or row:4,8,8,4,3 (see docs/FORMAT.md).")
+    String layout;
+
+    @Option(names = "--route", paramLabel = "NAME", description = "SVD route: auto, blas-gram, java-gram, "
+            + "lapack-gram, lapack-svd.")
+    String route;
+
+    @Option(names = "--calibration-images", paramLabel = "N", description = "Images sampled to calibrate the rank "
+            + "profile (default 32; 0 = the paper's uniform caps).")
+    String calibration;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], in-process).")
+    String master;
+
+    @Option(names = "--local-cores", paramLabel = "N", description = "Shorthand for --master local[N].")
+    String localCores;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the compress stage (default: "
+            + "about four per core).")
+    String partitions;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A config file overlaying conf/reference.conf.")
+    File config;
+
+    @Option(names = "--overwrite", description = "Replace an existing output folder.")
+    boolean overwrite;
+
+    @Option(names = "--ui", description = "Keep Spark's web UI on while the job runs.")
+    boolean ui;
+
+    @Override
+    public Integer call() {
+        JobConfig job = ConfigLoader.load(config, overrides());
+        checkLocalPaths(job);
+        PrintWriter out = spec.commandLine().getOut();
+        SparkSession spark = Sessions.create(job.spark(), master != null || localCores != null);
+        try {
+            Map<String, Object> manifest = new CompressJob(spark, job).run();
+            Summary.print(manifest, out);
+            return Main.OK;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private Map<String, Object> overrides() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        put(o, "input", input);
+        put(o, "output", output);
+        put(o, "compression.ratio", number("--ratio", ratio));
+        put(o, "compression.max-bond", integer("--max-bond", maxBond));
+        put(o, "compression.epsilon", number("--epsilon", epsilon));
+        put(o, "compression.stages", integer("--stages", stages));
+        put(o, "compression.order", order);
+        put(o, "compression.mps-cores", integer("--mps-cores", mpsCores));
+        put(o, "compression.layout", layout);
+        put(o, "compression.route", route);
+        put(o, "compression.calibration-images", integer("--calibration-images", calibration));
+        put(o, "ingest.size", size);
+        put(o, "ingest.channels", channels);
+        if (localCores != null) {
+            Integer cores = integer("--local-cores", localCores);
+            if (cores < 1) {
+                throw new IllegalArgumentException("--local-cores " + cores + " is invalid: use 1 or more");
+            }
+            put(o, "spark.master", "local[" + cores + "]");
+        }
+        put(o, "spark.master", master);
+        put(o, "spark.partitions", integer("--partitions", partitions));
+        if (overwrite) {
+            o.put("overwrite", true);
+        }
+        if (ui) {
+            o.put("spark.ui", true);
+        }
+        return o;
+    }
+
+    /** Local inputs must exist and local outputs must not, checked without starting Spark. */
+    private static void checkLocalPaths(JobConfig job) {
+        Path in = localPath(job.input());
+        if (in != null && !Files.exists(in)) {
+            throw new IllegalArgumentException("input " + job.input()
+                    + " does not exist; pass an image folder or IDX files to --input");
+        }
+        Path out = localPath(job.output());
+        if (out != null && Files.exists(out) && !job.overwrite()) {
+            throw new IllegalArgumentException("output " + job.output()
+                    + " already exists; choose another folder or pass --overwrite to replace it");
+        }
+    }
+
+    /** The local path of a plain path or file: URI, or null for other file systems. */
+    static Path localPath(String location) {
+        try {
+            URI uri = new URI(location);
+            if (uri.getScheme() == null) {
+                return Path.of(location);
+            }
+            return "file".equals(uri.getScheme()) ? Path.of(uri) : null;
+        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            return Path.of(location);
+        }
+    }
+
+    private static void put(Map<String, Object> map, String key, Object value) {
+        if (value != null) {
+            map.put(key, value);
+        }
+    }
+
+    private static Double number(String flag, String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Double.valueOf(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " '" + text + "' is not a number; pass a decimal such as 0.3");
+        }
+    }
+
+    private static Integer integer(String flag, String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " '" + text + "' is not a whole number; pass one such as 2");
+        }
+    }
+}

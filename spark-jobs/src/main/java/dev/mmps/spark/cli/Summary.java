@@ -1,0 +1,77 @@
+package dev.mmps.spark.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The one-screen summary printed at the end of a compress run and by {@code inspect}. */
+final class Summary {
+
+    private Summary() {}
+
+    @SuppressWarnings("unchecked")
+    static void print(Map<String, Object> manifest, PrintWriter out) {
+        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+        Map<String, Object> totals = (Map<String, Object>) manifest.get("totals");
+        Map<String, Object> stats = (Map<String, Object>) manifest.get("stats");
+        Map<String, Object> timing = (Map<String, Object>) manifest.get("timing");
+        Map<String, Object> input = (Map<String, Object>) manifest.get("input");
+        Map<String, Object> config = (Map<String, Object>) manifest.get("config");
+        long inputBytes = ((Number) totals.get("input_bytes")).longValue();
+        long storedBytes = ((Number) totals.get("stored_bytes")).longValue();
+        out.printf(Locale.ROOT, "mmps compress: %s%n", config.get("output"));
+        if (timing != null) {
+            out.printf(Locale.ROOT, "  time     %.1f s, %,.0f images/s%n", number(timing.get("seconds")),
+                    number(timing.get("images_per_second")));
+        }
+        List<?> classes = (List<?>) input.get("classes");
+        out.printf(Locale.ROOT, "  input    %s (%s%s): %,d inputs, %s%n", input.get("root"), input.get("kind"),
+                classes == null || classes.isEmpty() ? "" : ", " + classes.size() + " classes",
+                ((Number) counts.get("inputs")).longValue(), bytes(inputBytes));
+        out.printf(Locale.ROOT, "  rows     %,d images, %,d failed%n", ((Number) counts.get("images")).longValue(),
+                ((Number) counts.get("failed")).longValue());
+        out.printf(Locale.ROOT, "  settings %s, %s stage(s), layout %s%n", config.get("compression.truncation"),
+                config.get("compression.stages"), ((Map<String, Object>) manifest.get("compression")).get("layout_request"));
+        out.printf(Locale.ROOT, "  ratio    mean %s %s%n", format(stats.get("mean_ratio"), "%.4f"),
+                percentiles(stats.get("ratio_percentiles"), "%.4f"));
+        out.printf(Locale.ROOT, "  PSNR     mean %s dB %s%s%n", format(stats.get("mean_psnr_db"), "%.2f"),
+                percentiles(stats.get("psnr_db_percentiles"), "%.2f"),
+                number(stats.get("exact_images")) > 0 ? ", " + stats.get("exact_images") + " exact" : "");
+        out.printf(Locale.ROOT, "  stored   %s of factors for %s of input (%.2fx)%n", bytes(storedBytes),
+                bytes(inputBytes), inputBytes == 0 ? 0.0 : (double) storedBytes / inputBytes);
+        out.flush();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String percentiles(Object value, String format) {
+        if (!(value instanceof Map)) {
+            return "";
+        }
+        Map<String, Object> p = (Map<String, Object>) value;
+        return "(p05 " + format(p.get("p05"), format) + ", p50 " + format(p.get("p50"), format) + ", p95 "
+                + format(p.get("p95"), format) + ")";
+    }
+
+    private static String format(Object value, String format) {
+        return value == null ? "n/a" : String.format(Locale.ROOT, format, number(value));
+    }
+
+    private static double number(Object value) {
+        return value == null ? 0 : ((Number) value).doubleValue();
+    }
+
+    static String bytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KB", "MB", "GB", "TB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.mmps.spark.compress;
+
+import dev.mmps.spark.ingest.ImageFailure;
+import dev.mmps.spark.sink.FactorRows;
+import java.sql.Timestamp;
+import java.util.Iterator;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * Compresses the image files of one partition of Spark's {@code binaryFile} scan (columns
+ * {@code path, modificationTime, length, content}) into outcome rows. Holds only the broadcast
+ * settings and the progress accumulator; everything else is made per partition.
+ */
+public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
+
+    private final Broadcast<StageSettings> settings;
+    private final LongAccumulator done;
+
+    public ImageFilesStage(Broadcast<StageSettings> settings, LongAccumulator done) {
+        this.settings = settings;
+        this.done = done;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> files) {
+        StageSettings s = settings.value();
+        ImageCompressor compressor = new ImageCompressor(s, done);
+        return new ClosingIterator<>(files, compressor, file -> {
+            String source = file.getString(0);
+            FactorRows.Origin origin = origin(s, source, file.getTimestamp(1), file.getLong(2));
+            return compressor.compress(origin, () -> {
+                byte[] content = file.isNullAt(3) ? null : (byte[]) file.get(3);
+                if (content == null) {
+                    throw new ImageFailure(ImageFailure.Step.READ, "file could not be read");
+                }
+                return s.preprocess().apply(content);
+            });
+        });
+    }
+
+    /** The error row of a zero-length file, which Spark's scan never hands to a task. */
+    static Row emptyFileRow(StageSettings s, Row file) {
+        FactorRows.Origin origin = origin(s, file.getString(0), file.getTimestamp(1), 0);
+        return FactorRows.errorRow(origin, new ImageFailure(ImageFailure.Step.READ, "file is empty (0 bytes)"));
+    }
+
+    /** Id relative to the input root, label and class from its first folder. */
+    static FactorRows.Origin origin(StageSettings s, String source, Timestamp modified, long bytes) {
+        String id = relativeId(s.rootUri(), source);
+        int slash = id.indexOf('/');
+        String className = slash > 0 ? id.substring(0, slash) : null;
+        Integer label = className == null ? null : s.classIndex().get(className);
+        return new FactorRows.Origin(id, source, bytes, modified, label, label == null ? null : className);
+    }
+
+    /** The path of {@code source} below {@code rootUri}, decoded, with '/' separators. */
+    static String relativeId(String rootUri, String source) {
+        String root = new Path(rootUri).toUri().getPath();
+        String path = new Path(source).toUri().getPath();
+        if (!root.endsWith("/")) {
+            root = root + "/";
+        }
+        return path.startsWith(root) ? path.substring(root.length()) : path;
+    }
+}

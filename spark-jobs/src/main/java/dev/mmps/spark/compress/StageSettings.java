@@ -1,0 +1,26 @@
+package dev.mmps.spark.compress;
+
+import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.tensor.codec.CompressionSpec;
+import dev.mmps.tensor.layout.ImageShape;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * What every executor needs to compress its images: small, immutable, broadcast once.
+ *
+ * @param spec the compression spec, with the calibrated rank profile when there is one
+ * @param route the SVD route's name
+ * @param preprocess decoding and preprocessing
+ * @param rootUri the input root as a qualified URI, to make image ids relative to it
+ * @param classIndex class name to label, from the sorted class folders
+ * @param expectedSize the height and width all images must have when they are not resized, or
+ *     null when {@code preprocess} resizes
+ */
+public record StageSettings(CompressionSpec spec, String route, Preprocess preprocess, String rootUri,
+        Map<String, Integer> classIndex, ImageShape expectedSize) implements Serializable {
+
+    public StageSettings {
+        classIndex = Map.copyOf(classIndex);
+    }
+}

@@ -1,0 +1,341 @@
+package dev.mmps.spark.ingest;
+
+import dev.mmps.spark.config.JobConfig;
+import dev.mmps.tensor.layout.ImageShape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * What the input is, seen from the driver: image files under a root (class folders) or IDX
+ * files; how many; their classes; a small sample decoded for shape checks and calibration; and
+ * the datasets the executors read. Listing and the sample are the only work done on the driver.
+ */
+public final class InputScan {
+
+    /** A sample image decoded on the driver. */
+    public record Sample(String source, DecodedImage image) {}
+
+    /** One IDX images file and what its header says. */
+    private record IdxFile(String images, String labels, IdxFormat.Header header, long bytes, long modified) {}
+
+    private static final StructType IDX_RANGE = new StructType()
+            .add("images", DataTypes.StringType, false)
+            .add("labels", DataTypes.StringType, true)
+            .add("first", DataTypes.IntegerType, false)
+            .add("end", DataTypes.IntegerType, false)
+            .add("rows", DataTypes.IntegerType, false)
+            .add("cols", DataTypes.IntegerType, false)
+            .add("bytes_per_image", DataTypes.LongType, false)
+            .add("modified", DataTypes.TimestampType, true);
+
+    private final SparkSession spark;
+    private final JobConfig config;
+    private final FileSystem fs;
+    private final Path root;
+    private final List<String> classNames;
+    private final List<IdxFile> idx;
+    private final Dataset<Row> files;
+    private final long fileCount;
+    private final long bytes;
+    private final List<FileStatus> emptyFiles;
+
+    private InputScan(SparkSession spark, JobConfig config, FileSystem fs, Path root, List<String> classNames,
+            List<IdxFile> idx, Dataset<Row> files, long fileCount, long bytes, List<FileStatus> emptyFiles) {
+        this.spark = spark;
+        this.config = config;
+        this.fs = fs;
+        this.root = root;
+        this.classNames = classNames;
+        this.idx = idx;
+        this.files = files;
+        this.fileCount = fileCount;
+        this.bytes = bytes;
+        this.emptyFiles = List.copyOf(emptyFiles);
+    }
+
+    /**
+     * @throws IllegalArgumentException if the input does not exist or holds nothing to compress
+     */
+    public static InputScan of(SparkSession spark, JobConfig config) {
+        try {
+            Path given = new Path(config.input());
+            FileSystem fs = given.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(given)) {
+                throw new IllegalArgumentException("input " + config.input()
+                        + " does not exist; pass an image folder or IDX files to --input");
+            }
+            Path root = fs.makeQualified(given);
+            List<IdxFile> idx = idxFiles(fs, root);
+            if (!idx.isEmpty()) {
+                long count = idx.stream().mapToLong(f -> f.header().count()).sum();
+                long total = idx.stream().mapToLong(IdxFile::bytes).sum();
+                Path base = fs.getFileStatus(root).isDirectory() ? root : root.getParent();
+                return new InputScan(spark, config, fs, base, List.of(), idx, null, count, total, List.of());
+            }
+            if (!fs.getFileStatus(root).isDirectory()) {
+                throw new IllegalArgumentException("input " + config.input() + " is a single file that is not IDX; "
+                        + "pass the folder that holds the images");
+            }
+            Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+                    .load(root.toString());
+            Row totals = files.selectExpr("count(1)", "coalesce(sum(length), 0)").first();
+            List<FileStatus> empty = emptyFiles(fs, root);
+            long count = totals.getLong(0) + empty.size();
+            if (count == 0) {
+                throw new IllegalArgumentException("input " + config.input()
+                        + " holds no files (names starting with . or _ are skipped); pass a folder of images");
+            }
+            return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), files, count,
+                    totals.getLong(1), empty);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list input " + config.input() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<IdxFile> idxFiles(FileSystem fs, Path root) throws IOException {
+        List<FileStatus> candidates = new ArrayList<>();
+        FileStatus status = fs.getFileStatus(root);
+        if (status.isDirectory()) {
+            for (FileStatus f : fs.listStatus(root)) {
+                if (f.isFile() && IdxFormat.isImagesFile(f.getPath().getName())) {
+                    candidates.add(f);
+                }
+            }
+        } else if (IdxFormat.isImagesFile(root.getName())) {
+            candidates.add(status);
+        }
+        candidates.sort(Comparator.comparing(f -> f.getPath().getName()));
+        List<IdxFile> result = new ArrayList<>();
+        for (FileStatus f : candidates) {
+            Path images = f.getPath();
+            IdxFormat.Header header;
+            try (InputStream in = IdxFormat.open(fs.open(images), images.getName())) {
+                header = IdxFormat.readImagesHeader(in, images.getName());
+            }
+            Path labels = new Path(images.getParent(), IdxFormat.labelsFileFor(images.getName()));
+            String labelsUri = null;
+            long total = f.getLen();
+            if (fs.exists(labels)) {
+                try (InputStream in = IdxFormat.open(fs.open(labels), labels.getName())) {
+                    int count = IdxFormat.readLabelsHeader(in, labels.getName());
+                    if (count != header.count()) {
+                        throw new IllegalArgumentException(labels.getName() + " holds " + count + " labels but "
+                                + images.getName() + " holds " + header.count() + " images; pass matching files");
+                    }
+                }
+                labelsUri = labels.toString();
+                total += fs.getFileStatus(labels).getLen();
+            }
+            result.add(new IdxFile(images.toString(), labelsUri, header, total, f.getModificationTime()));
+        }
+        return result;
+    }
+
+    /**
+     * Zero-length files under the root, which Spark's file scan leaves out: listed here so each
+     * still becomes an error row. Hidden names (starting with . or _) are skipped, as Spark does.
+     */
+    private static List<FileStatus> emptyFiles(FileSystem fs, Path root) throws IOException {
+        List<FileStatus> empty = new ArrayList<>();
+        var files = fs.listFiles(root, true);
+        String rootPath = root.toUri().getPath();
+        while (files.hasNext()) {
+            var f = files.next();
+            if (f.getLen() == 0 && !hidden(f.getPath().toUri().getPath().substring(rootPath.length()))) {
+                empty.add(f);
+            }
+        }
+        return empty;
+    }
+
+    private static boolean hidden(String relative) {
+        for (String part : relative.split("/")) {
+            if (part.startsWith(".") || part.startsWith("_")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The zero-length input files (see {@link #of}): their sources and modification times. */
+    public List<Row> emptyFiles() {
+        List<Row> rows = new ArrayList<>();
+        for (FileStatus f : emptyFiles) {
+            rows.add(RowFactory.create(f.getPath().toString(), new Timestamp(f.getModificationTime())));
+        }
+        return rows;
+    }
+
+    /** Sorted names of the root's immediate sub-folders: the classes. */
+    private static List<String> classFolders(FileSystem fs, Path root) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (FileStatus f : fs.listStatus(root)) {
+            String n = f.getPath().getName();
+            if (f.isDirectory() && !n.startsWith(".") && !n.startsWith("_")) {
+                names.add(n);
+            }
+        }
+        names.sort(String::compareTo);
+        return List.copyOf(names);
+    }
+
+    public boolean isIdx() {
+        return !idx.isEmpty();
+    }
+
+    public String rootUri() {
+        return root.toString();
+    }
+
+    /** Input files, or IDX images. */
+    public long files() {
+        return fileCount;
+    }
+
+    public long idxImages() {
+        return fileCount;
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    public List<String> classNames() {
+        if (isIdx()) {
+            return List.of();
+        }
+        return classNames;
+    }
+
+    public Map<String, Integer> classIndex() {
+        Map<String, Integer> index = new LinkedHashMap<>();
+        for (int i = 0; i < classNames.size(); i++) {
+            index.put(classNames.get(i), i);
+        }
+        return index;
+    }
+
+    public String describe() {
+        return isIdx() ? "IDX images " + idx.stream().map(f -> new Path(f.images()).getName()).toList()
+                : classNames.size() + " class folder(s)";
+    }
+
+    /**
+     * The image files as Spark reads them ({@code path, modificationTime, length, content}), split
+     * into about {@code partitions} partitions by size.
+     */
+    public Dataset<Row> imageFiles(int partitions) {
+        long openCost = Math.max(1, bytes / Math.max(1, fileCount));
+        long perPartition = Math.max(openCost, (bytes + fileCount * openCost) / Math.max(1, partitions) + 1);
+        spark.conf().set("spark.sql.files.openCostInBytes", openCost);
+        spark.conf().set("spark.sql.files.maxPartitionBytes", perPartition);
+        Dataset<Row> rows = files.select("path", "modificationTime", "length", "content");
+        return config.spark().partitions() > 0 ? rows.repartition(partitions) : rows;
+    }
+
+    /** IDX image ranges, one per partition, each at most a few thousand images. */
+    public Dataset<Row> idxRanges(int partitions) {
+        List<Row> ranges = new ArrayList<>();
+        int perRange = (int) Math.max(1, Math.min(2000, Math.ceil((double) fileCount / partitions)));
+        for (IdxFile f : idx) {
+            long bytesPerImage = f.bytes() / Math.max(1, f.header().count());
+            for (int first = 0; first < f.header().count(); first += perRange) {
+                int end = Math.min(f.header().count(), first + perRange);
+                ranges.add(RowFactory.create(f.images(), f.labels(), first, end, f.header().rows(), f.header().cols(),
+                        bytesPerImage, new Timestamp(f.modified())));
+            }
+        }
+        var rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(ranges,
+                Math.max(1, ranges.size()));
+        return spark.createDataFrame(rdd, IDX_RANGE);
+    }
+
+    /**
+     * Decodes the first {@code n} inputs (in path order) on the driver, skipping ones that fail:
+     * those will be error rows like any other.
+     */
+    public List<Sample> sample(int n) {
+        List<Sample> sample = new ArrayList<>();
+        if (n <= 0) {
+            return sample;
+        }
+        Preprocess preprocess = config.ingest().preprocess();
+        try {
+            if (isIdx()) {
+                IdxFile f = idx.get(0);
+                try (InputStream in = IdxFormat.open(fs.open(new Path(f.images())), f.images())) {
+                    IdxFormat.readImagesHeader(in, f.images());
+                    int pixels = f.header().rows() * f.header().cols();
+                    byte[] buffer = new byte[pixels];
+                    for (int i = 0; i < Math.min(n, f.header().count()); i++) {
+                        new java.io.DataInputStream(in).readFully(buffer);
+                        float[] p = new float[pixels];
+                        for (int j = 0; j < pixels; j++) {
+                            p[j] = (buffer[j] & 0xff) / 255f;
+                        }
+                        sample.add(new Sample(f.images() + "#" + i,
+                                new DecodedImage(new ImageShape(f.header().rows(), f.header().cols(), 1), p)));
+                    }
+                }
+                return sample;
+            }
+            List<Row> paths = files.select("path").orderBy("path").limit(n).collectAsList();
+            for (Row r : paths) {
+                String path = r.getString(0);
+                try (InputStream in = fs.open(new Path(path))) {
+                    sample.add(new Sample(path, preprocess.apply(in.readAllBytes())));
+                } catch (ImageFailure | IOException skipped) {
+                    // The executors will report it as an error row.
+                }
+            }
+            return sample;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the sample of " + config.input() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The height and width all sample images share.
+     *
+     * @throws IllegalArgumentException if they differ: the user must pass a size
+     */
+    public ImageShape commonSize(List<Sample> sample) {
+        Map<String, List<Sample>> bySize = sample.stream().collect(Collectors.groupingBy(
+                s -> s.image().shape().height() + "x" + s.image().shape().width(), LinkedHashMap::new,
+                Collectors.toList()));
+        if (bySize.size() > 1) {
+            List<String> examples = bySize.values().stream().limit(2)
+                    .map(l -> l.get(0).image().shape().height() + "x" + l.get(0).image().shape().width() + " ("
+                            + new Path(l.get(0).source()).getName() + ")")
+                    .toList();
+            throw new IllegalArgumentException("input images have different sizes, e.g. " + String.join(" and ", examples)
+                    + "; pass --size HxW (for example --size 224x224) to resize them to one size");
+        }
+        return sample.isEmpty() ? null : sample.get(0).image().shape();
+    }
+
+    public static ImageShape mostCommonShape(List<Sample> sample) {
+        return sample.stream().collect(Collectors.groupingBy(s -> s.image().shape(), LinkedHashMap::new,
+                        Collectors.counting()))
+                .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElseThrow();
+    }
+}

@@ -1,0 +1,186 @@
+package dev.mmps.spark.ingest;
+
+import dev.mmps.tensor.layout.ImageShape;
+import java.awt.Graphics2D;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.Serializable;
+import net.coobird.thumbnailator.Thumbnails;
+import net.coobird.thumbnailator.geometry.Positions;
+
+/**
+ * Turns a decoded image into HWC float pixels: channels per {@link ChannelMode}, and, when a size
+ * is set, the shorter side scaled to cover it and the centre cropped (Thumbnailator, which
+ * downscales in steps so large photographs do not alias).
+ *
+ * @param height target height, or 0 to keep the image's own size
+ * @param width target width, or 0 to keep the image's own size
+ * @param channels channel handling
+ * @param maxPixels decompression-bomb guard for {@link ImageDecoder}
+ */
+public record Preprocess(int height, int width, ChannelMode channels, long maxPixels) implements Serializable {
+
+    public Preprocess {
+        if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
+            throw new IllegalArgumentException("target size " + height + "x" + width
+                    + " is invalid: give both sides as positive numbers, or neither");
+        }
+        if (channels == null) {
+            throw new IllegalArgumentException("channel mode is null; use auto, rgb or gray");
+        }
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("pixel limit " + maxPixels + " is invalid: it must be at least 1");
+        }
+    }
+
+    public boolean resizes() {
+        return height > 0;
+    }
+
+    /** Decodes and preprocesses one file's bytes. */
+    public DecodedImage apply(byte[] bytes) throws ImageFailure {
+        return apply(ImageDecoder.decode(bytes, maxPixels));
+    }
+
+    public DecodedImage apply(BufferedImage image) throws ImageFailure {
+        try {
+            boolean gray = switch (channels) {
+                case GRAY -> true;
+                case RGB -> false;
+                case AUTO -> isGray(image);
+            };
+            BufferedImage normalized = gray ? toGray(image) : toRgb(image);
+            if (resizes()) {
+                normalized = Thumbnails.of(normalized).size(width, height).crop(Positions.CENTER)
+                        .imageType(gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB)
+                        .asBufferedImage();
+            }
+            return gray ? grayPixels(normalized) : rgbPixels(normalized);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageFailure(ImageFailure.Step.PREPROCESS, "cannot convert or resize a " + image.getWidth() + "x"
+                    + image.getHeight() + " image: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isGray(BufferedImage image) {
+        return image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+    }
+
+    /** Gray levels read from the raster: no colour-space conversion, so values stay as stored. */
+    private static BufferedImage toGray(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+            return image;
+        }
+        BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_BYTE_GRAY);
+        if (isGray(image)) {
+            Raster raster = image.getRaster();
+            double max = (1L << image.getColorModel().getComponentSize(0)) - 1;
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    int v = (int) Math.round(raster.getSampleDouble(x, y, 0) / max * 255);
+                    out.getRaster().setSample(x, y, 0, v);
+                }
+            }
+            return out;
+        }
+        int[] argb = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int p = argb[y * image.getWidth() + x];
+                double luma = 0.299 * ((p >> 16) & 0xff) + 0.587 * ((p >> 8) & 0xff) + 0.114 * (p & 0xff);
+                out.getRaster().setSample(x, y, 0, (int) Math.round(luma));
+            }
+        }
+        return out;
+    }
+
+    private static BufferedImage toRgb(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_INT_RGB) {
+            return image;
+        }
+        BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+        if (isGray(image)) {
+            BufferedImage gray = toGray(image);
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    int v = gray.getRaster().getSample(x, y, 0);
+                    out.setRGB(x, y, (v << 16) | (v << 8) | v);
+                }
+            }
+            return out;
+        }
+        // Alpha is dropped: the colour channels are kept as stored, not composited.
+        int[] argb = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        out.setRGB(0, 0, image.getWidth(), image.getHeight(), argb, 0, image.getWidth());
+        return out;
+    }
+
+    private static DecodedImage rgbPixels(BufferedImage image) {
+        int h = image.getHeight();
+        int w = image.getWidth();
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        float[] p = new float[h * w * 3];
+        for (int i = 0; i < h * w; i++) {
+            int v = argb[i];
+            p[3 * i] = ((v >> 16) & 0xff) / 255f;
+            p[3 * i + 1] = ((v >> 8) & 0xff) / 255f;
+            p[3 * i + 2] = (v & 0xff) / 255f;
+        }
+        return new DecodedImage(new ImageShape(h, w, 3), p);
+    }
+
+    private static DecodedImage grayPixels(BufferedImage image) {
+        int h = image.getHeight();
+        int w = image.getWidth();
+        float[] p = new float[h * w];
+        Raster raster = image.getRaster();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                p[y * w + x] = raster.getSample(x, y, 0) / 255f;
+            }
+        }
+        return new DecodedImage(new ImageShape(h, w, 1), p);
+    }
+
+    /** Draws the pixels back into an image, for PNG output. */
+    public static BufferedImage toImage(ImageShape shape, float[] pixels) {
+        int h = shape.height();
+        int w = shape.width();
+        boolean gray = shape.channels() == 1;
+        BufferedImage out = new BufferedImage(w, h, gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int base = (y * w + x) * shape.channels();
+                if (gray) {
+                    out.getRaster().setSample(x, y, 0, quantize(pixels[base]));
+                } else {
+                    int r = quantize(pixels[base]);
+                    int g = quantize(pixels[base + 1]);
+                    int b = quantize(pixels[base + 2]);
+                    out.setRGB(x, y, (r << 16) | (g << 8) | b);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Places images side by side with a small gap, for "original beside reconstruction". */
+    public static BufferedImage sideBySide(BufferedImage left, BufferedImage right) {
+        int gap = 4;
+        BufferedImage out = new BufferedImage(left.getWidth() + gap + right.getWidth(),
+                Math.max(left.getHeight(), right.getHeight()), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.drawImage(left, 0, 0, null);
+        g.drawImage(right, left.getWidth() + gap, 0, null);
+        g.dispose();
+        return out;
+    }
+
+    private static int quantize(float v) {
+        return Math.max(0, Math.min(255, Math.round(v * 255)));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.mmps.spark.sink;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mmps.tensor.codec.RankProfile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/** The manifest of a compress run: JSON, written last, describing the whole output. */
+public final class Manifest {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Manifest() {}
+
+    public static byte[] toJson(Map<String, Object> manifest) {
+        try {
+            return JSON.writeValueAsBytes(manifest);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("manifest cannot be serialised: " + e.getMessage(), e);
+        }
+    }
+
+    public static String toJsonString(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reads {@code manifest.json} of an output folder.
+     *
+     * @throws IllegalArgumentException if the folder is not a complete mmps output
+     */
+    public static JsonNode read(String output, Configuration conf) {
+        try {
+            Path path = new Path(output, OutputFolder.MANIFEST);
+            FileSystem fs = path.getFileSystem(conf);
+            if (!fs.exists(path)) {
+                throw new IllegalArgumentException(output + " has no " + OutputFolder.MANIFEST
+                        + ": it is not a complete mmps output; pass the folder given to compress --output");
+            }
+            try (InputStream in = fs.open(path)) {
+                return JSON.readTree(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the manifest of " + output + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The version of this build of mmps. */
+    public static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Manifest.class.getResourceAsStream("/mmps-version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return p.getProperty("version", "unknown");
+    }
+
+    public static Map<String, Object> describe(RankProfile profile) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layout", profile.layoutSpec());
+        m.put("mean_ranks", profile.weights());
+        return m;
+    }
+
+    /** {p05, p50, p95} from Spark's percentile array. */
+    public static Map<String, Object> percentiles(List<Object> values) {
+        if (values == null || values.size() < 3) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p05", values.get(0));
+        m.put("p50", values.get(1));
+        m.put("p95", values.get(2));
+        return m;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.mmps.spark.table;
+
+import dev.mmps.tensor.codec.MmpsFactors;
+import dev.mmps.tensor.layout.ImageShape;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+
+/**
+ * Streams the rows of a factor table, one Parquet part file and one row at a time, with plain
+ * parquet-hadoop (no Spark): what trainers and {@code mmps reconstruct} use. Memory stays at one
+ * row group of one file.
+ */
+public final class FactorTableReader implements Iterator<FactorTableReader.Entry>, AutoCloseable {
+
+    /**
+     * One factor row: identity, label, shape and factors.
+     *
+     * @param label class index, or null for unlabelled inputs
+     */
+    public record Entry(String id, String source, Integer label, String className, ImageShape shape, String layout,
+            List<FactorFormat.StoredStage> stages, double ratio, double psnrDb) {
+
+        public MmpsFactors factors() {
+            return FactorFormat.decode(shape, layout, stages);
+        }
+
+        /** The rebuilt image, {@code H x W x C} row-major on the [0, 1] scale. */
+        public float[] reconstruct() {
+            return factors().reconstruct();
+        }
+    }
+
+    private final Configuration conf;
+    private final Deque<Path> parts;
+    private ParquetReader<Group> current;
+    private Group next;
+
+    private FactorTableReader(Configuration conf, List<Path> parts) {
+        this.conf = conf;
+        this.parts = new ArrayDeque<>(parts);
+    }
+
+    /**
+     * Opens the factor table of an mmps output folder (or a {@code factors/} folder itself).
+     *
+     * @throws IllegalArgumentException if there is no factor table there
+     */
+    public static FactorTableReader open(String path, Configuration conf) {
+        return new FactorTableReader(conf, parts(path, conf));
+    }
+
+    /** The Parquet part files of the table, in name order. */
+    public static List<Path> parts(String path, Configuration conf) {
+        try {
+            Path given = new Path(path);
+            FileSystem fs = given.getFileSystem(conf);
+            Path folder = fs.exists(new Path(given, "factors")) ? new Path(given, "factors") : given;
+            if (!fs.exists(folder) || !fs.getFileStatus(folder).isDirectory()) {
+                throw new IllegalArgumentException(path + " holds no factor table; pass an mmps output folder "
+                        + "(the --output of compress)");
+            }
+            List<Path> parts = new ArrayList<>();
+            for (FileStatus f : fs.listStatus(folder)) {
+                String name = f.getPath().getName();
+                if (f.isFile() && name.endsWith(".parquet")) {
+                    parts.add(f.getPath());
+                }
+            }
+            parts.sort(Path::compareTo);
+            return parts;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the factor table at " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Rows in the table, from the Parquet footers alone. */
+    public static long count(List<Path> parts, Configuration conf) {
+        long rows = 0;
+        for (Path p : parts) {
+            try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(p, conf))) {
+                rows += reader.getRecordCount();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the footer of " + p + ": " + e.getMessage(), e);
+            }
+        }
+        return rows;
+    }
+
+    @Override
+    public boolean hasNext() {
+        try {
+            while (next == null) {
+                if (current == null) {
+                    if (parts.isEmpty()) {
+                        return false;
+                    }
+                    current = ParquetReader.builder(new GroupReadSupport(), parts.poll()).withConf(conf).build();
+                }
+                next = current.read();
+                if (next == null) {
+                    current.close();
+                    current = null;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the factor table: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Entry next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        Group row = next;
+        next = null;
+        return entry(row);
+    }
+
+    private static Entry entry(Group g) {
+        ImageShape shape = new ImageShape(g.getInteger(FactorFormat.HEIGHT, 0), g.getInteger(FactorFormat.WIDTH, 0),
+                g.getInteger(FactorFormat.CHANNELS, 0));
+        List<FactorFormat.StoredStage> stages = new ArrayList<>();
+        for (Group stage : elements(g.getGroup(FactorFormat.STAGES, 0))) {
+            Group ranksList = stage.getGroup(FactorFormat.RANKS, 0);
+            List<Group> rankElements = elements(ranksList);
+            int[] ranks = new int[rankElements.size()];
+            for (int i = 0; i < ranks.length; i++) {
+                ranks[i] = rankElements.get(i).getInteger("element", 0);
+            }
+            List<byte[]> cores = new ArrayList<>();
+            for (Group core : elements(stage.getGroup(FactorFormat.CORES, 0))) {
+                cores.add(core.getBinary("element", 0).getBytes());
+            }
+            stages.add(new FactorFormat.StoredStage(ranks, cores));
+        }
+        Integer label = g.getFieldRepetitionCount(FactorFormat.LABEL) == 0 ? null
+                : g.getInteger(FactorFormat.LABEL, 0);
+        String className = g.getFieldRepetitionCount(FactorFormat.CLASS_NAME) == 0 ? null
+                : g.getString(FactorFormat.CLASS_NAME, 0);
+        return new Entry(g.getString(FactorFormat.ID, 0), g.getString(FactorFormat.SOURCE, 0), label, className, shape,
+                g.getString(FactorFormat.LAYOUT, 0), stages, g.getDouble(FactorFormat.RATIO, 0),
+                g.getDouble(FactorFormat.PSNR_DB, 0));
+    }
+
+    /**
+     * The elements of a Parquet LIST as Spark writes it: a repeated group {@code list} whose
+     * field {@code element} holds each value.
+     */
+    private static List<Group> elements(Group list) {
+        int n = list.getFieldRepetitionCount("list");
+        List<Group> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Group item = list.getGroup("list", i);
+            out.add(item.getType().getFieldCount() == 1 && !item.getType().getType(0).isPrimitive()
+                    ? item.getGroup("element", 0) : item);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+    }
+}

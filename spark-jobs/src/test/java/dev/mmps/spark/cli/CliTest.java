@@ -1,0 +1,120 @@
+package dev.mmps.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mmps.spark.SparkTestSession;
+import dev.mmps.spark.TestInputs;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+class CliTest {
+
+    private static Path input;
+
+    @BeforeAll
+    static void sample() throws Exception {
+        input = TestInputs.fresh("cli-input");
+        TestInputs.copyCifar(input, 2);
+    }
+
+    /** Runs the command line and returns {exit code, stdout, stderr}. */
+    static Object[] run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Object[] {code, out.toString(), err.toString()};
+    }
+
+    static Stream<Arguments> misuse() {
+        String in = "target/test-data/cli-input";
+        return Stream.of(
+                Arguments.of(new String[] {"compress", "--input", "no/such/folder", "--output", "target/x"},
+                        "input no/such/folder does not exist"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--ratio", "1.5"},
+                        "compression ratio 1.5 is invalid"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--ratio", "abc"},
+                        "--ratio 'abc' is not a number"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--stages", "0"},
+                        "stages=0 is invalid"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--order", "zigzag"},
+                        "index order 'zigzag' is unknown"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--size", "big"},
+                        "size 'big' is malformed"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--ratio", "0.3",
+                    "--max-bond", "4"}, "pass only one of --ratio, --max-bond, --epsilon"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--epsilon", "2"},
+                        "epsilon=2.0 is invalid"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--route", "gpu"},
+                        "route 'gpu' is unknown"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", in}, "already exists"),
+                Arguments.of(new String[] {"compress", "--input", in}, "no output given"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--bogus"},
+                        "Unknown option: '--bogus'"),
+                Arguments.of(new String[] {"inspect", "target/test-data/cli-input"}, "has no manifest.json"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("misuse")
+    void misuseFailsFastWithExitTwoAndOneLine(String[] args, String expected) {
+        long start = System.nanoTime();
+        Object[] result = run(args);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String err = ((String) result[2]).trim();
+        assertEquals(Main.USAGE, result[0], err);
+        assertTrue(err.contains(expected), err);
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(seconds < 3, "took " + seconds + " s");
+    }
+
+    @Test
+    void helpAndVersion() {
+        Object[] help = run("compress", "--help");
+        assertEquals(0, help[0]);
+        assertTrue(((String) help[1]).contains("--ratio=R"));
+        Object[] version = run("--version");
+        assertEquals(0, version[0]);
+        assertTrue(((String) version[1]).startsWith("mmps "), (String) version[1]);
+    }
+
+    @Test
+    void compressInspectAndReconstruct() throws Exception {
+        SparkTestSession.get();
+        Path out = TestInputs.fresh("cli-output").resolve("table");
+        Object[] compress = run("compress", "--input", input.toString(), "--output", out.toString(), "--ratio", "0.4",
+                "--calibration-images", "8");
+        assertEquals(0, compress[0], (String) compress[2]);
+        assertTrue(((String) compress[1]).contains("20 images, 0 failed"), (String) compress[1]);
+
+        Object[] inspect = run("inspect", out.toString(), "--json");
+        assertEquals(0, inspect[0], (String) inspect[2]);
+        JsonNode json = new ObjectMapper().readTree((String) inspect[1]);
+        for (String key : new String[] {"images", "failed", "mean_ratio", "mean_psnr_db", "stored_bytes", "input_bytes"}) {
+            assertTrue(json.has(key), "inspect --json has " + key + ": " + inspect[1]);
+        }
+        assertEquals(20, json.get("images").asInt());
+        assertEquals(0, json.get("failed").asInt());
+        assertTrue(json.get("mean_ratio").asDouble() <= 0.4);
+
+        Path pngs = TestInputs.fresh("cli-png");
+        Object[] reconstruct = run("reconstruct", out.toString(), "--to", pngs.toString(), "--limit", "3");
+        assertEquals(0, reconstruct[0], (String) reconstruct[2]);
+        try (var files = Files.list(pngs)) {
+            assertEquals(3, files.filter(p -> p.toString().endsWith(".png")).count());
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package dev.mmps.spark.compress;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmps.spark.SparkTestSession;
+import dev.mmps.spark.TestInputs;
+import dev.mmps.spark.config.ConfigLoader;
+import dev.mmps.spark.config.JobConfig;
+import dev.mmps.spark.ingest.DecodedImage;
+import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.spark.table.FactorTableReader;
+import dev.mmps.tensor.codec.MmpsCodec;
+import dev.mmps.tensor.linalg.LowRankFactorizers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/** The compress job on a real local[2] SparkSession, real images and real Parquet. */
+class CompressJobTest {
+
+    private static final List<String> CIFAR_CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
+            "frog", "horse", "ship", "truck");
+
+    private final SparkSession spark = SparkTestSession.get();
+
+    private Map<String, Object> run(Path input, Path output, Map<String, Object> extra) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("input", input.toString());
+        o.put("output", output.toString());
+        o.put("progress-interval-seconds", 60);
+        o.putAll(extra);
+        JobConfig config = ConfigLoader.load(null, o);
+        return new CompressJob(spark, config).run();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyInputEndsAsAFactorRowOrAnErrorRow() throws Exception {
+        Path input = TestInputs.fresh("cifar-broken");
+        TestInputs.copyCifar(input, 3);
+        List<String> broken = TestInputs.writeBroken(input.resolve("cat"));
+        Path output = TestInputs.fresh("cifar-broken-out").resolve("table");
+        Map<String, Object> manifest = run(input, output, Map.of("compression.max-bond", 6,
+                "compression.calibration-images", 0));
+
+        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+        assertEquals(35L, ((Number) counts.get("inputs")).longValue());
+        assertEquals(30L, ((Number) counts.get("images")).longValue());
+        assertEquals(5L, ((Number) counts.get("failed")).longValue());
+
+        Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
+        Dataset<Row> errors = spark.read().parquet(output.resolve("errors").toString());
+        assertEquals(30, factors.count());
+        assertEquals(30, factors.select("id").distinct().count());
+        for (Row r : factors.select("id", "label", "class_name").collectAsList()) {
+            String folder = r.getString(0).substring(0, r.getString(0).indexOf('/'));
+            assertEquals(folder, r.getString(2));
+            assertEquals(CIFAR_CLASSES.indexOf(folder), r.getInt(1), "label of " + r.getString(0));
+        }
+        Map<String, Row> errorsById = new HashMap<>();
+        for (Row r : errors.collectAsList()) {
+            errorsById.put(r.getAs("id"), r);
+        }
+        assertEquals(new HashSet<>(broken.stream().map(b -> "cat/" + b).toList()), errorsById.keySet());
+        assertError(errorsById.get("cat/empty.jpg"), "read", "empty");
+        assertError(errorsById.get("cat/truncated.jpg"), "decode", "damaged JPEG");
+        assertError(errorsById.get("cat/notes.jpg"), "decode", "not a recognised image format");
+        assertError(errorsById.get("cat/noise.png"), "decode", "");
+        assertError(errorsById.get("cat/bomb.png"), "decode", "100000x100000");
+        for (Row r : errorsById.values()) {
+            assertEquals(CIFAR_CLASSES.indexOf("cat"), (int) r.getAs("label"));
+        }
+    }
+
+    private static void assertError(Row row, String step, String reason) {
+        assertNotNull(row);
+        assertEquals(step, row.getAs("step"), "step of " + row.getAs("id"));
+        assertTrue(((String) row.getAs("reason")).contains(reason), row.getAs("id") + ": " + row.getAs("reason"));
+    }
+
+    @Test
+    void parquetRowsRebuildExactlyWhatTheCodecBuildsInMemory() throws Exception {
+        Path input = TestInputs.fresh("cifar-roundtrip");
+        TestInputs.copyCifar(input, 2);
+        Path output = TestInputs.fresh("cifar-roundtrip-out").resolve("table");
+        run(input, output, Map.of("compression.max-bond", 5, "compression.calibration-images", 0));
+
+        JobConfig config = ConfigLoader.load(null, Map.of("input", input.toString(), "output", "unused",
+                "compression.max-bond", 5));
+        MmpsCodec codec = new MmpsCodec(config.compression().spec(), LowRankFactorizers.create("auto"));
+        Preprocess preprocess = config.ingest().preprocess();
+        int checked = 0;
+        try (FactorTableReader reader = FactorTableReader.open(output.toString(), new Configuration())) {
+            while (reader.hasNext()) {
+                FactorTableReader.Entry e = reader.next();
+                DecodedImage image = preprocess.apply(Files.readAllBytes(input.resolve(e.id())));
+                var inMemory = codec.compress(image.pixels(), image.shape());
+                assertEquals(inMemory.factors().stages(), e.factors().stages(), "factors of " + e.id());
+                assertArrayEquals(inMemory.factors().reconstruct(), e.reconstruct(), "pixels of " + e.id());
+                assertEquals(inMemory.stats().psnrDb(), e.psnrDb(), 0.0);
+                checked++;
+            }
+        }
+        assertEquals(20, checked);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void ratioTargetIsCalibratedAndMet() throws Exception {
+        Path input = TestInputs.fresh("cifar-ratio");
+        TestInputs.copyCifar(input, 4);
+        Path output = TestInputs.fresh("cifar-ratio-out").resolve("table");
+        Map<String, Object> manifest = run(input, output, Map.of("compression.ratio", 0.3,
+                "compression.calibration-images", 12));
+        Map<String, Object> compression = (Map<String, Object>) manifest.get("compression");
+        assertNotNull(compression.get("rank_profile"));
+        Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
+        for (Row r : factors.select("ratio", "psnr_db").collectAsList()) {
+            assertTrue(r.getDouble(0) <= 0.3 && r.getDouble(0) > 0.25, "ratio " + r.getDouble(0));
+            assertTrue(r.getDouble(1) > 20 && Double.isFinite(r.getDouble(1)), "PSNR " + r.getDouble(1));
+        }
+        Map<String, Object> stats = (Map<String, Object>) manifest.get("stats");
+        assertTrue(((Number) stats.get("mean_ratio")).doubleValue() >= 0.29 * 0.99);
+    }
+
+    @Test
+    void photographsAreResizedAndGrayscaleStaysOneChannel() throws Exception {
+        Path input = TestInputs.fresh("imagenet");
+        TestInputs.copyImagenet(input);
+        Path output = TestInputs.fresh("imagenet-out").resolve("table");
+        run(input, output, Map.of("ingest.size", "224x224", "compression.calibration-images", 4));
+        Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
+        List<Row> rows = factors.select("id", "height", "width", "channels").collectAsList();
+        assertEquals(8, rows.size());
+        Set<String> ids = new HashSet<>();
+        int gray = 0;
+        for (Row r : rows) {
+            ids.add(r.getString(0));
+            assertEquals(224, r.getInt(1));
+            assertEquals(224, r.getInt(2));
+            gray += r.getInt(3) == 1 ? 1 : 0;
+        }
+        assertEquals(2, gray, "the two grayscale photographs keep one channel");
+        assertTrue(ids.contains("n03590841/n03590841_jack-o'-lantern.JPEG"), ids.toString());
+    }
+
+    @Test
+    void mixedSizesWithoutATargetSizeAreRefusedBeforeCompressing() throws Exception {
+        Path input = TestInputs.fresh("imagenet-mixed");
+        TestInputs.copyImagenet(input);
+        Path output = TestInputs.fresh("imagenet-mixed-out").resolve("table");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> run(input, output, Map.of("compression.calibration-images", 8)));
+        assertTrue(e.getMessage().contains("different sizes") && e.getMessage().contains("--size"), e.getMessage());
+        assertFalse(Files.exists(output), "nothing is written");
+    }
+
+    @Test
+    void idxFilesAreReadInRanges() throws Exception {
+        Path input = TestInputs.fresh("idx");
+        TestInputs.writeIdx(input, "train", 120, 28, 28);
+        Path output = TestInputs.fresh("idx-out").resolve("table");
+        run(input, output, Map.of("compression.ratio", 0.5, "compression.calibration-images", 10,
+                "spark.partitions", 3));
+        Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
+        assertEquals(120, factors.count());
+        Row r = factors.filter("id = 'train-images-idx3-ubyte.gz#00037'").first();
+        assertEquals(7, (int) r.getAs("label"));
+        assertEquals(28, (int) r.getAs("height"));
+        assertEquals(1, (int) r.getAs("channels"));
+        assertEquals(0, spark.read().parquet(output.resolve("errors").toString()).count());
+    }
+
+    @Test
+    void anExistingOutputIsReplacedOnlyWhenAsked() throws Exception {
+        Path input = TestInputs.fresh("cifar-overwrite");
+        TestInputs.copyCifar(input, 1);
+        Path output = TestInputs.fresh("cifar-overwrite-out").resolve("table");
+        Files.createDirectories(output);
+        Files.writeString(output.resolve("keep.txt"), "precious");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> run(input, output, Map.of("compression.max-bond", 3)));
+        assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("--overwrite"));
+        assertTrue(Files.exists(output.resolve("keep.txt")), "nothing is lost");
+        run(input, output, Map.of("compression.max-bond", 3, "overwrite", true));
+        assertFalse(Files.exists(output.resolve("keep.txt")));
+        assertTrue(Files.exists(output.resolve("manifest.json")));
+        try (var siblings = Files.list(output.getParent())) {
+            assertEquals(List.of("table"), siblings.map(p -> p.getFileName().toString()).toList(),
+                    "no staging or replaced folders are left behind");
+        }
+    }
+}
