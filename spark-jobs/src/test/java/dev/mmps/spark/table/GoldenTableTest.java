@@ -1,0 +1,71 @@
+package dev.mmps.spark.table;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmps.spark.SparkTestSession;
+import dev.mmps.spark.TestInputs;
+import dev.mmps.spark.ingest.ChannelMode;
+import dev.mmps.spark.ingest.DecodedImage;
+import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.spark.sink.FactorRows;
+import dev.mmps.spark.sink.Manifest;
+import dev.mmps.tensor.metrics.Quality;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A factor table written by schema version 1 (ten CIFAR-10 sample images, ratio 0.3, two stages)
+ * is kept under src/test/resources/golden/v1 and must stay readable: every row rebuilds an image
+ * whose PSNR against the sample source is the one stored with it.
+ */
+class GoldenTableTest {
+
+    private static final String GOLDEN = Path.of("src/test/resources/golden/v1").toAbsolutePath().toString();
+    /** Stored PSNR against one recomputed from the rebuilt pixels, in dB. */
+    private static final double PSNR_TOLERANCE_DB = 1e-3;
+
+    @Test
+    void versionOneRowsRebuildTheirImages() throws Exception {
+        Configuration conf = new Configuration();
+        assertEquals(FactorFormat.SCHEMA_VERSION, Manifest.read(GOLDEN, conf).get("schema_version").asInt());
+        Preprocess preprocess = new Preprocess(0, 0, ChannelMode.AUTO, 100_000_000L);
+        Set<String> classes = new HashSet<>();
+        int rows = 0;
+        try (FactorTableReader reader = FactorTableReader.open(GOLDEN, conf)) {
+            while (reader.hasNext()) {
+                FactorTableReader.Entry e = reader.next();
+                Path source = TestInputs.SAMPLES.resolve("cifar10").resolve(e.id());
+                DecodedImage original = preprocess.apply(Files.readAllBytes(source));
+                float[] rebuilt = e.reconstruct();
+                double psnr = Quality.psnrDb(Quality.squaredError(original.pixels(), rebuilt, rebuilt.length),
+                        rebuilt.length);
+                assertEquals(e.psnrDb(), psnr, PSNR_TOLERANCE_DB, e.id());
+                assertTrue(e.ratio() <= 0.3, e.id());
+                assertEquals(e.className(), e.id().substring(0, e.id().indexOf('/')));
+                classes.add(e.className());
+                rows++;
+            }
+        }
+        assertEquals(10, rows);
+        assertEquals(10, classes.size());
+    }
+
+    @Test
+    void sparkReadsVersionOneWithTodaysSchema() {
+        StructType schema = SparkTestSession.get().read().parquet(GOLDEN + "/factors").schema();
+        assertEquals(FactorRows.FACTORS.fieldNames().length, schema.fieldNames().length);
+        for (String name : FactorRows.FACTORS.fieldNames()) {
+            // Parquet keeps element nullability loosely; the shape of every column must match.
+            assertEquals(FactorRows.FACTORS.apply(name).dataType().simpleString(),
+                    schema.apply(name).dataType().simpleString(), name);
+        }
+        StructType errors = SparkTestSession.get().read().parquet(GOLDEN + "/errors").schema();
+        assertEquals(FactorRows.ERRORS.fieldNames().length, errors.fieldNames().length);
+    }
+}
