@@ -67,8 +67,11 @@ public final class CompressJob {
         var hadoopConf = spark.sparkContext().hadoopConfiguration();
         OutputFolder output = OutputFolder.prepare(config.output(), config.overwrite(), hadoopConf);
         InputScan scan = InputScan.of(spark, config);
-        LOG.info("Input {}: {} file(s), {} bytes, {}", scan.rootUri(), scan.files(), scan.bytes(), scan.describe());
+        LOG.info("Input {}: {} file(s), {} bytes, {} (listed in {} s)", scan.rootUri(), scan.files(), scan.bytes(),
+                scan.describe(), seconds(start));
+        long t0 = System.nanoTime();
         List<InputScan.Sample> sample = scan.sample(config.compression().calibrationImages());
+        LOG.info("Decoded a sample of {} image(s) in {} s", sample.size(), seconds(t0));
         ImageShape expectedSize = config.ingest().preprocess().resizes() ? null : scan.commonSize(sample);
         CompressionSpec spec = config.compression().spec();
         RankProfile profile = calibrate(spec, sample);
@@ -101,12 +104,18 @@ public final class CompressJob {
 
         long total = scan.isIdx() ? scan.idxImages() : scan.files();
         try (Progress progress = Progress.start(done, total, config.progressSeconds())) {
+            long t = System.nanoTime();
             write(outcomes.filter(col(FactorRows.STATUS).equalTo(FactorRows.STATUS_FACTOR)), FactorRows.FACTORS,
                     output.staged(OutputFolder.FACTORS));
+            progress.finish();
+            LOG.info("Compressed and wrote the factor table in {} s", seconds(t));
+            t = System.nanoTime();
             write(outcomes.filter(col(FactorRows.STATUS).equalTo(FactorRows.STATUS_ERROR)), FactorRows.ERRORS,
                     output.staged(OutputFolder.ERRORS));
-            progress.finish();
+            LOG.info("Wrote the error table in {} s", seconds(t));
+            t = System.nanoTime();
             Map<String, Object> manifest = manifest(scan, outcomes, output, spec, profile, start);
+            LOG.info("Computed the statistics in {} s", seconds(t));
             output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
             output.commit();
             return manifest;
@@ -119,6 +128,10 @@ public final class CompressJob {
         } finally {
             outcomes.unpersist();
         }
+    }
+
+    private static String seconds(long since) {
+        return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9);
     }
 
     /** The calibrated profile for the sample's most common shape, or null when not calibrating. */
@@ -154,6 +167,9 @@ public final class CompressJob {
         rows.select(columns).write()
                 .option("compression", "zstd")
                 .option("parquet.block.size", (long) config.rowGroupMb() << 20)
+                // Core blobs never repeat: a dictionary for them is wasted hashing.
+                .option("parquet.enable.dictionary#" + FactorFormat.STAGES + ".list.element." + FactorFormat.CORES
+                        + ".list.element", "false")
                 .parquet(path);
     }
 

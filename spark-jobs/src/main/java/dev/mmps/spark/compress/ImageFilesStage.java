@@ -29,9 +29,10 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> files) {
         StageSettings s = settings.value();
         ImageCompressor compressor = new ImageCompressor(s, done);
+        String rootPath = s.rootPath();
         return new ClosingIterator<>(files, compressor, file -> {
             String source = file.getString(0);
-            FactorRows.Origin origin = origin(s, source, file.getTimestamp(1), file.getLong(2));
+            FactorRows.Origin origin = origin(s, rootPath, source, file.getTimestamp(1), file.getLong(2));
             return compressor.compress(origin, () -> {
                 byte[] content = file.isNullAt(3) ? null : (byte[]) file.get(3);
                 if (content == null) {
@@ -44,26 +45,22 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
 
     /** The error row of a zero-length file, which Spark's scan never hands to a task. */
     static Row emptyFileRow(StageSettings s, Row file) {
-        FactorRows.Origin origin = origin(s, file.getString(0), file.getTimestamp(1), 0);
+        FactorRows.Origin origin = origin(s, s.rootPath(), file.getString(0), file.getTimestamp(1), 0);
         return FactorRows.errorRow(origin, new ImageFailure(ImageFailure.Step.READ, "file is empty (0 bytes)"));
     }
 
     /** Id relative to the input root, label and class from its first folder. */
-    static FactorRows.Origin origin(StageSettings s, String source, Timestamp modified, long bytes) {
-        String id = relativeId(s.rootUri(), source);
+    static FactorRows.Origin origin(StageSettings s, String rootPath, String source, Timestamp modified, long bytes) {
+        String id = relativeId(rootPath, source);
         int slash = id.indexOf('/');
         String className = slash > 0 ? id.substring(0, slash) : null;
         Integer label = className == null ? null : s.classIndex().get(className);
         return new FactorRows.Origin(id, source, bytes, modified, label, label == null ? null : className);
     }
 
-    /** The path of {@code source} below {@code rootUri}, decoded, with '/' separators. */
-    static String relativeId(String rootUri, String source) {
-        String root = new Path(rootUri).toUri().getPath();
+    /** The path of {@code source} below the root folder, decoded, with '/' separators. */
+    static String relativeId(String rootPath, String source) {
         String path = new Path(source).toUri().getPath();
-        if (!root.endsWith("/")) {
-            root = root + "/";
-        }
-        return path.startsWith(root) ? path.substring(root.length()) : path;
+        return path.startsWith(rootPath) ? path.substring(rootPath.length()) : path;
     }
 }

@@ -23,4 +23,10 @@ public record StageSettings(CompressionSpec spec, String route, Preprocess prepr
     public StageSettings {
         classIndex = Map.copyOf(classIndex);
     }
+
+    /** The decoded path of the input root, ending in '/'. */
+    public String rootPath() {
+        String path = new org.apache.hadoop.fs.Path(rootUri).toUri().getPath();
+        return path.endsWith("/") ? path : path + "/";
+    }
 }

@@ -56,9 +56,10 @@ public final class InputScan {
     private final long fileCount;
     private final long bytes;
     private final List<FileStatus> emptyFiles;
+    private final List<Path> firstFiles;
 
     private InputScan(SparkSession spark, JobConfig config, FileSystem fs, Path root, List<String> classNames,
-            List<IdxFile> idx, Dataset<Row> files, long fileCount, long bytes, List<FileStatus> emptyFiles) {
+            List<IdxFile> idx, Dataset<Row> files, Listing listing) {
         this.spark = spark;
         this.config = config;
         this.fs = fs;
@@ -66,9 +67,10 @@ public final class InputScan {
         this.classNames = classNames;
         this.idx = idx;
         this.files = files;
-        this.fileCount = fileCount;
-        this.bytes = bytes;
-        this.emptyFiles = List.copyOf(emptyFiles);
+        this.fileCount = listing.files;
+        this.bytes = listing.bytes;
+        this.emptyFiles = List.copyOf(listing.empty);
+        this.firstFiles = List.copyOf(listing.first);
     }
 
     /**
@@ -88,23 +90,21 @@ public final class InputScan {
                 long count = idx.stream().mapToLong(f -> f.header().count()).sum();
                 long total = idx.stream().mapToLong(IdxFile::bytes).sum();
                 Path base = fs.getFileStatus(root).isDirectory() ? root : root.getParent();
-                return new InputScan(spark, config, fs, base, List.of(), idx, null, count, total, List.of());
+                return new InputScan(spark, config, fs, base, List.of(), idx, null,
+                        new Listing(count, total, List.of(), List.of()));
             }
             if (!fs.getFileStatus(root).isDirectory()) {
                 throw new IllegalArgumentException("input " + config.input() + " is a single file that is not IDX; "
                         + "pass the folder that holds the images");
             }
-            Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-                    .load(root.toString());
-            Row totals = files.selectExpr("count(1)", "coalesce(sum(length), 0)").first();
-            List<FileStatus> empty = emptyFiles(fs, root);
-            long count = totals.getLong(0) + empty.size();
-            if (count == 0) {
+            Listing listing = Listing.walk(fs, root, config.compression().calibrationImages());
+            if (listing.files == 0) {
                 throw new IllegalArgumentException("input " + config.input()
                         + " holds no files (names starting with . or _ are skipped); pass a folder of images");
             }
-            return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), files, count,
-                    totals.getLong(1), empty);
+            Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+                    .load(root.toString());
+            return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), files, listing);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list input " + config.input() + ": " + e.getMessage(), e);
         }
@@ -150,29 +150,47 @@ public final class InputScan {
     }
 
     /**
-     * Zero-length files under the root, which Spark's file scan leaves out: listed here so each
-     * still becomes an error row. Hidden names (starting with . or _) are skipped, as Spark does.
+     * One walk of the input on the driver: how many files and bytes, the zero-length files (which
+     * Spark's file scan leaves out, so each still becomes an error row), and the first files in
+     * path order (the sample). Hidden names (starting with . or _) are skipped, as Spark does. It
+     * uses listStatus, not listFiles: located statuses ask for permissions, which on the local file
+     * system costs a process per file.
      */
-    private static List<FileStatus> emptyFiles(FileSystem fs, Path root) throws IOException {
-        List<FileStatus> empty = new ArrayList<>();
-        var files = fs.listFiles(root, true);
-        String rootPath = root.toUri().getPath();
-        while (files.hasNext()) {
-            var f = files.next();
-            if (f.getLen() == 0 && !hidden(f.getPath().toUri().getPath().substring(rootPath.length()))) {
-                empty.add(f);
-            }
-        }
-        return empty;
-    }
+    private record Listing(long files, long bytes, List<FileStatus> empty, List<Path> first) {
 
-    private static boolean hidden(String relative) {
-        for (String part : relative.split("/")) {
-            if (part.startsWith(".") || part.startsWith("_")) {
-                return true;
+        static Listing walk(FileSystem fs, Path root, int keepFirst) throws IOException {
+            long files = 0;
+            long bytes = 0;
+            List<FileStatus> empty = new ArrayList<>();
+            java.util.PriorityQueue<Path> first = new java.util.PriorityQueue<>(Comparator.reverseOrder());
+            java.util.ArrayDeque<Path> folders = new java.util.ArrayDeque<>();
+            folders.push(root);
+            while (!folders.isEmpty()) {
+                for (FileStatus f : fs.listStatus(folders.pop())) {
+                    String name = f.getPath().getName();
+                    if (name.startsWith(".") || name.startsWith("_")) {
+                        continue;
+                    }
+                    if (f.isDirectory()) {
+                        folders.push(f.getPath());
+                        continue;
+                    }
+                    files++;
+                    bytes += f.getLen();
+                    if (f.getLen() == 0) {
+                        empty.add(f);
+                    } else if (keepFirst > 0) {
+                        first.add(f.getPath());
+                        if (first.size() > keepFirst) {
+                            first.poll();
+                        }
+                    }
+                }
             }
+            List<Path> sorted = new ArrayList<>(first);
+            sorted.sort(Comparator.naturalOrder());
+            return new Listing(files, bytes, empty, sorted);
         }
-        return false;
     }
 
     /** The zero-length input files (see {@link #of}): their sources and modification times. */
@@ -297,11 +315,9 @@ public final class InputScan {
                 }
                 return sample;
             }
-            List<Row> paths = files.select("path").orderBy("path").limit(n).collectAsList();
-            for (Row r : paths) {
-                String path = r.getString(0);
-                try (InputStream in = fs.open(new Path(path))) {
-                    sample.add(new Sample(path, preprocess.apply(in.readAllBytes())));
+            for (Path path : firstFiles.subList(0, Math.min(n, firstFiles.size()))) {
+                try (InputStream in = fs.open(path)) {
+                    sample.add(new Sample(path.toString(), preprocess.apply(in.readAllBytes())));
                 } catch (ImageFailure | IOException skipped) {
                     // The executors will report it as an error row.
                 }

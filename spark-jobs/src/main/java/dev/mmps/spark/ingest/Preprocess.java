@@ -51,6 +51,12 @@ public record Preprocess(int height, int width, ChannelMode channels, long maxPi
                 case RGB -> false;
                 case AUTO -> isGray(image);
             };
+            if (!resizes()) {
+                DecodedImage direct = direct(image, gray);
+                if (direct != null) {
+                    return direct;
+                }
+            }
             BufferedImage normalized = gray ? toGray(image) : toRgb(image);
             if (resizes()) {
                 normalized = Thumbnails.of(normalized).size(width, height).crop(Positions.CENTER)
@@ -62,6 +68,37 @@ public record Preprocess(int height, int width, ChannelMode channels, long maxPi
             throw new ImageFailure(ImageFailure.Step.PREPROCESS, "cannot convert or resize a " + image.getWidth() + "x"
                     + image.getHeight() + " image: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The pixels of the two types JPEG decoding gives (interleaved BGR bytes, gray bytes) read
+     * straight from the raster; null for other types, which take the general path.
+     */
+    private static DecodedImage direct(BufferedImage image, boolean gray) {
+        int h = image.getHeight();
+        int w = image.getWidth();
+        if (!(image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferByte buffer)
+                || image.getRaster().getParent() != null) {
+            return null;
+        }
+        byte[] data = buffer.getData();
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && !gray && data.length == h * w * 3) {
+            float[] p = new float[h * w * 3];
+            for (int i = 0; i < h * w; i++) {
+                p[3 * i] = (data[3 * i + 2] & 0xff) / 255f;
+                p[3 * i + 1] = (data[3 * i + 1] & 0xff) / 255f;
+                p[3 * i + 2] = (data[3 * i] & 0xff) / 255f;
+            }
+            return new DecodedImage(new ImageShape(h, w, 3), p);
+        }
+        if (image.getType() == BufferedImage.TYPE_BYTE_GRAY && gray && data.length == h * w) {
+            float[] p = new float[h * w];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = (data[i] & 0xff) / 255f;
+            }
+            return new DecodedImage(new ImageShape(h, w, 1), p);
+        }
+        return null;
     }
 
     private static boolean isGray(BufferedImage image) {

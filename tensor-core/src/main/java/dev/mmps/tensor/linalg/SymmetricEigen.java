@@ -41,10 +41,12 @@ public final class SymmetricEigen implements SymmetricEigensolver {
     private double[] off = new double[0];
     private double[] tau = new double[0];
     private double[] scratch = new double[0];
+    private double[] reflector = new double[0];
     private double[] ql = new double[0];
     private double[] qlOff = new double[0];
     private double[] lu = new double[0];
     private int[] pivot = new int[0];
+    private double[] inversePivot = new double[0];
     private double[] tridiagVectors = new double[0];
     private int order;
 
@@ -118,10 +120,12 @@ public final class SymmetricEigen implements SymmetricEigensolver {
             off = new double[n];
             tau = new double[n];
             scratch = new double[2 * n];
+            reflector = new double[n];
             ql = new double[n];
             qlOff = new double[n];
             lu = new double[4 * n];
             pivot = new int[n];
+            inversePivot = new double[n];
         }
     }
 
@@ -132,6 +136,7 @@ public final class SymmetricEigen implements SymmetricEigensolver {
      */
     private void tridiagonalize(int n) {
         double[] p = scratch;
+        double[] v = reflector;
         for (int j = 0; j < n - 2; j++) {
             int base = j * n;
             int start = j + 1;
@@ -174,16 +179,18 @@ public final class SymmetricEigen implements SymmetricEigensolver {
                 pv += p[i] * a[base + start + i];
             }
             double half = 0.5 * t * pv;
+            // v in its own array, so the update below reads and writes different arrays and vectorises.
+            System.arraycopy(a, base + start, v, 0, m);
             for (int i = 0; i < m; i++) {
-                p[i] -= half * a[base + start + i];
+                p[i] -= half * v[i];
             }
             // B -= v q^T + q v^T
             for (int i = 0; i < m; i++) {
-                double vi = a[base + start + i];
+                double vi = v[i];
                 double qi = p[i];
                 int row = (start + i) * n + start;
                 for (int l = 0; l < m; l++) {
-                    a[row + l] -= vi * p[l] + qi * a[base + start + l];
+                    a[row + l] -= vi * p[l] + qi * v[l];
                 }
             }
         }
@@ -200,9 +207,11 @@ public final class SymmetricEigen implements SymmetricEigensolver {
     }
 
     /**
-     * Implicit QL with Wilkinson shifts on the tridiagonal matrix with diagonal {@code d} and
-     * off-diagonal {@code e} ({@code e[i]} couples {@code i} and {@code i+1}). Overwrites {@code d}
-     * with the eigenvalues in no particular order.
+     * All eigenvalues of the tridiagonal matrix with diagonal {@code d} and off-diagonal {@code e}
+     * ({@code e[i]} couples {@code i} and {@code i+1}), by the root-free implicit QL iteration of
+     * Pal, Walker and Kahan (the variant of LAPACK's {@code dsterf}): it works on the squared
+     * off-diagonal, so a rotation costs divisions but no square root. Overwrites {@code d} with
+     * the eigenvalues in no particular order and {@code e} with scratch.
      */
     private static boolean eigenvaluesOfTridiagonal(double[] d, double[] e, int n) {
         double norm = 0;
@@ -212,16 +221,25 @@ public final class SymmetricEigen implements SymmetricEigensolver {
         // Deflate on a small coupling relative to its neighbours or, failing that, to the whole
         // matrix: the latter perturbs eigenvalues by no more than the reduction's own rounding.
         double absolute = EPS * norm;
+        double[] e2 = e;
+        for (int i = 0; i < n - 1; i++) {
+            double coupling = Math.abs(e[i]);
+            e2[i] = coupling <= absolute ? 0.0 : e[i] * e[i];
+        }
+        e2[n - 1] = 0.0;
         for (int l = 0; l < n; l++) {
             int sweeps = 0;
             while (true) {
                 int m = l;
                 while (m < n - 1) {
                     double scale = Math.abs(d[m]) + Math.abs(d[m + 1]);
-                    if (Math.abs(e[m]) <= EPS * scale || Math.abs(e[m]) <= absolute) {
+                    if (e2[m] <= EPS * EPS * scale * scale || e2[m] <= absolute * absolute) {
                         break;
                     }
                     m++;
+                }
+                if (m < n - 1) {
+                    e2[m] = 0.0;
                 }
                 if (m == l) {
                     break;
@@ -229,39 +247,32 @@ public final class SymmetricEigen implements SymmetricEigensolver {
                 if (++sweeps > MAX_QL_SWEEPS_PER_VALUE) {
                     return false;
                 }
-                // Wilkinson shift from the leading 2x2 block, folded into the first rotation.
-                double g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-                double r = Math.sqrt(g * g + 1.0);
-                g = d[m] - d[l] + e[l] / (g + Math.copySign(r, g));
-                double s = 1.0;
+                // Wilkinson-like shift from the leading 2x2 block.
+                double rte = Math.sqrt(e2[l]);
+                double sigma = (d[l + 1] - d[l]) / (2.0 * rte);
+                double r = Math.sqrt(sigma * sigma + 1.0);
+                sigma = d[l] - rte / (sigma + Math.copySign(r, sigma));
                 double c = 1.0;
-                double p = 0.0;
-                boolean deflated = false;
+                double s = 0.0;
+                double gamma = d[m] - sigma;
+                double p = gamma * gamma;
                 for (int i = m - 1; i >= l; i--) {
-                    double f = s * e[i];
-                    double b = c * e[i];
-                    r = Math.sqrt(f * f + g * g);
-                    e[i + 1] = r;
-                    if (r == 0.0) {
-                        d[i + 1] -= p;
-                        e[m] = 0.0;
-                        deflated = true;
-                        break;
+                    double bb = e2[i];
+                    r = p + bb;
+                    if (i != m - 1) {
+                        e2[i + 1] = s * r;
                     }
-                    s = f / r;
-                    c = g / r;
-                    g = d[i + 1] - p;
-                    r = (d[i] - g) * s + 2.0 * c * b;
-                    p = s * r;
-                    d[i + 1] = g + p;
-                    g = c * r - b;
+                    double oldc = c;
+                    c = p / r;
+                    s = bb / r;
+                    double oldgam = gamma;
+                    double alpha = d[i];
+                    gamma = c * (alpha - sigma) - s * oldgam;
+                    d[i + 1] = oldgam + (alpha - gamma);
+                    p = c != 0.0 ? gamma * gamma / c : oldc * bb;
                 }
-                if (deflated) {
-                    continue;
-                }
-                d[l] -= p;
-                e[l] = g;
-                e[m] = 0.0;
+                e2[l] = s * p;
+                d[l] = sigma + gamma;
             }
         }
         return true;
@@ -363,6 +374,9 @@ public final class SymmetricEigen implements SymmetricEigensolver {
             }
         }
         lu[n - 1] = atLeast(d, tiny);
+        for (int i = 0; i < n; i++) {
+            inversePivot[i] = 1.0 / lu[i];
+        }
     }
 
     private static double atLeast(double value, double tiny) {
@@ -382,12 +396,12 @@ public final class SymmetricEigen implements SymmetricEigensolver {
                 x[i + 1] = t - lu[mult + i] * x[i];
             }
         }
-        x[n - 1] /= lu[n - 1];
+        x[n - 1] *= inversePivot[n - 1];
         if (n > 1) {
-            x[n - 2] = (x[n - 2] - lu[u1 + n - 2] * x[n - 1]) / lu[n - 2];
+            x[n - 2] = (x[n - 2] - lu[u1 + n - 2] * x[n - 1]) * inversePivot[n - 2];
         }
         for (int i = n - 3; i >= 0; i--) {
-            x[i] = (x[i] - lu[u1 + i] * x[i + 1] - lu[u2 + i] * x[i + 2]) / lu[i];
+            x[i] = (x[i] - lu[u1 + i] * x[i + 1] - lu[u2 + i] * x[i + 2]) * inversePivot[i];
         }
         // Rescale to keep the next iteration in range.
         double max = 0;
