@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,13 +97,10 @@ public final class CompressCommand implements Callable<Integer> {
         JobConfig job = ConfigLoader.load(config, overrides());
         checkLocalPaths(job);
         PrintWriter out = spec.commandLine().getOut();
-        SparkSession spark = Sessions.create(job.spark(), master != null || localCores != null);
-        try {
-            Map<String, Object> manifest = new CompressJob(spark, job).run();
+        try (Sessions.Handle spark = Sessions.open(job.spark(), master != null || localCores != null)) {
+            Map<String, Object> manifest = new CompressJob(spark.session(), job).run();
             Summary.print(manifest, out);
             return Main.OK;
-        } finally {
-            spark.stop();
         }
     }
 

@@ -9,10 +9,35 @@ final class Sessions {
     private Sessions() {}
 
     /**
+     * The session a command runs on, and whether the command started it (and so must stop it);
+     * a session already running in this JVM (a notebook's, a test's) is used and left running.
+     */
+    record Handle(SparkSession session, boolean owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned) {
+                session.stop();
+            }
+        }
+    }
+
+    /**
      * @param masterGiven whether the user named a master on the command line; otherwise a master
      *     set by spark-submit wins over the configured default
      */
-    static SparkSession create(JobConfig.SparkSettings settings, boolean masterGiven) {
+    static Handle open(JobConfig.SparkSettings settings, boolean masterGiven) {
+        var running = SparkSession.getActiveSession();
+        if (running.isDefined()) {
+            return new Handle(running.get(), false);
+        }
+        var existing = SparkSession.getDefaultSession();
+        if (existing.isDefined()) {
+            return new Handle(existing.get(), false);
+        }
+        return new Handle(create(settings, masterGiven), true);
+    }
+
+    private static SparkSession create(JobConfig.SparkSettings settings, boolean masterGiven) {
         SparkSession.Builder builder = SparkSession.builder().appName(settings.appName())
                 .config("spark.ui.enabled", settings.ui())
                 .config("spark.sql.adaptive.enabled", true)

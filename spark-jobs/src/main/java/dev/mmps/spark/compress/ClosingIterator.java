@@ -5,15 +5,16 @@ import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /**
- * Maps an iterator lazily and closes a resource once the input is exhausted, so a partition's
- * native scratch is freed as soon as its last row is produced, without holding the partition's
- * rows in memory.
+ * Maps an iterator lazily, dropping inputs that map to null, and closes a resource once the
+ * input is exhausted, so a partition's native scratch is freed as soon as its last row is
+ * produced, without holding the partition's rows in memory.
  */
 final class ClosingIterator<I, O> implements Iterator<O> {
 
     private final Iterator<I> input;
     private final AutoCloseable resource;
     private final Function<I, O> mapping;
+    private O next;
     private boolean closed;
 
     ClosingIterator(Iterator<I> input, AutoCloseable resource, Function<I, O> mapping) {
@@ -24,8 +25,10 @@ final class ClosingIterator<I, O> implements Iterator<O> {
 
     @Override
     public boolean hasNext() {
-        boolean more = input.hasNext();
-        if (!more && !closed) {
+        while (next == null && input.hasNext()) {
+            next = mapping.apply(input.next());
+        }
+        if (next == null && !closed) {
             closed = true;
             try {
                 resource.close();
@@ -33,7 +36,7 @@ final class ClosingIterator<I, O> implements Iterator<O> {
                 throw new IllegalStateException("closing the partition's resources failed", e);
             }
         }
-        return more;
+        return next != null;
     }
 
     @Override
@@ -41,6 +44,8 @@ final class ClosingIterator<I, O> implements Iterator<O> {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        return mapping.apply(input.next());
+        O out = next;
+        next = null;
+        return out;
     }
 }

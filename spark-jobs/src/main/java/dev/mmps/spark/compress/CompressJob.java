@@ -1,13 +1,5 @@
 package dev.mmps.spark.compress;
 
-import static org.apache.spark.sql.functions.avg;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.percentile_approx;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
-
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.sink.FactorRows;
@@ -22,17 +14,16 @@ import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * The compress job: scan the input, calibrate on a sample, compress every image on the executors,
  * write the factor and error tables and the manifest, and commit the output folder in one rename.
  *
- * <p>Only small things travel to the driver: the file count, the calibration sample (a few dozen
- * images), and aggregates. Each image is decoded and compressed once, inside
- * {@code mapPartitions}; the outcomes are persisted so the two tables and the statistics are
- * written from the same rows.
+ * <p>Only small things travel to the driver: the listing's counts, the calibration sample (a few
+ * dozen images), the statistics and the error rows. Each image is decoded and compressed once,
+ * inside {@code mapPartitions}, in the same pass that writes the factor table; statistics and
+ * error rows come back through accumulators, so nothing is cached or computed twice.
  */
 public final class CompressJob {
 
@@ -84,38 +75,37 @@ public final class CompressJob {
                 scan.rootUri(), scan.classIndex(), expectedSize);
         Broadcast<StageSettings> broadcast = spark.sparkContext().broadcast(settings,
                 scala.reflect.ClassTag$.MODULE$.apply(StageSettings.class));
-        LongAccumulator done = spark.sparkContext().longAccumulator("images");
+        Accumulators accumulators = Accumulators.register(spark.sparkContext());
+        for (Row empty : scan.emptyFiles()) {
+            ImageFilesStage.reportEmptyFile(settings, empty, accumulators);
+        }
 
         int partitions = config.spark().partitions() > 0 ? config.spark().partitions()
                 : Math.max(4 * spark.sparkContext().defaultParallelism(),
                         (int) Math.ceil((double) scan.files() / IMAGES_PER_TASK));
-        Dataset<Row> outcomes = scan.isIdx()
+        Dataset<Row> factors = scan.isIdx()
                 ? scan.idxRanges(partitions).flatMap(new IdxStage(broadcast, spark.sparkContext().broadcast(
                         new SerializableConfiguration(hadoopConf),
-                        scala.reflect.ClassTag$.MODULE$.apply(SerializableConfiguration.class)), done),
-                        Encoders.row(FactorRows.OUTCOME))
-                : scan.imageFiles(partitions).mapPartitions(new ImageFilesStage(broadcast, done),
-                        Encoders.row(FactorRows.OUTCOME));
-        List<Row> empty = scan.emptyFiles().stream().map(f -> ImageFilesStage.emptyFileRow(settings, f)).toList();
-        if (!empty.isEmpty()) {
-            outcomes = outcomes.union(spark.createDataFrame(empty, FactorRows.OUTCOME));
-        }
-        outcomes = outcomes.persist(StorageLevel.MEMORY_AND_DISK_SER());
+                        scala.reflect.ClassTag$.MODULE$.apply(SerializableConfiguration.class)), accumulators),
+                        Encoders.row(FactorRows.FACTORS))
+                : scan.imageFiles(partitions).mapPartitions(new ImageFilesStage(broadcast, accumulators),
+                        Encoders.row(FactorRows.FACTORS));
 
-        long total = scan.isIdx() ? scan.idxImages() : scan.files();
-        try (Progress progress = Progress.start(done, total, config.progressSeconds())) {
+        try (Progress progress = Progress.start(accumulators.done(), scan.files(), config.progressSeconds())) {
             long t = System.nanoTime();
-            write(outcomes.filter(col(FactorRows.STATUS).equalTo(FactorRows.STATUS_FACTOR)), FactorRows.FACTORS,
-                    output.staged(OutputFolder.FACTORS));
+            write(factors, output.staged(OutputFolder.FACTORS));
             progress.finish();
             LOG.info("Compressed and wrote the factor table in {} s", seconds(t));
-            t = System.nanoTime();
-            write(outcomes.filter(col(FactorRows.STATUS).equalTo(FactorRows.STATUS_ERROR)), FactorRows.ERRORS,
-                    output.staged(OutputFolder.ERRORS));
-            LOG.info("Wrote the error table in {} s", seconds(t));
-            t = System.nanoTime();
-            Map<String, Object> manifest = manifest(scan, outcomes, output, spec, profile, start);
-            LOG.info("Computed the statistics in {} s", seconds(t));
+            Tally tally = accumulators.tally();
+            if (tally.images() + tally.failed() != scan.files()) {
+                throw new IllegalStateException(scan.files() + " inputs were listed but " + tally.images()
+                        + " factor rows and " + tally.failed() + " error rows were produced; the output is not "
+                        + "committed");
+            }
+            List<Row> errors = new ArrayList<>(accumulators.errors().value());
+            errors.sort(Comparator.comparing(r -> r.getString(0)));
+            write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), output.staged(OutputFolder.ERRORS));
+            Map<String, Object> manifest = manifest(scan, tally, errors, output, spec, profile, start);
             output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
             output.commit();
             return manifest;
@@ -125,8 +115,6 @@ public final class CompressJob {
         } catch (RuntimeException e) {
             output.abandon();
             throw e;
-        } finally {
-            outcomes.unpersist();
         }
     }
 
@@ -159,12 +147,8 @@ public final class CompressJob {
         }
     }
 
-    private void write(Dataset<Row> rows, org.apache.spark.sql.types.StructType schema, String path) {
-        Column[] columns = new Column[schema.fields().length];
-        for (int i = 0; i < columns.length; i++) {
-            columns[i] = col(schema.fields()[i].name());
-        }
-        rows.select(columns).write()
+    private void write(Dataset<Row> rows, String path) {
+        rows.write()
                 .option("compression", "zstd")
                 .option("parquet.block.size", (long) config.rowGroupMb() << 20)
                 // Core blobs never repeat: a dictionary for them is wasted hashing.
@@ -173,27 +157,9 @@ public final class CompressJob {
                 .parquet(path);
     }
 
-    private Map<String, Object> manifest(InputScan scan, Dataset<Row> outcomes, OutputFolder output,
+    private Map<String, Object> manifest(InputScan scan, Tally tally, List<Row> errors, OutputFolder output,
             CompressionSpec spec, RankProfile profile, long start) throws IOException {
-        Column isFactor = col(FactorRows.STATUS).equalTo(FactorRows.STATUS_FACTOR);
-        Column finitePsnr = when(isFactor.and(col(FactorFormat.PSNR_DB).lt(Double.POSITIVE_INFINITY)),
-                col(FactorFormat.PSNR_DB));
-        Row totals = outcomes.agg(
-                count(lit(1)),
-                sum(when(isFactor, 1).otherwise(0)),
-                sum(col(FactorFormat.SOURCE_BYTES)),
-                sum(when(isFactor, col(FactorFormat.PARAMETERS)).otherwise(0L)),
-                avg(when(isFactor, col(FactorFormat.RATIO))),
-                avg(finitePsnr),
-                sum(when(isFactor.and(col(FactorFormat.PSNR_DB).equalTo(Double.POSITIVE_INFINITY)), 1).otherwise(0)),
-                percentile_approx(finitePsnr, lit(new double[] {0.05, 0.5, 0.95}), lit(10000)),
-                percentile_approx(when(isFactor, col(FactorFormat.RATIO)), lit(new double[] {0.05, 0.5, 0.95}),
-                        lit(10000)))
-                .first();
-        long inputs = totals.getLong(0);
-        long images = totals.isNullAt(1) ? 0 : totals.getLong(1);
         double seconds = (System.nanoTime() - start) / 1e9;
-
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schema_version", FactorFormat.SCHEMA_VERSION);
         m.put("mmps_version", Manifest.version());
@@ -211,26 +177,35 @@ public final class CompressJob {
         compression.put("rank_profile", profile == null ? null : Manifest.describe(profile));
         m.put("compression", compression);
         Map<String, Object> counts = new LinkedHashMap<>();
-        counts.put("inputs", inputs);
-        counts.put("images", images);
-        counts.put("failed", inputs - images);
+        counts.put("inputs", scan.files());
+        counts.put("images", tally.images());
+        counts.put("failed", tally.failed());
         m.put("counts", counts);
-        Map<String, Object> totalsMap = new LinkedHashMap<>();
-        totalsMap.put("input_bytes", totals.isNullAt(2) ? 0L : totals.getLong(2));
-        totalsMap.put("stored_bytes", output.stagedBytes(OutputFolder.FACTORS));
-        totalsMap.put("error_table_bytes", output.stagedBytes(OutputFolder.ERRORS));
-        totalsMap.put("stored_values", totals.isNullAt(3) ? 0L : totals.getLong(3));
-        m.put("totals", totalsMap);
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("input_bytes", tally.inputBytes());
+        totals.put("stored_bytes", output.stagedBytes(OutputFolder.FACTORS));
+        totals.put("error_table_bytes", output.stagedBytes(OutputFolder.ERRORS));
+        totals.put("stored_values", tally.storedValues());
+        m.put("totals", totals);
         Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("mean_ratio", totals.isNullAt(4) ? null : totals.getDouble(4));
-        stats.put("mean_psnr_db", totals.isNullAt(5) ? null : totals.getDouble(5));
-        stats.put("exact_images", totals.isNullAt(6) ? 0L : totals.getLong(6));
-        stats.put("psnr_db_percentiles", Manifest.percentiles(totals.isNullAt(7) ? null : totals.getList(7)));
-        stats.put("ratio_percentiles", Manifest.percentiles(totals.isNullAt(8) ? null : totals.getList(8)));
+        stats.put("mean_ratio", tally.meanRatio());
+        stats.put("mean_psnr_db", tally.meanPsnrDb());
+        stats.put("exact_images", tally.exactImages());
+        stats.put("psnr_db_percentiles", tally.psnrPercentiles());
+        stats.put("ratio_percentiles", tally.ratioPercentiles());
         m.put("stats", stats);
+        List<Map<String, Object>> examples = new ArrayList<>();
+        for (Row e : errors.subList(0, Math.min(5, errors.size()))) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("id", e.getString(0));
+            x.put("step", e.getString(6));
+            x.put("reason", e.getString(7));
+            examples.add(x);
+        }
+        m.put("error_examples", examples);
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        timing.put("images_per_second", Math.round(inputs / Math.max(seconds, 1e-9) * 10) / 10.0);
+        timing.put("images_per_second", Math.round(scan.files() / Math.max(seconds, 1e-9) * 10) / 10.0);
         m.put("timing", timing);
         return m;
     }

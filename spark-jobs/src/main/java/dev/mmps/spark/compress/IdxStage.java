@@ -18,11 +18,11 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Compresses a range of images of an IDX file. Each input row is one range
+ * Compresses a range of images of an IDX file into factor rows (failures go to the errors
+ * accumulator). Each input row is one range
  * {@code (images, labels, first, end, rows, cols, bytesPerImage, modified)}; the task opens both files
  * through Hadoop, skips to the range and streams it, one image at a time.
  */
@@ -30,13 +30,13 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
 
     private final Broadcast<StageSettings> settings;
     private final Broadcast<SerializableConfiguration> hadoop;
-    private final LongAccumulator done;
+    private final Accumulators accumulators;
 
-    public IdxStage(Broadcast<StageSettings> settings, Broadcast<SerializableConfiguration> hadoop,
-            LongAccumulator done) {
+    IdxStage(Broadcast<StageSettings> settings, Broadcast<SerializableConfiguration> hadoop,
+            Accumulators accumulators) {
         this.settings = settings;
         this.hadoop = hadoop;
-        this.done = done;
+        this.accumulators = accumulators;
     }
 
     @Override
@@ -53,7 +53,7 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
         String name = new Path(imagesUri).getName();
         int pixels = rows * cols;
         List<Row> out = new ArrayList<>(end - first);
-        try (ImageCompressor compressor = new ImageCompressor(s, done);
+        try (ImageCompressor compressor = new ImageCompressor(s, accumulators);
                 InputStream images = open(imagesUri);
                 InputStream labels = labelsUri == null ? null : open(labelsUri)) {
             IdxFormat.readImagesHeader(images, name);
@@ -75,7 +75,10 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
                     p[i] = (buffer[i] & 0xff) / 255f;
                 }
                 DecodedImage image = new DecodedImage(new ImageShape(rows, cols, 1), p);
-                out.add(compressor.compress(origin, () -> image));
+                Row row = compressor.compress(origin, () -> image);
+                if (row != null) {
+                    out.add(row);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + imagesUri + " images " + first + ".." + end + ": "

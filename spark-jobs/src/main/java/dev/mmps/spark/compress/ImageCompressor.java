@@ -8,11 +8,11 @@ import dev.mmps.tensor.codec.MmpsCodec;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import org.apache.spark.sql.Row;
-import org.apache.spark.util.LongAccumulator;
 
 /**
  * One partition's worker: a codec (with its native scratch) and the step from a decoded image to
- * an output row. Every failure becomes an error row; nothing an image does fails the task.
+ * a factor row. Every failure becomes an error row in the errors accumulator; nothing an image
+ * does fails the task. Every input, compressed or not, is counted in the tally.
  */
 final class ImageCompressor implements AutoCloseable {
 
@@ -25,28 +25,32 @@ final class ImageCompressor implements AutoCloseable {
     private final StageSettings settings;
     private final LowRankFactorizer factorizer;
     private final MmpsCodec codec;
-    private final LongAccumulator done;
+    private final Accumulators accumulators;
 
-    ImageCompressor(StageSettings settings, LongAccumulator done) {
+    ImageCompressor(StageSettings settings, Accumulators accumulators) {
         this.settings = settings;
         this.factorizer = LowRankFactorizers.create(settings.route());
         this.codec = new MmpsCodec(settings.spec(), factorizer);
-        this.done = done;
+        this.accumulators = accumulators;
     }
 
+    /** The factor row of one input, or null when it failed (its error row is recorded). */
     Row compress(FactorRows.Origin origin, Decoder decoder) {
         try {
             DecodedImage image = decoder.decode();
             checkSize(image);
             CompressedImage compressed = compress(image);
+            accumulators.tally().add(Tally.Image.of(origin.bytes(), compressed.stats()));
             return FactorRows.factorRow(origin, image.shape(), compressed);
         } catch (ImageFailure failure) {
-            return FactorRows.errorRow(origin, failure);
+            accumulators.fail(origin, failure);
+            return null;
         } catch (RuntimeException unexpected) {
-            return FactorRows.errorRow(origin, new ImageFailure(ImageFailure.Step.DECODE,
+            accumulators.fail(origin, new ImageFailure(ImageFailure.Step.DECODE,
                     "unexpected " + unexpected.getClass().getSimpleName() + ": " + unexpected.getMessage(), unexpected));
+            return null;
         } finally {
-            done.add(1);
+            accumulators.done().add(1);
         }
     }
 

@@ -8,27 +8,27 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.util.LongAccumulator;
 
 /**
  * Compresses the image files of one partition of Spark's {@code binaryFile} scan (columns
- * {@code path, modificationTime, length, content}) into outcome rows. Holds only the broadcast
- * settings and the progress accumulator; everything else is made per partition.
+ * {@code path, modificationTime, length, content}) into factor rows; failures go to the errors
+ * accumulator. Holds only the broadcast settings and the accumulators; everything else is made
+ * per partition.
  */
 public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
 
     private final Broadcast<StageSettings> settings;
-    private final LongAccumulator done;
+    private final Accumulators accumulators;
 
-    public ImageFilesStage(Broadcast<StageSettings> settings, LongAccumulator done) {
+    ImageFilesStage(Broadcast<StageSettings> settings, Accumulators accumulators) {
         this.settings = settings;
-        this.done = done;
+        this.accumulators = accumulators;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> files) {
         StageSettings s = settings.value();
-        ImageCompressor compressor = new ImageCompressor(s, done);
+        ImageCompressor compressor = new ImageCompressor(s, accumulators);
         String rootPath = s.rootPath();
         return new ClosingIterator<>(files, compressor, file -> {
             String source = file.getString(0);
@@ -43,10 +43,10 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
         });
     }
 
-    /** The error row of a zero-length file, which Spark's scan never hands to a task. */
-    static Row emptyFileRow(StageSettings s, Row file) {
+    /** Reports a zero-length file, which Spark's scan never hands to a task. */
+    static void reportEmptyFile(StageSettings s, Row file, Accumulators accumulators) {
         FactorRows.Origin origin = origin(s, s.rootPath(), file.getString(0), file.getTimestamp(1), 0);
-        return FactorRows.errorRow(origin, new ImageFailure(ImageFailure.Step.READ, "file is empty (0 bytes)"));
+        accumulators.fail(origin, ImageFailure.emptyFile());
     }
 
     /** Id relative to the input root, label and class from its first folder. */

@@ -28,7 +28,7 @@ public final class ImageDecoder {
      */
     public static BufferedImage decode(byte[] bytes, long maxPixels) throws ImageFailure {
         if (bytes == null || bytes.length == 0) {
-            throw new ImageFailure(ImageFailure.Step.READ, "file is empty (0 bytes)");
+            throw ImageFailure.emptyFile();
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);

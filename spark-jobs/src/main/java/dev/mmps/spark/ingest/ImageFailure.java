@@ -27,6 +27,11 @@ public final class ImageFailure extends Exception {
         this.step = step;
     }
 
+    /** The failure of a file with no bytes at all. */
+    public static ImageFailure emptyFile() {
+        return new ImageFailure(Step.READ, "file is empty (0 bytes)");
+    }
+
     public Step step() {
         return step;
     }

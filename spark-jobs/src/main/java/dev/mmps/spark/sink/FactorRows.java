@@ -19,16 +19,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
-/**
- * The Spark schemas of the factor and error tables, and the rows the compress stage emits. The
- * stage emits one schema ({@link #OUTCOME}) for both kinds, told apart by {@link #STATUS}, so
- * each image is processed once; the writer then splits them into the two tables.
- */
+/** The Spark schemas of the factor and error tables, and the rows of each. */
 public final class FactorRows {
-
-    public static final String STATUS = "status";
-    public static final String STATUS_FACTOR = "factor";
-    public static final String STATUS_ERROR = "error";
 
     private static final StructType STAGE = new StructType(new StructField[] {
         field(RANKS, new ArrayType(DataTypes.IntegerType, false), false),
@@ -74,25 +66,10 @@ public final class FactorRows {
         field(ERROR_REASON, DataTypes.StringType, false)
     });
 
-    /** What the compress stage emits: a status, then every factor column, then step and reason. */
-    public static final StructType OUTCOME = outcome();
-
     private FactorRows() {}
 
     private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
         return DataTypes.createStructField(name, type, nullable);
-    }
-
-    private static StructType outcome() {
-        List<StructField> fields = new ArrayList<>();
-        fields.add(field(STATUS, DataTypes.StringType, false));
-        for (StructField f : FACTORS.fields()) {
-            boolean identity = Arrays.asList(ID, SOURCE, SOURCE_BYTES).contains(f.name());
-            fields.add(field(f.name(), f.dataType(), !identity));
-        }
-        fields.add(field(ERROR_STEP, DataTypes.StringType, true));
-        fields.add(field(ERROR_REASON, DataTypes.StringType, true));
-        return new StructType(fields.toArray(new StructField[0]));
     }
 
     /** Where an input came from and what it is labelled. */
@@ -110,25 +87,16 @@ public final class FactorRows {
         for (int i = 0; i < discarded.length; i++) {
             discardedRows[i] = Arrays.stream(discarded[i]).boxed().toArray(Double[]::new);
         }
-        return RowFactory.create(STATUS_FACTOR, origin.id(), origin.source(), origin.bytes(), origin.modified(),
+        return RowFactory.create(origin.id(), origin.source(), origin.bytes(), origin.modified(),
                 origin.label(), origin.className(), shape.height(), shape.width(), shape.channels(), layout.spec(),
                 layout.order().label(), boxed(layout.dims()), layout.paddedHeight(), layout.paddedWidth(), CODEC_MMPS,
                 DTYPE_FLOAT32, stages.toArray(new Row[0]), stats.parameters(), stats.ratio(), stats.relativeError(),
-                stats.psnrDb(), stats.errorBound(), discardedRows, null, null);
+                stats.psnrDb(), stats.errorBound(), discardedRows);
     }
 
     public static Row errorRow(Origin origin, ImageFailure failure) {
-        Object[] values = new Object[OUTCOME.size()];
-        values[0] = STATUS_ERROR;
-        values[1] = origin.id();
-        values[2] = origin.source();
-        values[3] = origin.bytes();
-        values[4] = origin.modified();
-        values[5] = origin.label();
-        values[6] = origin.className();
-        values[OUTCOME.size() - 2] = failure.step().label();
-        values[OUTCOME.size() - 1] = failure.getMessage();
-        return RowFactory.create(values);
+        return RowFactory.create(origin.id(), origin.source(), origin.bytes(), origin.modified(), origin.label(),
+                origin.className(), failure.step().label(), failure.getMessage());
     }
 
     private static Integer[] boxed(int[] values) {
