@@ -11,7 +11,9 @@ import dev.mmps.tensor.codec.RankProfile;
 import dev.mmps.tensor.codec.Truncation;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
+import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
+import dev.mmps.tensor.tt.TtSvd;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -132,18 +134,39 @@ public final class CompressJob {
                 .map(s -> s.image().pixels()).toList();
         TensorLayout layout = spec.layout().resolve(shape);
         double ratio = ((Truncation.TargetRatio) spec.truncation()).ratio();
+        // Fails with a clear message if the ratio is out of this shape's reach, before any work.
+        spec.truncation().policies(layout, spec.stages());
         long t = System.nanoTime();
-        try (var factorizer = (AutoCloseable) LowRankFactorizers.create(config.compression().route())) {
-            spec.truncation().policies(layout, spec.stages());
-            RankProfile profile = RankProfile.calibrate(pixels, layout, spec.stages(), ratio,
-                    (dev.mmps.tensor.linalg.LowRankFactorizer) factorizer);
-            LOG.info("Calibrated the rank profile on {} image(s) of {} in {} ms: {}", pixels.size(), shape,
-                    (System.nanoTime() - t) / 1_000_000, profile);
-            return profile;
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("calibration failed: " + e.getMessage(), e);
+        // One calibration per image, in parallel, merged in sample order: the sums, and so the
+        // profile, do not depend on how many threads ran.
+        List<RankProfile.Calibration> parts = pixels.parallelStream()
+                .map(image -> calibrate(image, layout, spec.stages(), ratio))
+                .toList();
+        RankProfile.Calibration all = new RankProfile.Calibration(layout, spec.stages(), ratio);
+        for (RankProfile.Calibration part : parts) {
+            all.merge(part);
+        }
+        RankProfile profile = all.profile();
+        LOG.info("Calibrated the rank profile on {} image(s) of {} in {} s: {}", pixels.size(), shape, seconds(t),
+                profile);
+        return profile;
+    }
+
+    /** The calibration sums of one sample image, on a factoriser of its own. */
+    private RankProfile.Calibration calibrate(float[] image, TensorLayout layout, int stages, double ratio) {
+        RankProfile.Calibration calibration = new RankProfile.Calibration(layout, stages, ratio);
+        LowRankFactorizer factorizer = LowRankFactorizers.create(config.compression().route());
+        try {
+            calibration.add(image, new TtSvd(factorizer));
+            return calibration;
+        } finally {
+            if (factorizer instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.debug("closing a calibration factoriser failed", e);
+                }
+            }
         }
     }
 

@@ -102,6 +102,10 @@ public final class InputScan {
                 throw new IllegalArgumentException("input " + config.input()
                         + " holds no files (names starting with . or _ are skipped); pass a folder of images");
             }
+            if ("file".equals(root.toUri().getScheme())) {
+                // A local folder lists faster on the driver than through Spark's parallel listing job.
+                spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.threshold", Integer.MAX_VALUE);
+            }
             Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
                     .load(root.toString());
             return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), files, listing);
