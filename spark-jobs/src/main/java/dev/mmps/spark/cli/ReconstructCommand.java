@@ -63,7 +63,7 @@ public final class ReconstructCommand implements Callable<Integer> {
         try (FactorTableReader reader = FactorTableReader.open(path, conf)) {
             while (reader.hasNext() && written < limit) {
                 FactorTableReader.Entry e = reader.next();
-                BufferedImage rebuilt = Preprocess.toImage(e.shape(), e.reconstruct());
+                BufferedImage rebuilt = Preprocess.toImage(e.shape(), reader.reconstruct(e));
                 BufferedImage original = original(e.source(), preprocess, conf);
                 BufferedImage picture = original == null ? rebuilt : Preprocess.sideBySide(original, rebuilt);
                 File file = new File(to, e.id().replaceAll("[^A-Za-z0-9._-]", "_") + ".png");

@@ -83,7 +83,11 @@ public final class FactorFormat {
      *     ranks and dimension, or the layout does not fit the shape)
      */
     public static MmpsFactors decode(ImageShape shape, String layoutSpec, List<StoredStage> stages) {
-        TensorLayout layout = TensorLayout.parse(layoutSpec, shape);
+        return decode(TensorLayout.parse(layoutSpec, shape), stages);
+    }
+
+    /** Rebuilds the factors of one row whose layout is already parsed. */
+    public static MmpsFactors decode(TensorLayout layout, List<StoredStage> stages) {
         int[] dims = layout.dims();
         List<Mps> mps = new ArrayList<>();
         for (StoredStage stage : stages) {

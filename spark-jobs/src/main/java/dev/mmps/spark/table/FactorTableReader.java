@@ -2,13 +2,17 @@ package dev.mmps.spark.table;
 
 import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.tensor.layout.TensorLayout;
+import dev.mmps.tensor.tt.MpsContractor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -23,7 +27,8 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 /**
  * Streams the rows of a factor table, one Parquet part file and one row at a time, with plain
  * parquet-hadoop (no Spark): what trainers and {@code mmps reconstruct} use. Memory stays at one
- * row group of one file.
+ * row group of one file. {@link #reconstruct} rebuilds a row's image with layouts parsed once per
+ * shape and one reused contractor; not thread-safe.
  */
 public final class FactorTableReader implements Iterator<FactorTableReader.Entry>, AutoCloseable {
 
@@ -47,6 +52,8 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
 
     private final Configuration conf;
     private final Deque<Path> parts;
+    private final Map<String, TensorLayout> layouts = new HashMap<>();
+    private final MpsContractor contractor = new MpsContractor();
     private ParquetReader<Group> current;
     private Group next;
 
@@ -131,6 +138,18 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
         Group row = next;
         next = null;
         return entry(row);
+    }
+
+    /** The factors of a row of this table, its layout parsed once per layout and shape. */
+    public MmpsFactors factors(Entry e) {
+        TensorLayout layout = layouts.computeIfAbsent(e.layout() + "|" + e.shape(),
+                key -> TensorLayout.parse(e.layout(), e.shape()));
+        return FactorFormat.decode(layout, e.stages());
+    }
+
+    /** The rebuilt image of a row of this table, {@code H x W x C} row-major on the [0, 1] scale. */
+    public float[] reconstruct(Entry e) {
+        return factors(e).reconstruct(contractor);
     }
 
     private static Entry entry(Group g) {

@@ -42,8 +42,12 @@ public record MmpsFactors(TensorLayout layout, List<Mps> stages) {
 
     /** The tensor: the sum of the stages, in layout order. */
     public double[] tensor() {
+        return tensor(new MpsContractor());
+    }
+
+    /** The tensor, contracted with a caller's (reused) contractor. */
+    public double[] tensor(MpsContractor contractor) {
         double[] tensor = new double[layout.size()];
-        MpsContractor contractor = new MpsContractor();
         for (Mps m : stages) {
             contractor.addTo(m, tensor);
         }
@@ -52,8 +56,13 @@ public record MmpsFactors(TensorLayout layout, List<Mps> stages) {
 
     /** The reconstructed image, {@code H x W x C} row-major. */
     public float[] reconstruct() {
+        return reconstruct(new MpsContractor());
+    }
+
+    /** The reconstructed image, contracted with a caller's (reused) contractor. */
+    public float[] reconstruct(MpsContractor contractor) {
         float[] pixels = new float[layout.shape().values()];
-        layout.untensorize(tensor(), pixels);
+        layout.untensorize(tensor(contractor), pixels);
         return pixels;
     }
 }
