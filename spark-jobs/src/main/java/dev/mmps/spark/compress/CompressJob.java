@@ -160,13 +160,7 @@ public final class CompressJob {
             calibration.add(image, new TtSvd(factorizer));
             return calibration;
         } finally {
-            if (factorizer instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.debug("closing a calibration factoriser failed", e);
-                }
-            }
+            LowRankFactorizers.close(factorizer);
         }
     }
 

@@ -83,8 +83,6 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + imagesUri + " images " + first + ".." + end + ": "
                     + e.getMessage(), e);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
         return out.iterator();
     }

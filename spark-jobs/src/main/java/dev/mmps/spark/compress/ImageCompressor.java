@@ -73,9 +73,7 @@ final class ImageCompressor implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        if (factorizer instanceof AutoCloseable c) {
-            c.close();
-        }
+    public void close() {
+        LowRankFactorizers.close(factorizer);
     }
 }

@@ -232,10 +232,6 @@ public final class InputScan {
         return fileCount;
     }
 
-    public long idxImages() {
-        return fileCount;
-    }
-
     public long bytes() {
         return bytes;
     }

@@ -27,14 +27,18 @@ public final class FactorRows {
         field(CORES, new ArrayType(DataTypes.BinaryType, false), false)
     });
 
-    /** Columns of the factor table, in order. */
-    public static final StructType FACTORS = new StructType(new StructField[] {
+    /** Where an input came from and what it is labelled: the first columns of both tables. */
+    private static final StructField[] IDENTITY = {
         field(ID, DataTypes.StringType, false),
         field(SOURCE, DataTypes.StringType, false),
         field(SOURCE_BYTES, DataTypes.LongType, false),
         field(SOURCE_MODIFIED, DataTypes.TimestampType, true),
         field(LABEL, DataTypes.IntegerType, true),
-        field(CLASS_NAME, DataTypes.StringType, true),
+        field(CLASS_NAME, DataTypes.StringType, true)
+    };
+
+    /** Columns of the factor table, in order. */
+    public static final StructType FACTORS = table(
         field(HEIGHT, DataTypes.IntegerType, false),
         field(WIDTH, DataTypes.IntegerType, false),
         field(CHANNELS, DataTypes.IntegerType, false),
@@ -51,25 +55,24 @@ public final class FactorRows {
         field(RELATIVE_ERROR, DataTypes.DoubleType, false),
         field(PSNR_DB, DataTypes.DoubleType, false),
         field(ERROR_BOUND, DataTypes.DoubleType, false),
-        field(DISCARDED, new ArrayType(new ArrayType(DataTypes.DoubleType, false), false), false)
-    });
+        field(DISCARDED, new ArrayType(new ArrayType(DataTypes.DoubleType, false), false), false));
 
     /** Columns of the error table, in order. */
-    public static final StructType ERRORS = new StructType(new StructField[] {
-        field(ID, DataTypes.StringType, false),
-        field(SOURCE, DataTypes.StringType, false),
-        field(SOURCE_BYTES, DataTypes.LongType, false),
-        field(SOURCE_MODIFIED, DataTypes.TimestampType, true),
-        field(LABEL, DataTypes.IntegerType, true),
-        field(CLASS_NAME, DataTypes.StringType, true),
+    public static final StructType ERRORS = table(
         field(ERROR_STEP, DataTypes.StringType, false),
-        field(ERROR_REASON, DataTypes.StringType, false)
-    });
+        field(ERROR_REASON, DataTypes.StringType, false));
 
     private FactorRows() {}
 
     private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
         return DataTypes.createStructField(name, type, nullable);
+    }
+
+    /** The identity columns followed by a table's own. */
+    private static StructType table(StructField... own) {
+        List<StructField> fields = new ArrayList<>(Arrays.asList(IDENTITY));
+        fields.addAll(Arrays.asList(own));
+        return new StructType(fields.toArray(new StructField[0]));
     }
 
     /** Where an input came from and what it is labelled. */

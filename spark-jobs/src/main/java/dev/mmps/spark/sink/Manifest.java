@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.hadoop.conf.Configuration;
@@ -80,15 +79,4 @@ public final class Manifest {
         return m;
     }
 
-    /** {p05, p50, p95} from Spark's percentile array. */
-    public static Map<String, Object> percentiles(List<Object> values) {
-        if (values == null || values.size() < 3) {
-            return null;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("p05", values.get(0));
-        m.put("p50", values.get(1));
-        m.put("p95", values.get(2));
-        return m;
-    }
 }

@@ -18,21 +18,7 @@ final class DenseKernels {
 
     /** {@code sum(a[i]^2)} over the first {@code length} entries. */
     static double sumOfSquares(double[] a, int length) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = 0;
-        for (; i + 3 < length; i += 4) {
-            s0 += a[i] * a[i];
-            s1 += a[i + 1] * a[i + 1];
-            s2 += a[i + 2] * a[i + 2];
-            s3 += a[i + 3] * a[i + 3];
-        }
-        for (; i < length; i++) {
-            s0 += a[i] * a[i];
-        }
-        return (s0 + s1) + (s2 + s3);
+        return dot(a, 0, a, 0, length);
     }
 
     /** Dot product of {@code length} contiguous values of two arrays, four accumulators. */

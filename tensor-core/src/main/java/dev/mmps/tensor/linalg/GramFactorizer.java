@@ -147,12 +147,11 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
         }
     }
 
+    /** Frees the native buffers of the parts that hold any. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         for (Object part : new Object[] {gemm, smallEigen, largeEigen}) {
-            if (part instanceof AutoCloseable c) {
-                c.close();
-            }
+            LowRankFactorizers.close(part);
         }
     }
 

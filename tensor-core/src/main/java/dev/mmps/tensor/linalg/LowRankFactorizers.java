@@ -43,6 +43,21 @@ public final class LowRankFactorizers {
                 NATIVE_EIGEN_FROM_ORDER);
     }
 
+    /**
+     * Frees a route's native buffers, if it holds any (a no-op for plain-Java routes).
+     *
+     * @throws IllegalStateException if closing fails
+     */
+    public static void close(Object route) {
+        if (route instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("freeing " + route + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** Whether the native OpenBLAS routes can run on this machine. */
     public static boolean nativeAvailable() {
         return NativeBlas.available();

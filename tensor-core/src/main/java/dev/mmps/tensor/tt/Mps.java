@@ -18,21 +18,24 @@ public final class Mps {
      * @param cores {@code n} arrays, core {@code k} holding {@code r_k * j_k * r_{k+1}} values
      */
     public Mps(int[] dims, int[] ranks, float[][] cores) {
-        this(check(dims, ranks, cores), ranks.clone(), deepCopy(cores), true);
+        check(dims, ranks, cores);
+        this.dims = dims.clone();
+        this.ranks = ranks.clone();
+        this.cores = deepCopy(cores);
     }
 
-    private Mps(int[] dims, int[] ranks, float[][] cores, boolean trusted) {
+    /** Wraps arrays the caller gives up, without copying; for the decomposition, which made them. */
+    private Mps(float[][] cores, int[] dims, int[] ranks) {
         this.dims = dims;
         this.ranks = ranks;
         this.cores = cores;
     }
 
-    /** Wraps arrays the caller gives up; used by the decomposition, which owns them. */
     static Mps adopt(int[] dims, int[] ranks, float[][] cores) {
-        return new Mps(dims, ranks, cores, true);
+        return new Mps(cores, dims, ranks);
     }
 
-    private static int[] check(int[] dims, int[] ranks, float[][] cores) {
+    private static void check(int[] dims, int[] ranks, float[][] cores) {
         if (dims == null || ranks == null || cores == null) {
             throw new IllegalArgumentException("an MPS needs dims, ranks and cores, got null");
         }
@@ -57,7 +60,6 @@ public final class Mps {
                         + "x" + dims[k] + "x" + ranks[k + 1] + " needs " + expected);
             }
         }
-        return dims.clone();
     }
 
     private static float[][] deepCopy(float[][] cores) {
