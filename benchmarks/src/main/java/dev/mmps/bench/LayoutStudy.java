@@ -23,6 +23,7 @@ import java.util.Locale;
  * mvn -q -Pbench package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar dev.mmps.bench.LayoutStudy --dataset cifar --images 10000
  * java -cp benchmarks/target/benchmarks.jar dev.mmps.bench.LayoutStudy --dataset imagenet --images 200
+ * java -cp benchmarks/target/benchmarks.jar dev.mmps.bench.LayoutStudy --dataset imagenet --size 64 --layouts "auto:row;auto:block"
  * </pre>
  */
 public final class LayoutStudy {
@@ -47,14 +48,15 @@ public final class LayoutStudy {
                 .mapToDouble(Double::parseDouble).toArray();
         int[] stages = Arrays.stream(option(args, "--stages", "1,2").split(",")).mapToInt(Integer::parseInt).toArray();
         boolean cifar = dataset.equals("cifar");
-        ImageShape shape = cifar ? SampleImages.CIFAR : SampleImages.IMAGENET_224;
+        int size = Integer.parseInt(option(args, "--size", "224"));
+        ImageShape shape = cifar ? SampleImages.CIFAR : new ImageShape(size, size, 3);
         List<String> layouts = args.length > 0 && option(args, "--layouts", null) != null
                 ? List.of(option(args, "--layouts", null).split(";"))
                 : cifar ? CIFAR_LAYOUTS : IMAGENET_LAYOUTS;
-        List<float[]> images = cifar ? SampleImages.cifarTest(count) : SampleImages.imagenet224(count);
+        List<float[]> images = cifar ? SampleImages.cifarTest(count) : SampleImages.imagenet(size, 0, count);
         int calibration = Integer.parseInt(option(args, "--calibrate", "64"));
         List<float[]> samples = calibration == 0 ? List.of()
-                : cifar ? SampleImages.cifarTrain(calibration) : SampleImages.imagenet224(800 - calibration, calibration);
+                : cifar ? SampleImages.cifarTrain(calibration) : SampleImages.imagenet(size, 800 - calibration, calibration);
         System.out.printf(Locale.ROOT, "%d %s images, shape %s, route auto, rank profile %s; cells: mean PSNR / pooled "
                 + "PSNR (dB)%n%n", images.size(), dataset, shape,
                 samples.isEmpty() ? "uniform" : "calibrated on " + samples.size() + " other images");

@@ -81,6 +81,11 @@ final class SampleImages {
 
     /** ImageNet sample photographs from position {@code skip} in sorted path order. */
     static List<float[]> imagenet224(int skip, int limit) {
+        return imagenet(224, skip, limit);
+    }
+
+    /** ImageNet sample photographs, shorter side to {@code size} and centre-cropped. */
+    static List<float[]> imagenet(int size, int skip, int limit) {
         List<float[]> images = new ArrayList<>();
         int[] seen = {0};
         try (Stream<Path> files = Files.walk(datasets().resolve("imagenet-sample"))) {
@@ -93,7 +98,7 @@ final class SampleImages {
                 }
                 BufferedImage image = read(p);
                 if (image != null) {
-                    images.add(pixels(resizeAndCrop(image, 224), 224, 224));
+                    images.add(pixels(resizeAndCrop(image, size), size, size));
                 }
             }
         } catch (IOException e) {

@@ -19,13 +19,19 @@ import java.util.Locale;
  *   <li>around those caps, try every cap vector with each bond within 30% (and at least one step)
  *       of its scaled target (bonds whose natural maximum the target reaches stay whole) for
  *       stages 1 and 2 (further stages keep the scaled caps), and take the best combination that
- *       fits the budget. For a calibrated profile that is the least expected discarded energy,
- *       and then, among plans within 2% of that loss, the one that uses the most of the budget:
- *       the ratio lands as close below the target as quality allows, and a plan that stores more
- *       for a worse image is never taken. For the uniform profile it is, among the plans within
- *       1% below the budget, the one closest to uniform, else the fullest; when none lands within
- *       the 1%, the search widens to 60% and then 120% of each target, letting whole bonds shrink
- *       too, before settling for the fullest.
+ *       fits the budget. "On target" means within 1% below the budget, or the nearest count
+ *       the layout can reach below it (every count is a multiple of the common divisor of the
+ *       physical dimensions). For a calibrated profile the rule takes the on-target plan of least
+ *       expected discarded energy if that energy is within 25% of the least over all plans;
+ *       otherwise the least-loss plan, or among plans within 2% of its loss the one that uses
+ *       the most of the budget. With two stages the on-target plan nearly always qualifies; with
+ *       one stage the coarse steps often put every on-target plan far from the profile, and
+ *       forcing it costs 4-6 dB on CIFAR-10 (BENCHMARKS.md), so the ratio lands up to ~10% below.
+ *       For the uniform profile it is, among the on-target plans, the one closest to uniform,
+ *       else the fullest; when none is on target, the search widens to 60% and then 120% of each
+ *       target before settling for the fullest. Whole bonds stay whole even then: cutting a bond
+ *       that carries everything its neighbours allow (a small first bond, the colour bond) to
+ *       save a few values costs many dB.
  * </ol>
  * Caps depend only on the layout and the profile, so all images of a shape get cores of the same
  * shape; a rank-deficient image can get smaller ones. Parameter counts respect each bond's
@@ -41,6 +47,8 @@ public final class RatioPlanner {
     private static final double SLACK = 0.01;
     /** Expected loss a calibrated plan may give up to use more of the budget (2%: 0.09 dB). */
     private static final double LOSS_TOLERANCE = 0.02;
+    /** How much more expected loss a calibrated plan may have to land within the slack. */
+    private static final double SLACK_LOSS_TOLERANCE = 0.25;
 
     private RatioPlanner() {}
 
@@ -86,15 +94,17 @@ public final class RatioPlanner {
         for (int s = 2; s < stages; s++) {
             fixed += parameters(dims, caps[s]);
         }
+        long step = step(dims);
         // The uniform rule widens its search until a plan lands within the slack; a calibrated
         // profile keeps the nearest plans, which it prefers for quality (see Choice).
         double[] reaches = profile.calibrated() ? new double[] {REACH} : new double[] {REACH, 2 * REACH, 4 * REACH};
         for (double reach : reaches) {
             if (stages == 1) {
-                caps[0] = bestSingle(candidates(dims, targets[0], profile, 0, reach), budget, profile.calibrated()).caps;
+                caps[0] = bestSingle(candidates(dims, targets[0], profile, 0, reach), budget, step,
+                        profile.calibrated()).caps;
             } else {
                 Candidate[] pair = bestPair(candidates(dims, targets[0], profile, 0, reach),
-                        candidates(dims, targets[1], profile, 1, reach), budget - fixed, profile.calibrated());
+                        candidates(dims, targets[1], profile, 1, reach), budget - fixed, step, profile.calibrated());
                 caps[0] = pair[0].caps;
                 caps[1] = pair[1].caps;
             }
@@ -102,7 +112,7 @@ public final class RatioPlanner {
             for (int[] c : caps) {
                 planned += parameters(dims, c);
             }
-            if (planned >= Math.ceil(budget * (1 - SLACK))) {
+            if (planned >= floor(budget, step)) {
                 break;
             }
         }
@@ -111,6 +121,29 @@ public final class RatioPlanner {
             policies.add(BondPolicy.perBond(c));
         }
         return List.copyOf(policies);
+    }
+
+    /**
+     * Every parameter count is a multiple of the greatest common divisor of the physical
+     * dimensions (each core holds {@code r_{k-1} j_k r_k} values), so no plan lands between two
+     * multiples of it.
+     */
+    static long step(int[] dims) {
+        long g = 0;
+        for (int d : dims) {
+            long a = d;
+            while (a != 0) {
+                long t = g % a;
+                g = a;
+                a = t;
+            }
+        }
+        return Math.max(1, g);
+    }
+
+    /** The smallest count that counts as on target: within the slack, or the nearest reachable below. */
+    static long floor(long budget, long step) {
+        return Math.min((long) Math.ceil(budget * (1 - SLACK)), budget - budget % step);
     }
 
     /** The ratio that the caps of {@link #plan} give an image of full rank. */
@@ -220,7 +253,7 @@ public final class RatioPlanner {
                 // for one); the others move within the reach around their target.
                 double t = Math.min(targets[k], natural[k]);
                 int centre = (int) Math.max(1, Math.round(t));
-                boolean whole = natural[k] <= targets[k] && initialReach <= REACH;
+                boolean whole = natural[k] <= targets[k];
                 lo[k] = whole ? natural[k] : (int) Math.max(1, Math.min(centre - 1, Math.round(t * (1 - reach))));
                 hi[k] = (int) Math.min(natural[k], Math.max(centre + 1, Math.round(t * (1 + reach))));
                 count *= hi[k] - lo[k] + 1;
@@ -262,8 +295,8 @@ public final class RatioPlanner {
     }
 
     /** The best single-stage option: see {@link Choice}. */
-    private static Candidate bestSingle(List<Candidate> sorted, long budget, boolean calibrated) {
-        Choice choice = new Choice(budget, calibrated);
+    private static Candidate bestSingle(List<Candidate> sorted, long budget, long step, boolean calibrated) {
+        Choice choice = new Choice(budget, step, calibrated);
         for (Candidate c : sorted) {
             if (c.params > budget) {
                 break;
@@ -274,10 +307,10 @@ public final class RatioPlanner {
     }
 
     /** The best pair of options for stages 1 and 2: see {@link Choice}. */
-    private static Candidate[] bestPair(List<Candidate> firsts, List<Candidate> seconds, long budget,
+    private static Candidate[] bestPair(List<Candidate> firsts, List<Candidate> seconds, long budget, long step,
             boolean calibrated) {
         long[] params = seconds.stream().mapToLong(Candidate::params).toArray();
-        Choice choice = new Choice(budget, calibrated);
+        Choice choice = new Choice(budget, step, calibrated);
         for (Candidate first : firsts) {
             long room = budget - first.params;
             if (room < params[0]) {
@@ -294,11 +327,11 @@ public final class RatioPlanner {
     /**
      * Picks among plans that fit the budget.
      *
-     * <p>Calibrated: the least expected discarded energy wins, and then, among plans within
-     * {@link #LOSS_TOLERANCE} of it, the one using the most of the budget, so the ratio lands as
-     * close to the target as quality allows and no plan is taken that stores more for a worse
-     * image. Uniform: among plans within 1% below the budget the one closest to uniform, else the
-     * fullest; on a tie, the one giving stage 1 more.
+     * <p>Calibrated: the on-target plan of least expected loss when that loss is within
+     * {@link #SLACK_LOSS_TOLERANCE} of the least; else the least expected loss, and then, among
+     * plans within {@link #LOSS_TOLERANCE} of it, the one using the most of the budget, so no plan
+     * is taken that stores more for a worse image. Uniform: among on-target plans the one closest
+     * to uniform, else the fullest; on a tie, the one giving stage 1 more.
      */
     private static final class Choice {
         private final long budget;
@@ -306,9 +339,9 @@ public final class RatioPlanner {
         private final boolean calibrated;
         private final List<Candidate[]> plans = new ArrayList<>();
 
-        Choice(long budget, boolean calibrated) {
+        Choice(long budget, long step, boolean calibrated) {
             this.budget = budget;
-            this.floor = (long) Math.ceil(budget * (1 - SLACK));
+            this.floor = floor(budget, step);
             this.calibrated = calibrated;
         }
 
@@ -320,7 +353,13 @@ public final class RatioPlanner {
             if (plans.isEmpty()) {
                 return null;
             }
-            return calibrated ? leastLossThenFullest() : closestInSlackElseFullest();
+            if (!calibrated) {
+                return closestInSlackElseFullest();
+            }
+            Candidate[] inside = leastLossInSlack();
+            Candidate[] best = leastLossThenFullest();
+            return inside != null && distance(inside) <= distance(best) * (1 + SLACK_LOSS_TOLERANCE) + 1e-15
+                    ? inside : best;
         }
 
         private Candidate[] leastLossThenFullest() {
@@ -333,6 +372,16 @@ public final class RatioPlanner {
             for (Candidate[] p : plans) {
                 if (distance(p) <= acceptable && (best == null || total(p) > total(best)
                         || (total(p) == total(best) && distance(p) < distance(best)))) {
+                    best = p;
+                }
+            }
+            return best;
+        }
+
+        private Candidate[] leastLossInSlack() {
+            Candidate[] best = null;
+            for (Candidate[] p : plans) {
+                if (total(p) >= floor && total(p) <= budget && (best == null || distance(p) < distance(best))) {
                     best = p;
                 }
             }
