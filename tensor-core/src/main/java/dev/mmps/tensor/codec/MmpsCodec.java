@@ -26,7 +26,7 @@ import java.util.Map;
  * <p>Layouts and bond caps are resolved once per image shape and cached. Not thread-safe: use one
  * codec per thread (a Spark task makes its own).
  */
-public final class MmpsCodec {
+public final class MmpsCodec implements ImageCodec {
 
     private static final int LAYOUT_CACHE_SIZE = 64;
 
@@ -72,6 +72,17 @@ public final class MmpsCodec {
             plans.put(shape, plan);
         }
         return plan;
+    }
+
+    @Override
+    public String name() {
+        return spec.stages() == 1 ? "mps" : "mmps";
+    }
+
+    @Override
+    public Encoding encode(float[] pixels, ImageShape shape) {
+        CompressedImage c = compress(pixels, shape);
+        return new Encoding(c.factors(), c.stats());
     }
 
     /**

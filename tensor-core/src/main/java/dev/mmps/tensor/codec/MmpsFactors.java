@@ -9,7 +9,7 @@ import java.util.List;
  * The stored form of one image: its layout and the MPS of every stage (paper Eq. 5 generalised:
  * the image tensor is the sum of the stages).
  */
-public record MmpsFactors(TensorLayout layout, List<Mps> stages) {
+public record MmpsFactors(TensorLayout layout, List<Mps> stages) implements ImageFactors {
 
     public MmpsFactors {
         if (layout == null || stages == null || stages.isEmpty()) {
@@ -26,7 +26,13 @@ public record MmpsFactors(TensorLayout layout, List<Mps> stages) {
         }
     }
 
+    @Override
+    public dev.mmps.tensor.layout.ImageShape shape() {
+        return layout.shape();
+    }
+
     /** Stored values over all stages (the numerator of paper Eq. 6). */
+    @Override
     public long parameters() {
         long p = 0;
         for (Mps m : stages) {
@@ -36,6 +42,7 @@ public record MmpsFactors(TensorLayout layout, List<Mps> stages) {
     }
 
     /** {@link #parameters()} over the image's {@code H * W * C}. */
+    @Override
     public double ratio() {
         return (double) parameters() / layout.shape().values();
     }
@@ -55,6 +62,7 @@ public record MmpsFactors(TensorLayout layout, List<Mps> stages) {
     }
 
     /** The reconstructed image, {@code H x W x C} row-major. */
+    @Override
     public float[] reconstruct() {
         return reconstruct(new MpsContractor());
     }
