@@ -46,6 +46,14 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--stages", paramLabel = "K", description = "MPS stages (default 2, the paper's MMPS).")
     String stages;
 
+    @Option(names = "--codec", paramLabel = "mmps|mps|svd|cp|tucker", description = "How to compress (default mmps); "
+            + "svd, cp and tucker are the paper's baselines at the same parameter budget and take --ratio only.")
+    String codec;
+
+    @Option(names = "--precision", paramLabel = "fp32|fp16|int8|int8-core", description = "How factor values are "
+            + "stored (default fp32); statistics are measured on what is stored.")
+    String precision;
+
     @Option(names = "--order", paramLabel = "row|block", description = "Index order of the automatic layout "
             + "(default block).")
     String order;
@@ -112,6 +120,8 @@ public final class CompressCommand implements Callable<Integer> {
         put(o, "compression.max-bond", integer("--max-bond", maxBond));
         put(o, "compression.epsilon", number("--epsilon", epsilon));
         put(o, "compression.stages", integer("--stages", stages));
+        put(o, "compression.codec", codec);
+        put(o, "compression.precision", precision);
         put(o, "compression.order", order);
         put(o, "compression.mps-cores", integer("--mps-cores", mpsCores));
         put(o, "compression.layout", layout);

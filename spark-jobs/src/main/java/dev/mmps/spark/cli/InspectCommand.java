@@ -59,7 +59,11 @@ public final class InspectCommand implements Callable<Integer> {
             j.put("ratio_percentiles", stats.get("ratio_percentiles"));
             j.put("psnr_db_percentiles", stats.get("psnr_db_percentiles"));
             j.put("stored_bytes", totals.get("stored_bytes"));
+            j.put("stored_bytes_per_image", images == 0 ? 0.0 : ((Number) totals.get("stored_bytes")).doubleValue() / images);
             j.put("input_bytes", totals.get("input_bytes"));
+            Map<String, Object> compression = (Map<String, Object>) m.get("compression");
+            j.put("codec", compression.getOrDefault("codec", "mmps"));
+            j.put("precision", compression.getOrDefault("precision", "fp32"));
             j.put("schema_version", m.get("schema_version"));
             j.put("mmps_version", m.get("mmps_version"));
             j.put("config", m.get("config"));

@@ -31,15 +31,21 @@ final class Summary {
                 ((Number) counts.get("inputs")).longValue(), bytes(inputBytes));
         out.printf(Locale.ROOT, "  rows     %,d images, %,d failed%n", ((Number) counts.get("images")).longValue(),
                 ((Number) counts.get("failed")).longValue());
-        out.printf(Locale.ROOT, "  settings %s, %s stage(s), layout %s%n", config.get("compression.truncation"),
-                config.get("compression.stages"), ((Map<String, Object>) manifest.get("compression")).get("layout_request"));
+        Object codec = config.getOrDefault("compression.codec", "mmps");
+        boolean tensorTrain = codec.equals("mmps") || codec.equals("mps");
+        out.printf(Locale.ROOT, "  settings %s at %s, %s%s%n", codec, config.getOrDefault("compression.precision", "fp32"),
+                config.get("compression.truncation"), tensorTrain ? ", " + config.get("compression.stages")
+                        + " stage(s), layout " + ((Map<String, Object>) manifest.get("compression")).get("layout_request")
+                        : "");
         out.printf(Locale.ROOT, "  ratio    mean %s %s%n", format(stats.get("mean_ratio"), "%.4f"),
                 percentiles(stats.get("ratio_percentiles"), "%.4f"));
         out.printf(Locale.ROOT, "  PSNR     mean %s dB %s%s%n", format(stats.get("mean_psnr_db"), "%.2f"),
                 percentiles(stats.get("psnr_db_percentiles"), "%.2f"),
                 number(stats.get("exact_images")) > 0 ? ", " + stats.get("exact_images") + " exact" : "");
-        out.printf(Locale.ROOT, "  stored   %s of factors for %s of input (%.2fx)%n", bytes(storedBytes),
-                bytes(inputBytes), inputBytes == 0 ? 0.0 : (double) storedBytes / inputBytes);
+        long images = ((Number) counts.get("images")).longValue();
+        out.printf(Locale.ROOT, "  stored   %s of factors for %s of input (%.2fx), %s per image%n", bytes(storedBytes),
+                bytes(inputBytes), inputBytes == 0 ? 0.0 : (double) storedBytes / inputBytes,
+                bytes(images == 0 ? 0 : storedBytes / images));
         out.flush();
     }
 

@@ -73,7 +73,9 @@ public final class CompressJob {
             spec = new CompressionSpec(spec.layout(), new Truncation.TargetRatio(target.ratio(), profile),
                     spec.stages());
         }
-        StageSettings settings = new StageSettings(spec, config.compression().route(), config.ingest().preprocess(),
+        checkBaselineReach(spec, sample);
+        StageSettings settings = new StageSettings(spec, config.compression().codec(), config.compression().precision(),
+                config.compression().route(), config.ingest().preprocess(),
                 scan.rootUri(), scan.classIndex(), expectedSize);
         Broadcast<StageSettings> broadcast = spark.sparkContext().broadcast(settings,
                 scala.reflect.ClassTag$.MODULE$.apply(StageSettings.class));
@@ -122,6 +124,23 @@ public final class CompressJob {
 
     private static String seconds(long since) {
         return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9);
+    }
+
+    /**
+     * A baseline codec's budget depends on the shape alone: compressing one sample image on the
+     * driver fails with a clear message, before any work, when the ratio is out of its reach.
+     */
+    private void checkBaselineReach(CompressionSpec spec, List<InputScan.Sample> sample) {
+        if (config.compression().codec().tensorTrain() || sample.isEmpty()) {
+            return;
+        }
+        LowRankFactorizer factorizer = LowRankFactorizers.create(config.compression().route());
+        try {
+            var image = sample.get(0).image();
+            config.compression().codec().create(spec, factorizer).encode(image.pixels(), image.shape());
+        } finally {
+            LowRankFactorizers.close(factorizer);
+        }
     }
 
     /** The calibrated profile for the sample's most common shape, or null when not calibrating. */
@@ -188,6 +207,9 @@ public final class CompressJob {
         input.put("classes", scan.classNames());
         m.put("input", input);
         Map<String, Object> compression = new LinkedHashMap<>();
+        compression.put("codec", config.compression().codec().name());
+        compression.put("precision", config.compression().precision().label());
+        compression.put("dtype", config.compression().precision().dtype());
         compression.put("route", config.compression().route());
         compression.put("stages", spec.stages());
         compression.put("layout_request", spec.layout().toString());
@@ -200,7 +222,9 @@ public final class CompressJob {
         m.put("counts", counts);
         Map<String, Object> totals = new LinkedHashMap<>();
         totals.put("input_bytes", tally.inputBytes());
-        totals.put("stored_bytes", output.stagedBytes(OutputFolder.FACTORS));
+        long storedBytes = output.stagedBytes(OutputFolder.FACTORS);
+        totals.put("stored_bytes", storedBytes);
+        totals.put("stored_bytes_per_image", tally.images() == 0 ? 0.0 : (double) storedBytes / tally.images());
         totals.put("error_table_bytes", output.stagedBytes(OutputFolder.ERRORS));
         totals.put("stored_values", tally.storedValues());
         m.put("totals", totals);

@@ -3,8 +3,13 @@ package dev.mmps.spark.compress;
 import dev.mmps.spark.ingest.DecodedImage;
 import dev.mmps.spark.ingest.ImageFailure;
 import dev.mmps.spark.sink.FactorRows;
-import dev.mmps.tensor.codec.CompressedImage;
-import dev.mmps.tensor.codec.MmpsCodec;
+import dev.mmps.spark.table.FactorFormat;
+import dev.mmps.spark.table.Precision;
+import dev.mmps.tensor.codec.ImageCodec;
+import dev.mmps.tensor.codec.ImageFactors;
+import dev.mmps.tensor.metrics.ImageStats;
+import dev.mmps.tensor.metrics.Quality;
+import java.util.List;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import org.apache.spark.sql.Row;
@@ -24,13 +29,13 @@ final class ImageCompressor implements AutoCloseable {
 
     private final StageSettings settings;
     private final LowRankFactorizer factorizer;
-    private final MmpsCodec codec;
+    private final ImageCodec codec;
     private final Accumulators accumulators;
 
     ImageCompressor(StageSettings settings, Accumulators accumulators) {
         this.settings = settings;
         this.factorizer = LowRankFactorizers.create(settings.route());
-        this.codec = new MmpsCodec(settings.spec(), factorizer);
+        this.codec = settings.codec().create(settings.spec(), factorizer);
         this.accumulators = accumulators;
     }
 
@@ -39,9 +44,12 @@ final class ImageCompressor implements AutoCloseable {
         try {
             DecodedImage image = decoder.decode();
             checkSize(image);
-            CompressedImage compressed = compress(image);
-            accumulators.tally().add(Tally.Image.of(origin.bytes(), compressed.stats()));
-            return FactorRows.factorRow(origin, image.shape(), compressed);
+            ImageCodec.Encoding encoded = compress(image);
+            Precision precision = settings.precision();
+            List<FactorFormat.StoredStage> stored = FactorFormat.encode(encoded.factors(), precision);
+            ImageStats stats = precision == Precision.FP32 ? encoded.stats() : remeasure(image, encoded, stored);
+            accumulators.tally().add(Tally.Image.of(origin.bytes(), stats));
+            return FactorRows.factorRow(origin, image.shape(), codec.name(), precision, encoded.factors(), stored, stats);
         } catch (ImageFailure failure) {
             accumulators.fail(origin, failure);
             return null;
@@ -64,9 +72,19 @@ final class ImageCompressor implements AutoCloseable {
         }
     }
 
-    private CompressedImage compress(DecodedImage image) throws ImageFailure {
+    /** The statistics of the image a reader rebuilds from the stored (lower precision) factors. */
+    private ImageStats remeasure(DecodedImage image, ImageCodec.Encoding encoded, List<FactorFormat.StoredStage> stored) {
+        ImageFactors back = FactorFormat.decode(codec.name(), settings.precision().dtype(),
+                FactorFormat.layoutOf(encoded.factors()), stored);
+        float[] pixels = image.pixels();
+        double squaredError = Quality.squaredError(pixels, back.reconstruct(), pixels.length);
+        return encoded.stats().remeasured(Quality.relativeError(squaredError, Quality.squaredNorm(pixels, pixels.length)),
+                Quality.psnrDb(squaredError, pixels.length));
+    }
+
+    private ImageCodec.Encoding compress(DecodedImage image) throws ImageFailure {
         try {
-            return codec.compress(image.pixels(), image.shape());
+            return codec.encode(image.pixels(), image.shape());
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ImageFailure(ImageFailure.Step.COMPRESS, e.getMessage(), e);
         }

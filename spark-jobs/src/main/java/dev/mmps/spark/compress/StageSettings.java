@@ -1,6 +1,8 @@
 package dev.mmps.spark.compress;
 
 import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.spark.table.Precision;
+import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.Serializable;
@@ -10,6 +12,8 @@ import java.util.Map;
  * What every executor needs to compress its images: small, immutable, broadcast once.
  *
  * @param spec the compression spec, with the calibrated rank profile when there is one
+ * @param codec which codec, with the baselines' settings
+ * @param precision how factor values are stored
  * @param route the SVD route's name
  * @param preprocess decoding and preprocessing
  * @param rootUri the input root as a qualified URI, to make image ids relative to it
@@ -17,7 +21,7 @@ import java.util.Map;
  * @param expectedSize the height and width all images must have when they are not resized, or
  *     null when {@code preprocess} resizes
  */
-public record StageSettings(CompressionSpec spec, String route, Preprocess preprocess, String rootUri,
+public record StageSettings(CompressionSpec spec, CodecChoice codec, Precision precision, String route, Preprocess preprocess, String rootUri,
         Map<String, Integer> classIndex, ImageShape expectedSize) implements Serializable {
 
     public StageSettings {

@@ -6,6 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import dev.mmps.spark.ingest.ChannelMode;
+import dev.mmps.spark.table.Precision;
+import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.codec.Truncation;
 import dev.mmps.tensor.layout.ImageShape;
@@ -121,9 +123,25 @@ public final class ConfigLoader {
                     + "for example block:2x2,4x4,2x2,2x2,1x1x3");
         }
         Object[] truncation = truncation(c, explicit);
+        CodecChoice codec = new CodecChoice(c.getString(ROOT + "compression.codec"),
+                c.getInt(ROOT + "compression.tucker.hooi-sweeps"), c.getDouble(ROOT + "compression.tucker.energy"),
+                c.getInt(ROOT + "compression.cp.max-sweeps"), c.getDouble(ROOT + "compression.cp.tolerance"),
+                c.getLong(ROOT + "compression.cp.seed"));
+        if (codec.name().equals("mps")) {
+            if (explicit.hasPath(ROOT + "compression.stages") && stages != 1) {
+                throw new IllegalArgumentException("codec mps is a single MPS but stages=" + stages + " is given; use "
+                        + "--codec mmps --stages " + stages + ", or drop --stages");
+            }
+            stages = 1;
+        }
+        if (!codec.tensorTrain() && !(truncation[0] instanceof Truncation.TargetRatio)
+                && !(codec.name().equals("tucker") && codec.tuckerEnergy() > 0)) {
+            throw new IllegalArgumentException("codec " + codec.name() + " takes --ratio, not " + truncation[1]
+                    + "; --max-bond and --epsilon are for mmps and mps");
+        }
         JobConfig.CompressionSettings compression = new JobConfig.CompressionSettings((Truncation) truncation[0],
                 (String) truncation[1], stages, IndexOrder.parse(c.getString(ROOT + "compression.order")), mpsCores,
-                layout, route, calibration);
+                layout, route, calibration, codec, Precision.parse(c.getString(ROOT + "compression.precision")));
 
         int rowGroupMb = c.getInt(ROOT + "output-format.row-group-mb");
         if (rowGroupMb < 1 || rowGroupMb > 1024) {

@@ -2,6 +2,8 @@ package dev.mmps.spark.config;
 
 import dev.mmps.spark.ingest.ChannelMode;
 import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.spark.table.Precision;
+import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.codec.Truncation;
 import dev.mmps.tensor.layout.ChannelPlacement;
@@ -39,9 +41,12 @@ public record JobConfig(String input, String output, boolean overwrite, SparkSet
      *
      * @param truncation how much to keep
      * @param truncationLabel the same as the user wrote it, e.g. {@code ratio=0.3}
+     * @param codec MMPS or a baseline, with the baselines' settings
+     * @param precision how factor values are stored
      */
     public record CompressionSettings(Truncation truncation, String truncationLabel, int stages, IndexOrder order,
-            int mpsCores, String layout, String route, int calibrationImages) implements Serializable {
+            int mpsCores, String layout, String route, int calibrationImages, CodecChoice codec, Precision precision)
+            implements Serializable {
 
         public LayoutRequest layoutRequest() {
             return layout.isEmpty()
@@ -55,7 +60,7 @@ public record JobConfig(String input, String output, boolean overwrite, SparkSet
         }
 
         public boolean calibrates() {
-            return truncation instanceof Truncation.TargetRatio && calibrationImages > 0;
+            return codec.tensorTrain() && truncation instanceof Truncation.TargetRatio && calibrationImages > 0;
         }
     }
 
@@ -70,6 +75,8 @@ public record JobConfig(String input, String output, boolean overwrite, SparkSet
         m.put("ingest.size", ingest.sizeLabel());
         m.put("ingest.channels", ingest.channels().label());
         m.put("ingest.max-pixels", ingest.maxPixels());
+        m.put("compression.codec", compression.codec().name());
+        m.put("compression.precision", compression.precision().label());
         m.put("compression.truncation", compression.truncationLabel());
         m.put("compression.stages", compression.stages());
         m.put("compression.order", compression.order().label());
@@ -78,6 +85,15 @@ public record JobConfig(String input, String output, boolean overwrite, SparkSet
         m.put("compression.layout", compression.layout());
         m.put("compression.route", compression.route());
         m.put("compression.calibration-images", compression.calibrationImages());
+        if (compression.codec().name().equals("tucker")) {
+            m.put("compression.tucker.hooi-sweeps", compression.codec().hooiSweeps());
+            m.put("compression.tucker.energy", compression.codec().tuckerEnergy());
+        }
+        if (compression.codec().name().equals("cp")) {
+            m.put("compression.cp.max-sweeps", compression.codec().cpSweeps());
+            m.put("compression.cp.tolerance", compression.codec().cpTolerance());
+            m.put("compression.cp.seed", compression.codec().cpSeed());
+        }
         m.put("output-format.row-group-mb", rowGroupMb);
         return m;
     }

@@ -4,7 +4,8 @@ import static dev.mmps.spark.table.FactorFormat.*;
 
 import dev.mmps.spark.ingest.ImageFailure;
 import dev.mmps.spark.table.FactorFormat;
-import dev.mmps.tensor.codec.CompressedImage;
+import dev.mmps.spark.table.Precision;
+import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.metrics.ImageStats;
@@ -78,11 +79,18 @@ public final class FactorRows {
     /** Where an input came from and what it is labelled. */
     public record Origin(String id, String source, long bytes, Timestamp modified, Integer label, String className) {}
 
-    public static Row factorRow(Origin origin, ImageShape shape, CompressedImage image) {
-        TensorLayout layout = image.factors().layout();
-        ImageStats stats = image.stats();
+    /**
+     * The factor row of one image.
+     *
+     * @param codec the codec's name, for the {@code codec} column
+     * @param stored the factors as stored (at {@code precision})
+     * @param stats statistics of the image rebuilt from {@code stored}
+     */
+    public static Row factorRow(Origin origin, ImageShape shape, String codec, Precision precision, ImageFactors factors,
+            List<FactorFormat.StoredStage> stored, ImageStats stats) {
+        TensorLayout layout = FactorFormat.layoutOf(factors);
         List<Row> stages = new ArrayList<>();
-        for (FactorFormat.StoredStage s : FactorFormat.encode(image.factors())) {
+        for (FactorFormat.StoredStage s : stored) {
             stages.add(RowFactory.create(boxed(s.ranks()), s.cores().toArray(new byte[0][])));
         }
         double[][] discarded = stats.discarded();
@@ -92,8 +100,8 @@ public final class FactorRows {
         }
         return RowFactory.create(origin.id(), origin.source(), origin.bytes(), origin.modified(),
                 origin.label(), origin.className(), shape.height(), shape.width(), shape.channels(), layout.spec(),
-                layout.order().label(), boxed(layout.dims()), layout.paddedHeight(), layout.paddedWidth(), CODEC_MMPS,
-                DTYPE_FLOAT32, stages.toArray(new Row[0]), stats.parameters(), stats.ratio(), stats.relativeError(),
+                layout.order().label(), boxed(layout.dims()), layout.paddedHeight(), layout.paddedWidth(), codec,
+                precision.dtype(), stages.toArray(new Row[0]), stats.parameters(), stats.ratio(), stats.relativeError(),
                 stats.psnrDb(), stats.errorBound(), discardedRows);
     }
 

@@ -1,28 +1,30 @@
 package dev.mmps.spark.table;
 
+import dev.mmps.tensor.baseline.CpCodec;
+import dev.mmps.tensor.baseline.SvdCodec;
+import dev.mmps.tensor.baseline.TuckerCodec;
+import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.tt.Mps;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The factor table's public format, version {@value #SCHEMA_VERSION}: column names and the
- * encoding of cores. {@code docs/FORMAT.md} describes it for readers in other languages; this
- * class is its single definition in Java, used by the Spark writer and the Parquet reader alike.
- *
- * <p>Cores are stored as little-endian float32 blobs ({@code dtype = "float32"}), row-major
- * {@code [r_{k-1}][j_k][r_k]}: {@code numpy.frombuffer(blob, "<f4").reshape(r0, j, r1)}.
+ * The factor table's public format, version {@value #SCHEMA_VERSION}: column names and how each
+ * codec's factors fill the {@code stages} column. {@code docs/FORMAT.md} describes it for readers
+ * in other languages; this class is its single definition in Java, used by the Spark writer and
+ * the Parquet reader alike. Blob encodings per {@code dtype} are in {@link Precision}.
  */
 public final class FactorFormat {
 
     /** Bumped on any change a reader must know about. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
     public static final String DTYPE_FLOAT32 = "float32";
     public static final String CODEC_MMPS = "mmps";
+    /** The oldest schema this reader reads; version 1 tables hold MMPS rows at float32 only. */
+    public static final int OLDEST_READABLE_VERSION = 1;
 
     // Identity and label.
     public static final String ID = "id";
@@ -61,23 +63,61 @@ public final class FactorFormat {
 
     private FactorFormat() {}
 
-    /** One stage as stored: bond dimensions {@code r_0 .. r_n} and one blob per core. */
+    /**
+     * One entry of the {@code stages} column: integers and one blob per factor, read according to
+     * the row's codec (see {@code docs/FORMAT.md}): an MPS stage's bond dimensions and cores; a
+     * channel's rank and its two SVD factors; Tucker's ranks, core and factor matrices; CP's rank
+     * and factor matrices.
+     */
     public record StoredStage(int[] ranks, List<byte[]> cores) {}
 
-    public static List<StoredStage> encode(MmpsFactors factors) {
+    /** The layout recorded for a baseline codec: the image itself as an {@code H x W x C} tensor. */
+    public static TensorLayout plainLayout(ImageShape shape) {
+        return TensorLayout.parse("row:" + shape.height() + "," + shape.width() + "," + shape.channels(), shape);
+    }
+
+    /** The layout a row records for these factors. */
+    public static TensorLayout layoutOf(ImageFactors factors) {
+        return factors instanceof MmpsFactors m ? m.layout() : plainLayout(factors.shape());
+    }
+
+    /** The stored stages of any codec's factors, at float32. */
+    public static List<StoredStage> encode(ImageFactors factors) {
+        return encode(factors, Precision.FP32);
+    }
+
+    /** The stored stages of any codec's factors at a precision. */
+    public static List<StoredStage> encode(ImageFactors factors, Precision p) {
         List<StoredStage> stages = new ArrayList<>();
-        for (Mps mps : factors.stages()) {
-            List<byte[]> cores = new ArrayList<>();
-            for (int k = 0; k < mps.cores(); k++) {
-                cores.add(encodeFloats(mps.core(k)));
+        ImageShape shape = factors.shape();
+        if (factors instanceof MmpsFactors m) {
+            for (Mps mps : m.stages()) {
+                List<byte[]> cores = new ArrayList<>();
+                int[] ranks = mps.ranks();
+                for (int k = 0; k < mps.cores(); k++) {
+                    cores.add(p.encode(mps.core(k), ranks[k]));
+                }
+                stages.add(new StoredStage(ranks, cores));
             }
-            stages.add(new StoredStage(mps.ranks(), cores));
+        } else if (factors instanceof SvdCodec.Factors f) {
+            for (int c = 0; c < shape.channels(); c++) {
+                stages.add(new StoredStage(new int[] {1, f.rank(), 1},
+                        List.of(p.encode(f.u()[c], shape.height()), p.encode(f.w()[c], f.rank()))));
+            }
+        } else if (factors instanceof TuckerCodec.Factors f) {
+            stages.add(new StoredStage(f.ranks().clone(), List.of(p.encode(f.core(), f.ranks()[0]),
+                    p.encode(f.u1(), shape.height()), p.encode(f.u2(), shape.width()), p.encode(f.u3(), shape.channels()))));
+        } else if (factors instanceof CpCodec.Factors f) {
+            stages.add(new StoredStage(new int[] {f.rank()}, List.of(p.encode(f.a(), shape.height()),
+                    p.encode(f.b(), shape.width()), p.encode(f.c(), shape.channels()))));
+        } else {
+            throw new IllegalArgumentException("no stored form for " + factors.getClass().getSimpleName());
         }
         return stages;
     }
 
     /**
-     * Rebuilds the factors of one row.
+     * Rebuilds the MMPS factors of one float32 row.
      *
      * @throws IllegalArgumentException if the row is inconsistent (a core's size does not match its
      *     ranks and dimension, or the layout does not fit the shape)
@@ -86,33 +126,82 @@ public final class FactorFormat {
         return decode(TensorLayout.parse(layoutSpec, shape), stages);
     }
 
-    /** Rebuilds the factors of one row whose layout is already parsed. */
+    /** Rebuilds the MMPS factors of one float32 row whose layout is already parsed. */
     public static MmpsFactors decode(TensorLayout layout, List<StoredStage> stages) {
-        int[] dims = layout.dims();
-        List<Mps> mps = new ArrayList<>();
-        for (StoredStage stage : stages) {
-            float[][] cores = new float[stage.cores().size()][];
-            for (int k = 0; k < cores.length; k++) {
-                cores[k] = decodeFloats(stage.cores().get(k));
+        return (MmpsFactors) decode(CODEC_MMPS, DTYPE_FLOAT32, layout, stages);
+    }
+
+    /**
+     * Rebuilds the factors of one row of any codec and dtype.
+     *
+     * @throws IllegalArgumentException if the codec or dtype is unknown or a factor's size does not
+     *     match its ranks and dimensions
+     */
+    public static ImageFactors decode(String codec, String dtype, TensorLayout layout, List<StoredStage> stages) {
+        ImageShape shape = layout.shape();
+        switch (codec) {
+            case "mmps", "mps" -> {
+                int[] dims = layout.dims();
+                List<Mps> mps = new ArrayList<>();
+                for (StoredStage stage : stages) {
+                    float[][] cores = new float[stage.cores().size()][];
+                    for (int k = 0; k < cores.length; k++) {
+                        cores[k] = Precision.decode(dtype, stage.cores().get(k));
+                    }
+                    mps.add(new Mps(dims, stage.ranks(), cores));
+                }
+                return new MmpsFactors(layout, mps);
             }
-            mps.add(new Mps(dims, stage.ranks(), cores));
+            case "svd" -> {
+                require(stages.size() == shape.channels(), codec, "one stage per channel");
+                int rank = stages.get(0).ranks()[1];
+                float[][] u = new float[shape.channels()][];
+                float[][] w = new float[shape.channels()][];
+                for (int c = 0; c < u.length; c++) {
+                    List<byte[]> blobs = stages.get(c).cores();
+                    require(blobs.size() == 2 && stages.get(c).ranks()[1] == rank, codec, "two factors of one rank");
+                    u[c] = sized(Precision.decode(dtype, blobs.get(0)), (long) shape.height() * rank, codec);
+                    w[c] = sized(Precision.decode(dtype, blobs.get(1)), (long) rank * shape.width(), codec);
+                }
+                return new SvdCodec.Factors(shape, rank, u, w);
+            }
+            case "tucker" -> {
+                require(stages.size() == 1 && stages.get(0).ranks().length == 3
+                        && stages.get(0).cores().size() == 4, codec, "one stage of three ranks and four factors");
+                int[] r = stages.get(0).ranks();
+                List<byte[]> b = stages.get(0).cores();
+                return new TuckerCodec.Factors(shape, r.clone(),
+                        sized(Precision.decode(dtype, b.get(0)), (long) r[0] * r[1] * r[2], codec),
+                        sized(Precision.decode(dtype, b.get(1)), (long) shape.height() * r[0], codec),
+                        sized(Precision.decode(dtype, b.get(2)), (long) shape.width() * r[1], codec),
+                        sized(Precision.decode(dtype, b.get(3)), (long) shape.channels() * r[2], codec));
+            }
+            case "cp" -> {
+                require(stages.size() == 1 && stages.get(0).ranks().length == 1
+                        && stages.get(0).cores().size() == 3, codec, "one stage of one rank and three factors");
+                int r = stages.get(0).ranks()[0];
+                List<byte[]> b = stages.get(0).cores();
+                float[] a = sized(Precision.decode(dtype, b.get(0)), (long) shape.height() * r, codec);
+                float[] bb = sized(Precision.decode(dtype, b.get(1)), (long) shape.width() * r, codec);
+                float[] c = sized(Precision.decode(dtype, b.get(2)), (long) shape.channels() * r, codec);
+                return new CpCodec.Factors(shape, r, a, bb, c, 0, Double.NaN);
+            }
+            default -> throw new IllegalArgumentException("codec '" + codec + "' is unknown to this reader: it reads "
+                    + "mmps, mps, svd, cp and tucker; a newer mmps wrote this table");
         }
-        return new MmpsFactors(layout, mps);
     }
 
-    public static byte[] encodeFloats(float[] values) {
-        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.asFloatBuffer().put(values);
-        return buffer.array();
+    private static void require(boolean ok, String codec, String what) {
+        if (!ok) {
+            throw new IllegalArgumentException("a " + codec + " row must hold " + what);
+        }
     }
 
-    public static float[] decodeFloats(byte[] blob) {
-        if (blob.length % Float.BYTES != 0) {
-            throw new IllegalArgumentException("a float32 core blob of " + blob.length
-                    + " bytes is not a whole number of 4-byte values");
+    private static float[] sized(float[] values, long expected, String codec) {
+        if (values.length != expected) {
+            throw new IllegalArgumentException("a " + codec + " factor holds " + values.length + " values where its "
+                    + "ranks and dimensions make " + expected);
         }
-        float[] values = new float[blob.length / Float.BYTES];
-        ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
         return values;
     }
 }

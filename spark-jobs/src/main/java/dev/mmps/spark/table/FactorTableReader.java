@@ -1,5 +1,6 @@
 package dev.mmps.spark.table;
 
+import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
@@ -36,12 +37,14 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
      * One factor row: identity, label, shape and factors.
      *
      * @param label class index, or null for unlabelled inputs
+     * @param codec the row's codec ({@code mmps}, {@code mps}, {@code svd}, {@code cp}, {@code tucker})
+     * @param dtype how the factor values are stored ({@code float32}, {@code float16}, {@code int8})
      */
     public record Entry(String id, String source, Integer label, String className, ImageShape shape, String layout,
-            List<FactorFormat.StoredStage> stages, double ratio, double psnrDb) {
+            String codec, String dtype, List<FactorFormat.StoredStage> stages, double ratio, double psnrDb) {
 
-        public MmpsFactors factors() {
-            return FactorFormat.decode(shape, layout, stages);
+        public ImageFactors factors() {
+            return FactorFormat.decode(codec, dtype, TensorLayout.parse(layout, shape), stages);
         }
 
         /** The rebuilt image, {@code H x W x C} row-major on the [0, 1] scale. */
@@ -141,15 +144,16 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
     }
 
     /** The factors of a row of this table, its layout parsed once per layout and shape. */
-    public MmpsFactors factors(Entry e) {
+    public ImageFactors factors(Entry e) {
         TensorLayout layout = layouts.computeIfAbsent(e.layout() + "|" + e.shape(),
                 key -> TensorLayout.parse(e.layout(), e.shape()));
-        return FactorFormat.decode(layout, e.stages());
+        return FactorFormat.decode(e.codec(), e.dtype(), layout, e.stages());
     }
 
     /** The rebuilt image of a row of this table, {@code H x W x C} row-major on the [0, 1] scale. */
     public float[] reconstruct(Entry e) {
-        return factors(e).reconstruct(contractor);
+        ImageFactors f = factors(e);
+        return f instanceof MmpsFactors m ? m.reconstruct(contractor) : f.reconstruct();
     }
 
     private static Entry entry(Group g) {
@@ -174,7 +178,8 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
         String className = g.getFieldRepetitionCount(FactorFormat.CLASS_NAME) == 0 ? null
                 : g.getString(FactorFormat.CLASS_NAME, 0);
         return new Entry(g.getString(FactorFormat.ID, 0), g.getString(FactorFormat.SOURCE, 0), label, className, shape,
-                g.getString(FactorFormat.LAYOUT, 0), stages, g.getDouble(FactorFormat.RATIO, 0),
+                g.getString(FactorFormat.LAYOUT, 0), g.getString(FactorFormat.CODEC, 0), g.getString(FactorFormat.DTYPE, 0),
+                stages, g.getDouble(FactorFormat.RATIO, 0),
                 g.getDouble(FactorFormat.PSNR_DB, 0));
     }
 

@@ -15,6 +15,8 @@ import dev.mmps.spark.ingest.DecodedImage;
 import dev.mmps.spark.ingest.Preprocess;
 import dev.mmps.spark.table.FactorTableReader;
 import dev.mmps.tensor.codec.MmpsCodec;
+import dev.mmps.tensor.codec.MmpsFactors;
+import dev.mmps.tensor.metrics.Quality;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,13 +112,63 @@ class CompressJobTest {
                 FactorTableReader.Entry e = reader.next();
                 DecodedImage image = preprocess.apply(Files.readAllBytes(input.resolve(e.id())));
                 var inMemory = codec.compress(image.pixels(), image.shape());
-                assertEquals(inMemory.factors().stages(), e.factors().stages(), "factors of " + e.id());
+                assertEquals(inMemory.factors().stages(), ((MmpsFactors) e.factors()).stages(), "factors of " + e.id());
                 assertArrayEquals(inMemory.factors().reconstruct(), e.reconstruct(), "pixels of " + e.id());
                 assertEquals(inMemory.stats().psnrDb(), e.psnrDb(), 0.0);
                 checked++;
             }
         }
         assertEquals(20, checked);
+    }
+
+    /** Stored PSNR against one measured again from the rows and the source images, in dB. */
+    private static final double PSNR_TOLERANCE_DB = 1e-3;
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"mps,fp32", "svd,fp32", "cp,fp16", "tucker,int8", "mmps,int8-core"})
+    void everyCodecAndPrecisionWritesRowsThatRebuildToTheirStatistics(String codec, String precision) throws Exception {
+        Path input = TestInputs.fresh("codec-" + codec);
+        TestInputs.copyCifar(input, 1);
+        Path output = TestInputs.fresh("codec-" + codec + "-out").resolve("table");
+        run(input, output, Map.of("compression.codec", codec, "compression.precision", precision,
+                "compression.ratio", 0.3, "compression.cp.max-sweeps", 20));
+
+        Preprocess preprocess = new Preprocess(0, 0, dev.mmps.spark.ingest.ChannelMode.AUTO, 100_000_000L);
+        String dtype = dev.mmps.spark.table.Precision.parse(precision).dtype();
+        int rows = 0;
+        try (FactorTableReader reader = FactorTableReader.open(output.toString(), new Configuration())) {
+            while (reader.hasNext()) {
+                FactorTableReader.Entry e = reader.next();
+                assertEquals(codec, e.codec());
+                assertEquals(dtype, e.dtype());
+                assertTrue(e.ratio() <= 0.3 && e.ratio() > 0.2, e.id() + " ratio " + e.ratio());
+                float[] original = preprocess.apply(Files.readAllBytes(input.resolve(e.id()))).pixels();
+                float[] rebuilt = reader.reconstruct(e);
+                assertArrayEquals(e.reconstruct(), rebuilt, e.id());
+                double psnr = Quality.psnrDb(Quality.squaredError(original, rebuilt, rebuilt.length), rebuilt.length);
+                assertEquals(e.psnrDb(), psnr, PSNR_TOLERANCE_DB, e.id());
+                assertTrue(psnr > 20, e.id() + " " + psnr);
+                rows++;
+            }
+        }
+        assertEquals(10, rows);
+    }
+
+    @Test
+    void baselinesRefuseWhatOnlyTensorTrainsDo() {
+        Path input = TestInputs.fresh("codec-refusals");
+        var bond = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(null, Map.of("input",
+                input.toString(), "output", "x", "compression.codec", "svd", "compression.max-bond", 4)));
+        assertTrue(bond.getMessage().contains("codec svd takes --ratio"), bond.getMessage());
+        var stages = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(null, Map.of("input",
+                input.toString(), "output", "x", "compression.codec", "mps", "compression.stages", 2)));
+        assertTrue(stages.getMessage().contains("--codec mmps --stages 2"), stages.getMessage());
+        var tooSmall = assertThrows(IllegalArgumentException.class, () -> {
+            TestInputs.copyCifar(input, 1);
+            run(input, TestInputs.fresh("codec-refusals-out").resolve("t"), Map.of("compression.codec", "svd",
+                    "compression.ratio", 0.02));
+        });
+        assertTrue(tooSmall.getMessage().contains("the smallest is 0.0625"), tooSmall.getMessage());
     }
 
     @Test

@@ -42,9 +42,17 @@ public record ImageStats(long parameters, double ratio, double relativeError, do
         return stageErrorBounds.clone();
     }
 
-    /** The Eq. 3 bound of the last stage: what the whole MMPS promises for {@code ||A - MMPS(A)||_F}. */
+    /**
+     * The Eq. 3 bound of the last stage: what the whole MMPS promises for {@code ||A - MMPS(A)||_F};
+     * NaN for codecs that give no bound.
+     */
     public double errorBound() {
-        return stageErrorBounds[stageErrorBounds.length - 1];
+        return stageErrorBounds.length == 0 ? Double.NaN : stageErrorBounds[stageErrorBounds.length - 1];
+    }
+
+    /** The same statistics with the error measured again, for factors stored at a lower precision. */
+    public ImageStats remeasured(double relativeError, double psnrDb) {
+        return new ImageStats(parameters, ratio, relativeError, psnrDb, discarded, stageErrorBounds);
     }
 
     @Override
