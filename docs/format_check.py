@@ -19,10 +19,23 @@ import numpy as np
 import pyarrow.parquet as pq
 
 
-def cores(stage, dims):
+def values(blob, dtype):
+    """One factor's values as float64, for the three stored dtypes."""
+    if dtype == "float32":
+        return np.frombuffer(blob, "<f4").astype(np.float64)
+    if dtype == "float16":
+        return np.frombuffer(blob, "<f2").astype(np.float64)
+    if dtype == "int8":
+        s = int.from_bytes(blob[:4], "little")
+        scales = np.frombuffer(blob[4:4 + 4 * s], "<f4").astype(np.float64)
+        q = np.frombuffer(blob[4 + 4 * s:], "i1").astype(np.float64)
+        return (q.reshape(s, -1) * scales[:, None]).reshape(-1)
+    raise ValueError(f"unknown dtype {dtype}")
+
+
+def cores(stage, dims, dtype):
     r = stage["ranks"]
-    return [np.frombuffer(blob, "<f4").astype(np.float64).reshape(r[k], dims[k], r[k + 1])
-            for k, blob in enumerate(stage["cores"])]
+    return [values(blob, dtype).reshape(r[k], dims[k], r[k + 1]) for k, blob in enumerate(stage["cores"])]
 
 
 def contract(cs):
@@ -49,6 +62,30 @@ def untensorize(tensor, row):
         hs, ws = np.prod([x[0] for x in f]), np.prod([x[1] for x in f])
         image = t.transpose(order).reshape(hs, ws, c)
     return image[:h, :w, :]
+
+
+def rebuild(row):
+    """The row's image, H x W x C float64, for every codec."""
+    h, w, c, dtype = row["height"], row["width"], row["channels"], row["dtype"]
+    stages = row["stages"]
+    if row["codec"] in ("mmps", "mps"):
+        tensor = sum(contract(cores(s, row["dims"], dtype)) for s in stages)
+        return untensorize(tensor, row)
+    if row["codec"] == "svd":
+        channels = []
+        for s in stages:
+            r = s["ranks"][1]
+            u, v = (values(b, dtype) for b in s["cores"])
+            channels.append(u.reshape(h, r) @ v.reshape(r, w))
+        return np.stack(channels, axis=2)
+    f = [values(b, dtype) for b in stages[0]["cores"]]
+    r = stages[0]["ranks"]
+    if row["codec"] == "tucker":
+        g = f[0].reshape(r[0], r[1], r[2])
+        return np.einsum("abc,ia,jb,kc->ijk", g, f[1].reshape(h, r[0]), f[2].reshape(w, r[1]), f[3].reshape(c, r[2]))
+    if row["codec"] == "cp":
+        return np.einsum("ir,jr,kr->ijk", f[0].reshape(h, r[0]), f[1].reshape(w, r[0]), f[2].reshape(c, r[0]))
+    raise ValueError(f"unknown codec {row['codec']}")
 
 
 def source_pixels(uri, row, config):
@@ -79,12 +116,11 @@ def main():
     checked = psnr_checked = 0
     worst = 0.0
     for row in rows:
-        stored = sum(len(b) // 4 for s in row["stages"] for b in s["cores"])
+        stored = sum(len(values(b, row["dtype"])) for s in row["stages"] for b in s["cores"])
         assert stored == row["parameters"], (row["id"], stored, row["parameters"])
-        values = row["height"] * row["width"] * row["channels"]
-        assert abs(row["ratio"] - stored / values) < 1e-12, row["id"]
-        tensor = sum(contract(cores(s, row["dims"])) for s in row["stages"])
-        pixels = untensorize(tensor, row).astype(np.float32).astype(np.float64)
+        count = row["height"] * row["width"] * row["channels"]
+        assert abs(row["ratio"] - stored / count) < 1e-12, row["id"]
+        pixels = rebuild(row).astype(np.float32).astype(np.float64)
         original = source_pixels(row["source"], row, config)
         if original is not None:
             mse = float(np.mean((original - pixels) ** 2))
