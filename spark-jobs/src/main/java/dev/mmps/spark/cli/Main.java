@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mmps", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compresses image datasets into Multiple Matrix Product States on Apache Spark.",
-        subcommands = {CompressCommand.class, InspectCommand.class, ReconstructCommand.class,
+        subcommands = {CompressCommand.class, InspectCommand.class, ReconstructCommand.class, ReportCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

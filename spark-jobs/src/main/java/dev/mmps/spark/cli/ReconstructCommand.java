@@ -1,23 +1,17 @@
 package dev.mmps.spark.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.mmps.spark.ingest.ChannelMode;
 import dev.mmps.spark.ingest.DecodedImage;
-import dev.mmps.spark.ingest.ImageFailure;
 import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.spark.ingest.SourceImages;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.table.FactorTableReader;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,12 +43,7 @@ public final class ReconstructCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit " + limit + " is invalid: use 1 or more");
         }
         Configuration conf = new Configuration();
-        JsonNode config = Manifest.read(path, conf).path("config");
-        String size = config.path("ingest.size").asText("");
-        int height = size.isEmpty() ? 0 : Integer.parseInt(size.split("x")[0]);
-        int width = size.isEmpty() ? 0 : Integer.parseInt(size.split("x")[1]);
-        Preprocess preprocess = new Preprocess(height, width, ChannelMode.parse(config.path("ingest.channels")
-                .asText("auto")), config.path("ingest.max-pixels").asLong(100_000_000L));
+        Preprocess preprocess = SourceImages.preprocess(Manifest.read(path, conf).path("config"));
         if (!to.isDirectory() && !to.mkdirs()) {
             throw new IllegalArgumentException("cannot create folder " + to + "; pass a writable folder to --to");
         }
@@ -64,7 +53,8 @@ public final class ReconstructCommand implements Callable<Integer> {
             while (reader.hasNext() && written < limit) {
                 FactorTableReader.Entry e = reader.next();
                 BufferedImage rebuilt = Preprocess.toImage(e.shape(), reader.reconstruct(e));
-                BufferedImage original = original(e.source(), preprocess, conf);
+                DecodedImage source = SourceImages.read(e.source(), preprocess, conf);
+                BufferedImage original = source == null ? null : Preprocess.toImage(source.shape(), source.pixels());
                 BufferedImage picture = original == null ? rebuilt : Preprocess.sideBySide(original, rebuilt);
                 File file = new File(to, e.id().replaceAll("[^A-Za-z0-9._-]", "_") + ".png");
                 ImageIO.write(picture, "png", file);
@@ -76,25 +66,5 @@ public final class ReconstructCommand implements Callable<Integer> {
         out.printf("%d image(s) written to %s%n", written, to);
         out.flush();
         return Main.OK;
-    }
-
-    /** The source image, preprocessed as the job did, or null if it cannot be read now. */
-    private static BufferedImage original(String source, Preprocess preprocess, Configuration conf) {
-        if (source.contains("#")) {
-            return null;
-        }
-        try {
-            Path p = new Path(source);
-            FileSystem fs = p.getFileSystem(conf);
-            if (!fs.exists(p)) {
-                return null;
-            }
-            try (InputStream in = fs.open(p)) {
-                DecodedImage image = preprocess.apply(in.readAllBytes());
-                return Preprocess.toImage(image.shape(), image.pixels());
-            }
-        } catch (IOException | ImageFailure | UncheckedIOException e) {
-            return null;
-        }
     }
 }
