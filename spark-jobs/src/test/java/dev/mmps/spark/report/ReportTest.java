@@ -66,7 +66,8 @@ class ReportTest {
         }
         // Three plots, and per sample image the original and one reconstruction per table.
         assertEquals(3 + 3 * (1 + 2), count);
-        assertTrue(html.contains("PSNR against stored size") || html.contains("plot"), "plots are labelled");
+        assertTrue(html.contains("<h2>Rate and distortion</h2>") && html.contains("<h2>Per-image PSNR</h2>")
+                && html.contains("<h2>Errors</h2>"), "every section is there");
         assertTrue(html.contains("JPEG: the first 10 images"), "JPEG reference is described");
 
         JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());

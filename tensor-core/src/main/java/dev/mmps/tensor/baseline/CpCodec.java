@@ -50,17 +50,13 @@ public final class CpCodec implements ImageCodec {
 
     /** The largest rank whose factors fit {@code ratio}. */
     public static int rank(ImageShape shape, double ratio) {
-        long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
-        long perRank = (long) shape.height() + shape.width() + shape.channels();
-        if (budget < perRank) {
-            throw Tensors.belowSmallest("CP", ratio, shape, perRank, "rank 1");
-        }
-        return (int) (budget / perRank);
+        return Tensors.largestRank("CP", shape, ratio, (long) shape.height() + shape.width() + shape.channels(),
+                Integer.MAX_VALUE);
     }
 
     @Override
     public Encoding encode(float[] pixels, ImageShape shape) {
-        Tensors.budget(pixels, shape, ratio);
+        Tensors.requireImage(pixels, shape);
         int rank = rank(shape, ratio);
         int h = shape.height();
         int w = shape.width();

@@ -32,17 +32,13 @@ public final class SvdCodec implements ImageCodec {
 
     /** The largest rank whose factors fit {@code ratio}, at most {@code min(H, W)}. */
     public static int rank(ImageShape shape, double ratio) {
-        long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
-        long perRank = (long) shape.channels() * (shape.height() + shape.width());
-        if (budget < perRank) {
-            throw Tensors.belowSmallest("per-channel SVD", ratio, shape, perRank, "rank 1");
-        }
-        return (int) Math.min(Math.min(shape.height(), shape.width()), budget / perRank);
+        return Tensors.largestRank("per-channel SVD", shape, ratio,
+                (long) shape.channels() * (shape.height() + shape.width()), Math.min(shape.height(), shape.width()));
     }
 
     @Override
     public Encoding encode(float[] pixels, ImageShape shape) {
-        Tensors.budget(pixels, shape, ratio);
+        Tensors.requireImage(pixels, shape);
         int rank = rank(shape, ratio);
         int h = shape.height();
         int w = shape.width();

@@ -100,13 +100,30 @@ final class Tensors {
         return new Encoding(factors, stats);
     }
 
-    /** The budget {@code floor(ratio * H * W * C)}, after checking the ratio and the image. */
-    static long budget(float[] pixels, ImageShape shape, double ratio) {
+    /** Checks that the pixels match a shape. */
+    static void requireImage(float[] pixels, ImageShape shape) {
         if (shape == null) {
             throw new IllegalArgumentException("image shape is null; pass the height, width and channels");
         }
         shape.requireMatches(pixels);
+    }
+
+    /** The budget {@code floor(ratio * H * W * C)} of stored values. */
+    static long budget(ImageShape shape, double ratio) {
         return (long) Math.floor(ratio * shape.values() + 1e-9);
+    }
+
+    /**
+     * The largest rank whose {@code perRank} values per unit fit the budget, at most {@code cap}.
+     *
+     * @throws IllegalArgumentException if not even rank 1 fits, saying the smallest ratio
+     */
+    static int largestRank(String codec, ImageShape shape, double ratio, long perRank, int cap) {
+        long budget = budget(shape, ratio);
+        if (budget < perRank) {
+            throw belowSmallest(codec, ratio, shape, perRank, "rank 1");
+        }
+        return (int) Math.min(cap, budget / perRank);
     }
 
     /** The error for a budget below a codec's smallest form. */

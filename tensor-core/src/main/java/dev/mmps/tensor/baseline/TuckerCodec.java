@@ -72,7 +72,7 @@ public final class TuckerCodec implements ImageCodec {
      * each then raised by one while that still fits.
      */
     public static int[] ranks(ImageShape shape, double ratio) {
-        long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
+        long budget = Tensors.budget(shape, ratio);
         for (int r3 = shape.channels(); r3 >= 1; r3--) {
             int[] best = null;
             for (int r1 = 1; r1 <= shape.height(); r1++) {
@@ -98,7 +98,7 @@ public final class TuckerCodec implements ImageCodec {
 
     @Override
     public Encoding encode(float[] pixels, ImageShape shape) {
-        Tensors.budget(pixels, shape, Double.isNaN(ratio) ? 1 : ratio);
+        Tensors.requireImage(pixels, shape);
         int[] dims = {shape.height(), shape.width(), shape.channels()};
         double[] x = Tensors.toDouble(pixels);
         int[] ranks = Double.isNaN(ratio) ? new int[3] : ranks(shape, ratio);
