@@ -7,11 +7,11 @@ import dev.mmps.spark.table.FactorFormat;
 import dev.mmps.spark.table.Precision;
 import dev.mmps.tensor.codec.ImageCodec;
 import dev.mmps.tensor.codec.ImageFactors;
+import dev.mmps.tensor.linalg.LowRankFactorizer;
+import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.metrics.ImageStats;
 import dev.mmps.tensor.metrics.Quality;
 import java.util.List;
-import dev.mmps.tensor.linalg.LowRankFactorizer;
-import dev.mmps.tensor.linalg.LowRankFactorizers;
 import org.apache.spark.sql.Row;
 
 /**

@@ -23,7 +23,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 public final class JpegReference {
 
     /** Qualities for rate-distortion curves, from coarse to fine. */
-    public static final float[] QUALITIES = {0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f};
+    public static final float[] QUALITIES = {0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f, 0.98f, 1.0f};
 
     /** One encoding: its size and its PSNR against the image it was made from. */
     public record Point(float quality, int bytes, double psnrDb) {}

@@ -131,6 +131,7 @@ public final class Report {
             m.put("mean_psnr_db", t.meanPsnrDb());
             m.put("stored_bytes_per_image", t.storedBytesPerImage());
             m.put("bits_per_pixel", t.bitsPerPixel());
+            m.put("jpeg_psnr_db_at_equal_bytes", jpegAt(t.storedBytesPerImage()));
             m.put("errors_by_step", t.errorsByStep());
             rows.add(m);
         }
@@ -153,6 +154,21 @@ public final class Report {
         out.put("jpeg", jpegPart);
         out.put("samples", sampleIds);
         return out;
+    }
+
+    /**
+     * JPEG's mean PSNR at a size, interpolated linearly between the measured qualities; null
+     * outside the sizes JPEG produced.
+     */
+    Double jpegAt(double bytes) {
+        for (int i = 1; i < jpeg.size(); i++) {
+            JpegReference.Point a = jpeg.get(i - 1);
+            JpegReference.Point b = jpeg.get(i);
+            if (bytes >= a.bytes() && bytes <= b.bytes() && b.bytes() > a.bytes()) {
+                return a.psnrDb() + (b.psnrDb() - a.psnrDb()) * (bytes - a.bytes()) / (b.bytes() - a.bytes());
+            }
+        }
+        return null;
     }
 
     /** Writes {@code report.html} and {@code report.json} into {@code dir}, creating it. */
@@ -193,12 +209,16 @@ public final class Report {
                 .append("stored bytes are the Parquet files (zstd) over the images.</p>\n");
         h.append("<h2>Tables</h2>\n<table><tr><th class=\"l\">codec</th><th class=\"l\">precision</th>")
                 .append("<th class=\"l\">target</th><th>images</th><th>failed</th><th>mean ratio</th><th>mean PSNR (dB)</th>")
-                .append("<th>bytes / image</th><th>bits / pixel</th><th class=\"l\">path</th></tr>\n");
+                .append("<th>bytes / image</th><th>bits / pixel</th><th>JPEG PSNR at these bytes</th>")
+                .append("<th class=\"l\">path</th></tr>\n");
         for (TableSummary t : tables) {
             h.append(String.format(Locale.ROOT, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td class=\"l\">%s</td>"
-                    + "<td>%,d</td><td>%,d</td><td>%.4f</td><td>%.2f</td><td>%,.0f</td><td>%.3f</td><td class=\"l\">%s</td></tr>%n",
+                    + "<td>%,d</td><td>%,d</td><td>%.4f</td><td>%.2f</td><td>%,.0f</td><td>%.3f</td><td>%s</td>"
+                    + "<td class=\"l\">%s</td></tr>%n",
                     escape(t.codec()), escape(t.precision()), escape(t.truncation()), t.images(), t.failed(),
-                    t.meanRatio(), t.meanPsnrDb(), t.storedBytesPerImage(), t.bitsPerPixel(), escape(t.path())));
+                    t.meanRatio(), t.meanPsnrDb(), t.storedBytesPerImage(), t.bitsPerPixel(),
+                    jpegAt(t.storedBytesPerImage()) == null ? "outside JPEG's range"
+                            : String.format(Locale.ROOT, "%.2f", jpegAt(t.storedBytesPerImage())), escape(t.path())));
         }
         h.append("</table>\n<h2>Rate and distortion</h2>\n");
         h.append(img(Charts.lines("PSNR against parameter ratio", "parameter ratio", "mean PSNR (dB)", byRatio), "plot"));

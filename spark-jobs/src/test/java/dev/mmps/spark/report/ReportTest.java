@@ -86,6 +86,11 @@ class ReportTest {
         assertTrue(jpeg.get(jpeg.size() - 1).path("mean_psnr_db").asDouble()
                 > jpeg.get(0).path("mean_psnr_db").asDouble(), "JPEG improves with quality");
         assertEquals(3, json.path("samples").size());
+        for (JsonNode t : json.path("tables")) {
+            JsonNode atEqualBytes = t.path("jpeg_psnr_db_at_equal_bytes");
+            assertTrue(atEqualBytes.isNull() || (atEqualBytes.asDouble() >= jpeg.get(0).path("mean_psnr_db").asDouble()
+                    && atEqualBytes.asDouble() <= jpeg.get(jpeg.size() - 1).path("mean_psnr_db").asDouble()), t.toString());
+        }
     }
 
     @Test
