@@ -35,13 +35,13 @@ public final class Report {
 
     private final List<TableSummary> tables;
     private final List<String> sampleIds;
-    private final Map<String, float[]> originals;
-    private final Map<String, List<float[]>> rebuilt;
+    private final Map<String, DecodedImage> originals;
+    private final Map<String, List<DecodedImage>> rebuilt;
     private final List<JpegReference.Point> jpeg;
     private final int jpegImages;
 
-    private Report(List<TableSummary> tables, List<String> sampleIds, Map<String, float[]> originals,
-            Map<String, List<float[]>> rebuilt, List<JpegReference.Point> jpeg, int jpegImages) {
+    private Report(List<TableSummary> tables, List<String> sampleIds, Map<String, DecodedImage> originals,
+            Map<String, List<DecodedImage>> rebuilt, List<JpegReference.Point> jpeg, int jpegImages) {
         this.tables = tables;
         this.sampleIds = sampleIds;
         this.originals = originals;
@@ -68,7 +68,7 @@ public final class Report {
         List<String> ordered = new ArrayList<>(tables.get(0).ids());
         List<String> sampleIds = ordered.subList(0, Math.min(samples, ordered.size()));
         Set<String> wanted = Set.copyOf(ordered.subList(0, Math.min(Math.max(samples, jpegImages), ordered.size())));
-        Map<String, List<float[]>> rebuilt = new HashMap<>();
+        Map<String, List<DecodedImage>> rebuilt = new HashMap<>();
         Map<String, String> sources = new HashMap<>();
         for (int t = 0; t < tables.size(); t++) {
             try (FactorTableReader reader = FactorTableReader.open(tables.get(t).path(), conf)) {
@@ -78,7 +78,8 @@ public final class Report {
                         sources.put(e.id(), e.source());
                     }
                     if (sampleIds.contains(e.id())) {
-                        rebuilt.computeIfAbsent(e.id(), k -> new ArrayList<>()).add(reader.reconstruct(e));
+                        rebuilt.computeIfAbsent(e.id(), k -> new ArrayList<>())
+                                .add(new DecodedImage(e.shape(), reader.reconstruct(e)));
                     }
                 }
             } catch (IOException e) {
@@ -86,24 +87,25 @@ public final class Report {
             }
         }
         Preprocess preprocess = SourceImages.preprocess(tables.get(0).config());
-        Map<String, float[]> originals = new HashMap<>();
+        Map<String, DecodedImage> originals = new HashMap<>();
         for (String id : ordered.subList(0, wanted.size())) {
             DecodedImage image = SourceImages.read(sources.get(id), preprocess, conf);
             if (image != null) {
-                originals.put(id, image.pixels());
+                originals.put(id, image);
             }
         }
         List<JpegReference.Point> jpeg = new ArrayList<>();
-        ImageShape shape = tables.get(0).shape();
-        List<float[]> jpegSet = ordered.subList(0, Math.min(jpegImages, ordered.size())).stream()
-                .map(originals::get).filter(p -> p != null).toList();
-        if (!jpegSet.isEmpty() && (shape.channels() == 1 || shape.channels() == 3)) {
+        // Each image at its own shape: a folder of colour photographs can hold a few grayscale ones.
+        List<DecodedImage> jpegSet = ordered.subList(0, Math.min(jpegImages, ordered.size())).stream()
+                .map(originals::get).filter(p -> p != null && (p.shape().channels() == 1 || p.shape().channels() == 3))
+                .toList();
+        if (!jpegSet.isEmpty()) {
             JpegReference reference = new JpegReference();
             for (float quality : JpegReference.QUALITIES) {
                 double bytes = 0;
                 double psnr = 0;
-                for (float[] pixels : jpegSet) {
-                    JpegReference.Point p = reference.measure(pixels, shape, quality);
+                for (DecodedImage image : jpegSet) {
+                    JpegReference.Point p = reference.measure(image.pixels(), image.shape(), quality);
                     bytes += p.bytes();
                     psnr += Math.min(p.psnrDb(), 100);
                 }
@@ -242,11 +244,11 @@ public final class Report {
         h.append("</tr>\n");
         for (String id : sampleIds) {
             h.append("<tr><td class=\"l\">").append(escape(id)).append("</td><td>");
-            float[] original = originals.get(id);
-            h.append(original == null ? "(not readable)" : img(png(original, shape), "px"));
+            DecodedImage original = originals.get(id);
+            h.append(original == null ? "(not readable)" : img(png(original), "px"));
             h.append("</td>");
-            for (float[] pixelsOf : rebuilt.getOrDefault(id, List.of())) {
-                h.append("<td>").append(img(png(pixelsOf, shape), "px")).append("</td>");
+            for (DecodedImage image : rebuilt.getOrDefault(id, List.of())) {
+                h.append("<td>").append(img(png(image), "px")).append("</td>");
             }
             h.append("</tr>\n");
         }
@@ -261,9 +263,9 @@ public final class Report {
         return h.toString();
     }
 
-    private static byte[] png(float[] pixels, ImageShape shape) throws IOException {
+    private static byte[] png(DecodedImage image) throws IOException {
         try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            ImageIO.write(Preprocess.toImage(shape, pixels), "png", out);
+            ImageIO.write(Preprocess.toImage(image.shape(), image.pixels()), "png", out);
             return out.toByteArray();
         }
     }

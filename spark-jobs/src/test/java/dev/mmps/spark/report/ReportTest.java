@@ -94,6 +94,28 @@ class ReportTest {
     }
 
     @Test
+    void aGrayscaleImageAmongColourOnesIsMeasuredAtItsOwnShape() throws Exception {
+        Path mixed = TestInputs.fresh("report-mixed-input");
+        TestInputs.copyCifar(mixed, 1);
+        Path cat = mixed.resolve("cat");
+        try (var files = Files.list(cat)) {
+            Path colour = files.findFirst().orElseThrow();
+            java.awt.image.BufferedImage rgb = javax.imageio.ImageIO.read(colour.toFile());
+            java.awt.image.BufferedImage gray = new java.awt.image.BufferedImage(rgb.getWidth(), rgb.getHeight(),
+                    java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            gray.getGraphics().drawImage(rgb, 0, 0, null);
+            javax.imageio.ImageIO.write(gray, "png", cat.resolve("gray.png").toFile());
+        }
+        Path table = compress(mixed, "mixed", Map.of("compression.ratio", 0.3));
+        Path dir = TestInputs.fresh("report-mixed-out");
+        Report.build(List.of(table.toString()), 11, 11, new Configuration(), new PrintWriter(new StringWriter()))
+                .write(dir.toFile());
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+        assertEquals(11, json.path("tables").get(0).path("images").asInt());
+        assertEquals(11, json.path("jpeg").path("images").asInt());
+    }
+
+    @Test
     void tablesOfDifferentImagesAreRefusedWithTheDifference() throws Exception {
         Path other = TestInputs.fresh("report-other-input");
         TestInputs.copyCifar(other, 2);
