@@ -84,7 +84,7 @@ public final class CodecStudy {
         };
         return switch (name) {
             case "svd" -> new SvdCodec(ratio, LowRankFactorizers.create("auto"));
-            case "cp" -> new CpCodec(ratio, 100, 1e-5, 1);
+            case "cp" -> new CpCodec(ratio, 100, 1e-5, 1, LowRankFactorizers.create("auto").products());
             case "tucker" -> TuckerCodec.forRatio(ratio, 0, LowRankFactorizers.create("auto"));
             case "tucker-hooi" -> TuckerCodec.forRatio(ratio, 2, LowRankFactorizers.create("auto"));
             case "mps" -> mmps.apply(1);

@@ -4,6 +4,8 @@ import dev.mmps.tensor.codec.ImageCodec;
 import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.codec.Truncation;
 import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.tensor.linalg.JavaGemm;
+import dev.mmps.tensor.linalg.MatrixProduct;
 import java.util.Random;
 
 /**
@@ -27,8 +29,14 @@ public final class CpCodec implements ImageCodec {
     private final int maxSweeps;
     private final double tolerance;
     private final long seed;
+    private final MatrixProduct products;
 
     public CpCodec(double ratio, int maxSweeps, double tolerance, long seed) {
+        this(ratio, maxSweeps, tolerance, seed, new JavaGemm());
+    }
+
+    /** With the matrix products of an SVD route ({@code LowRankFactorizer.products()}): native when available. */
+    public CpCodec(double ratio, int maxSweeps, double tolerance, long seed, MatrixProduct products) {
         Truncation.TargetRatio.requireValid(ratio);
         if (maxSweeps < 1) {
             throw new IllegalArgumentException("CP sweeps=" + maxSweeps + " is invalid: use 1 or more, for example 100");
@@ -41,6 +49,7 @@ public final class CpCodec implements ImageCodec {
         this.maxSweeps = maxSweeps;
         this.tolerance = tolerance;
         this.seed = seed;
+        this.products = products;
     }
 
     @Override
@@ -66,16 +75,22 @@ public final class CpCodec implements ImageCodec {
         for (double v : x) {
             normSq += v * v;
         }
+        // One H x W plane per channel: every MTTKRP is then C matrix products with a factor.
+        int[] dims = {h, w, ch};
+        double[] byChannel = Tensors.unfold(x, dims, 2);
+        double[][] planes = new double[ch][];
+        for (int c = 0; c < ch; c++) {
+            planes[c] = java.util.Arrays.copyOfRange(byChannel, c * h * w, (c + 1) * h * w);
+        }
         Random random = new Random(seed);
         double[][] f = {uniform(random, h * rank), uniform(random, w * rank), uniform(random, ch * rank)};
-        int[] dims = {h, w, ch};
         double fit = 0;
         int sweeps = 0;
         while (sweeps < maxSweeps && normSq > 0) {
             sweeps++;
             double[] m = null;
             for (int mode = 0; mode < 3; mode++) {
-                m = mttkrp(x, dims, f, mode, rank);
+                m = mttkrp(planes, dims, f, mode, rank);
                 double[] v = hadamardOfGrams(f, dims, mode, rank);
                 f[mode] = solve(m, dims[mode], v, rank);
             }
@@ -115,40 +130,36 @@ public final class CpCodec implements ImageCodec {
         return v;
     }
 
-    /** The matricised tensor times the Khatri-Rao product of the other two factors: {@code dims[mode] x R}. */
-    private static double[] mttkrp(double[] x, int[] dims, double[][] f, int mode, int rank) {
+    /**
+     * The matricised tensor times the Khatri-Rao product of the other two factors
+     * ({@code dims[mode] x R}), through products with each channel's plane: with {@code T_c} the
+     * plane times a spatial factor, mode 0 is {@code sum_c T_c diag(C[c])}, mode 1 the same with
+     * the transposed plane and {@code A}, and mode 2 {@code M[c][r] = sum_y A[y][r] T_c[y][r]}.
+     */
+    private double[] mttkrp(double[][] planes, int[] dims, double[][] f, int mode, int rank) {
         int h = dims[0];
         int w = dims[1];
         int ch = dims[2];
         double[] m = new double[dims[mode] * rank];
-        double[] partial = new double[rank];
-        for (int y = 0; y < h; y++) {
-            for (int xx = 0; xx < w; xx++) {
-                int base = (y * w + xx) * ch;
-                if (mode == 2) {
+        int rows = mode == 1 ? w : h;
+        double[] t = new double[rows * rank];
+        for (int c = 0; c < ch; c++) {
+            if (mode == 1) {
+                products.multiply(planes[c], true, f[0], false, w, rank, h, t);
+            } else {
+                products.multiply(planes[c], false, f[1], false, h, rank, w, t);
+            }
+            if (mode == 2) {
+                for (int y = 0; y < h; y++) {
                     for (int r = 0; r < rank; r++) {
-                        partial[r] = f[0][y * rank + r] * f[1][xx * rank + r];
-                    }
-                    for (int c = 0; c < ch; c++) {
-                        double value = x[base + c];
-                        for (int r = 0; r < rank; r++) {
-                            m[c * rank + r] += value * partial[r];
-                        }
-                    }
-                    continue;
-                }
-                java.util.Arrays.fill(partial, 0);
-                for (int c = 0; c < ch; c++) {
-                    double value = x[base + c];
-                    for (int r = 0; r < rank; r++) {
-                        partial[r] += value * f[2][c * rank + r];
+                        m[c * rank + r] += f[0][y * rank + r] * t[y * rank + r];
                     }
                 }
-                double[] other = mode == 0 ? f[1] : f[0];
-                int otherRow = mode == 0 ? xx : y;
-                int row = mode == 0 ? y : xx;
-                for (int r = 0; r < rank; r++) {
-                    m[row * rank + r] += partial[r] * other[otherRow * rank + r];
+            } else {
+                for (int i = 0; i < rows; i++) {
+                    for (int r = 0; r < rank; r++) {
+                        m[i * rank + r] += t[i * rank + r] * f[2][c * rank + r];
+                    }
                 }
             }
         }

@@ -78,7 +78,7 @@ public record CodecChoice(String name, int hooiSweeps, double tuckerEnergy, int 
         }
         return switch (name) {
             case "svd" -> new SvdCodec(target.ratio(), factorizer);
-            case "cp" -> new CpCodec(target.ratio(), cpSweeps, cpTolerance, cpSeed);
+            case "cp" -> new CpCodec(target.ratio(), cpSweeps, cpTolerance, cpSeed, factorizer.products());
             default -> TuckerCodec.forRatio(target.ratio(), hooiSweeps, factorizer);
         };
     }

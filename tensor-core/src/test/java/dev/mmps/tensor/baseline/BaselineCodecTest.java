@@ -168,6 +168,17 @@ class BaselineCodecTest {
     }
 
     @Test
+    void cpThroughNativeProductsFollowsTheSameSweepsAsPlainJava() {
+        float[] image = TestImages.natural(CIFAR, 21);
+        ImageCodec java = new CpCodec(0.3, 15, 0, 3);
+        ImageCodec blas = new CpCodec(0.3, 15, 0, 3, LowRankFactorizers.create("blas-gram").products());
+        Encoding a = java.encode(image, CIFAR);
+        Encoding b = blas.encode(image, CIFAR);
+        assertEquals(15, ((CpCodec.Factors) b.factors()).sweeps());
+        assertEquals(a.stats().relativeError(), b.stats().relativeError(), Tolerance.F32);
+    }
+
+    @Test
     void budgetsBelowTheSmallestFormSayTheSmallestRatio() {
         var svd = assertThrows(IllegalArgumentException.class,
                 () -> new SvdCodec(0.01, LowRankFactorizers.create("java-gram")).encode(new float[CIFAR.values()], CIFAR));
