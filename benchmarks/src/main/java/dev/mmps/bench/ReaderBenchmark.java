@@ -3,7 +3,7 @@ package dev.mmps.bench;
 import dev.mmps.spark.ingest.ChannelMode;
 import dev.mmps.spark.ingest.ImageFailure;
 import dev.mmps.spark.ingest.Preprocess;
-import dev.mmps.spark.table.FactorTableReader;
+import dev.mmps.table.FactorTableReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.mmps.spark.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mmps.spark.sink.Manifest;
-import dev.mmps.spark.table.FactorTableReader;
+import dev.mmps.table.FactorTableReader;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;

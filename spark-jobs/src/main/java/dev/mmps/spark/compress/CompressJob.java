@@ -5,7 +5,7 @@ import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
-import dev.mmps.spark.table.FactorFormat;
+import dev.mmps.table.FactorFormat;
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.codec.RankProfile;
 import dev.mmps.tensor.codec.Truncation;

@@ -1,7 +1,7 @@
 package dev.mmps.spark.compress;
 
 import dev.mmps.spark.ingest.Preprocess;
-import dev.mmps.spark.table.Precision;
+import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.layout.ImageShape;

@@ -2,7 +2,7 @@ package dev.mmps.spark.config;
 
 import dev.mmps.spark.ingest.ChannelMode;
 import dev.mmps.spark.ingest.Preprocess;
-import dev.mmps.spark.table.Precision;
+import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.codec.Truncation;

@@ -4,7 +4,7 @@ import dev.mmps.spark.ingest.DecodedImage;
 import dev.mmps.spark.ingest.Preprocess;
 import dev.mmps.spark.ingest.SourceImages;
 import dev.mmps.spark.sink.Manifest;
-import dev.mmps.spark.table.FactorTableReader;
+import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.ByteArrayOutputStream;
 import java.io.File;

@@ -2,7 +2,7 @@ package dev.mmps.spark.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmps.spark.sink.Manifest;
-import dev.mmps.spark.table.FactorTableReader;
+import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package dev.mmps.spark.sink;
 
-import static dev.mmps.spark.table.FactorFormat.*;
+import static dev.mmps.table.FactorFormat.*;
 
 import dev.mmps.spark.ingest.ImageFailure;
-import dev.mmps.spark.table.FactorFormat;
-import dev.mmps.spark.table.Precision;
+import dev.mmps.table.FactorFormat;
+import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;

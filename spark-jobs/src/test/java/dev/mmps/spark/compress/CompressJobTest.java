@@ -13,7 +13,7 @@ import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.ingest.DecodedImage;
 import dev.mmps.spark.ingest.Preprocess;
-import dev.mmps.spark.table.FactorTableReader;
+import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.codec.MmpsCodec;
 import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.metrics.Quality;
@@ -134,7 +134,7 @@ class CompressJobTest {
                 "compression.ratio", 0.3, "compression.cp.max-sweeps", 20));
 
         Preprocess preprocess = new Preprocess(0, 0, dev.mmps.spark.ingest.ChannelMode.AUTO, 100_000_000L);
-        String dtype = dev.mmps.spark.table.Precision.parse(precision).dtype();
+        String dtype = dev.mmps.table.Precision.parse(precision).dtype();
         int rows = 0;
         try (FactorTableReader reader = FactorTableReader.open(output.toString(), new Configuration())) {
             while (reader.hasNext()) {

@@ -1,4 +1,4 @@
-package dev.mmps.spark.table;
+package dev.mmps.table;
 
 import dev.mmps.tensor.baseline.CpCodec;
 import dev.mmps.tensor.baseline.SvdCodec;

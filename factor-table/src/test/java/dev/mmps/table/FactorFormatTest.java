@@ -1,4 +1,4 @@
-package dev.mmps.spark.table;
+package dev.mmps.table;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

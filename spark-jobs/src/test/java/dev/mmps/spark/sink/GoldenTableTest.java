@@ -1,4 +1,4 @@
-package dev.mmps.spark.table;
+package dev.mmps.spark.sink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +8,8 @@ import dev.mmps.spark.TestInputs;
 import dev.mmps.spark.ingest.ChannelMode;
 import dev.mmps.spark.ingest.DecodedImage;
 import dev.mmps.spark.ingest.Preprocess;
-import dev.mmps.spark.sink.FactorRows;
-import dev.mmps.spark.sink.Manifest;
+import dev.mmps.table.FactorFormat;
+import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.metrics.Quality;
 import java.nio.file.Files;
 import java.nio.file.Path;

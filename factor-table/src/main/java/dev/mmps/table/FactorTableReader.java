@@ -1,4 +1,4 @@
-package dev.mmps.spark.table;
+package dev.mmps.table;
 
 import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.codec.MmpsFactors;

@@ -1,4 +1,4 @@
-package dev.mmps.spark.table;
+package dev.mmps.table;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
