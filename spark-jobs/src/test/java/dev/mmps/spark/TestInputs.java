@@ -79,8 +79,113 @@ public final class TestInputs {
         return List.of("empty.jpg", "truncated.jpg", "notes.jpg", "noise.png", "bomb.png");
     }
 
-    /** A PNG signature and IHDR chunk declaring a huge image, with no pixel data. */
+    /**
+     * Writes the hostile set into an input tree that already holds images in {@code cat/} and
+     * {@code dog/}, and returns the ids of the inputs that must end as factor rows and as error
+     * rows. Awkward but genuine images (names with spaces, quotes, tabs, newlines, colons,
+     * non-ASCII letters and a right-to-left override; alpha; 16 bits; CMYK) must compress; link
+     * loops, second ways into a folder, broken links, a pipe, the broken files of
+     * {@link #writeBroken} and a PNG too large to decode in the heap must be error rows.
+     */
+    public static Hostile writeHostile(Path input) throws IOException, InterruptedException {
+        Path cat = input.resolve("cat");
+        Path dog = input.resolve("dog");
+        Path someCat;
+        try (Stream<Path> files = Files.list(cat)) {
+            someCat = files.sorted().findFirst().orElseThrow();
+        }
+        java.util.List<String> images = new java.util.ArrayList<>();
+        for (String name : List.of("with space 'quote' \u00e9t\u00e9.jpg", "tab\tand\nnewline.jpg", "colon:name.jpg",
+                "\u202eevil.jpg")) {
+            Files.copy(someCat, cat.resolve(name));
+            images.add("cat/" + name);
+        }
+        java.awt.image.BufferedImage rgb = javax.imageio.ImageIO.read(someCat.toFile());
+        writePng(convert(rgb, java.awt.image.BufferedImage.TYPE_INT_ARGB), cat.resolve("alpha.png"));
+        writePng(convert(rgb, java.awt.image.BufferedImage.TYPE_USHORT_GRAY), cat.resolve("sixteen.png"));
+        Files.write(cat.resolve("cmyk.jpg"), cmykJpeg(32, 32));
+        images.addAll(List.of("cat/alpha.png", "cat/sixteen.png", "cat/cmyk.jpg"));
+
+        Files.createSymbolicLink(cat.resolve("loop"), input);
+        Files.createSymbolicLink(dog.resolve("cats-again"), cat);
+        Files.createSymbolicLink(dog.resolve("nowhere.jpg"), input.resolve("no-such-file.jpg"));
+        Process fifo = new ProcessBuilder("mkfifo", dog.resolve("pipe.jpg").toString()).inheritIO().start();
+        if (fifo.waitFor() != 0) {
+            throw new IOException("mkfifo failed");
+        }
+        java.util.List<String> errors = new java.util.ArrayList<>(List.of("cat/loop", "dog/cats-again",
+                "dog/nowhere.jpg", "dog/pipe.jpg"));
+        for (String name : writeBroken(input.resolve("broken"))) {
+            errors.add("broken/" + name);
+        }
+        Files.write(input.resolve("broken").resolve("deep.png"), pngHeader(9000, 9000, 16, 6));
+        errors.add("broken/deep.png");
+        return new Hostile(List.copyOf(images), List.copyOf(errors));
+    }
+
+    /** Ids of the hostile inputs that must be factor rows ({@code images}) and error rows. */
+    public record Hostile(List<String> images, List<String> errors) {}
+
+    private static java.awt.image.BufferedImage convert(java.awt.image.BufferedImage image, int type) {
+        java.awt.image.BufferedImage out = new java.awt.image.BufferedImage(image.getWidth(), image.getHeight(), type);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.drawImage(image, 0, 0, null);
+        g.dispose();
+        return out;
+    }
+
+    private static void writePng(java.awt.image.BufferedImage image, Path file) throws IOException {
+        if (!javax.imageio.ImageIO.write(image, "png", file.toFile())) {
+            throw new IOException("no PNG writer for image type " + image.getType());
+        }
+    }
+
+    /**
+     * A 4-channel JPEG marked as Adobe CMYK (APP14, transform 0), the form print workflows
+     * produce; the JDK writes the channels, the marker is added here.
+     */
+    static byte[] cmykJpeg(int width, int height) throws IOException {
+        java.awt.image.WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, width, height, 4, null);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                raster.setPixel(x, y, new int[] {x * 255 / width, y * 255 / height, 96, 32});
+            }
+        }
+        javax.imageio.ImageWriter writer = null;
+        for (var it = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
+            javax.imageio.ImageWriter w = it.next();
+            if (w.getClass().getName().startsWith("com.sun.")) {
+                writer = w;
+            }
+        }
+        if (writer == null) {
+            throw new IOException("the JDK's JPEG writer is missing");
+        }
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        try (var out = javax.imageio.ImageIO.createImageOutputStream(jpeg)) {
+            writer.setOutput(out);
+            writer.write(null, new javax.imageio.IIOImage(raster, null, null), null);
+        } finally {
+            writer.dispose();
+        }
+        byte[] body = jpeg.toByteArray();
+        byte[] adobe = {'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
+        ByteArrayOutputStream marked = new ByteArrayOutputStream();
+        marked.write(body, 0, 2);
+        marked.write(new byte[] {(byte) 0xff, (byte) 0xee, 0, (byte) (adobe.length + 2)});
+        marked.write(adobe);
+        marked.write(body, 2, body.length - 2);
+        return marked.toByteArray();
+    }
+
+    /** A PNG signature and IHDR chunk declaring a huge 8-bit RGB image, with no pixel data. */
     static byte[] pngHeader(int width, int height) throws IOException {
+        return pngHeader(width, height, 8, 2);
+    }
+
+    /** A PNG signature and IHDR chunk (bit depth, colour type), with no pixel data. */
+    static byte[] pngHeader(int width, int height, int bitDepth, int colourType) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
@@ -89,7 +194,7 @@ public final class TestInputs {
         c.write("IHDR".getBytes(StandardCharsets.US_ASCII));
         c.writeInt(width);
         c.writeInt(height);
-        c.write(new byte[] {8, 2, 0, 0, 0});
+        c.write(new byte[] {(byte) bitDepth, (byte) colourType, 0, 0, 0});
         byte[] data = chunk.toByteArray();
         out.writeInt(data.length - 4);
         out.write(data);

@@ -1,5 +1,6 @@
 package dev.mmps.spark.cli;
 
+import dev.mmps.spark.ingest.Printable;
 import dev.mmps.spark.sink.Manifest;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -43,10 +44,10 @@ public final class Main implements Runnable {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof IllegalArgumentException) {
-                commandLine.getErr().println(commandLine.getCommandName() + ": " + ex.getMessage());
+                commandLine.getErr().println(commandLine.getCommandName() + ": " + Printable.of(ex.getMessage()));
                 return USAGE;
             }
-            commandLine.getErr().println(commandLine.getCommandName() + " failed: " + ex);
+            commandLine.getErr().println(commandLine.getCommandName() + " failed: " + Printable.of(String.valueOf(ex)));
             ex.printStackTrace(commandLine.getErr());
             return FAILED;
         });

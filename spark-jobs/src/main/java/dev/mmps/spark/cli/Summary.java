@@ -1,5 +1,6 @@
 package dev.mmps.spark.cli;
 
+import dev.mmps.spark.ingest.Printable;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -20,13 +21,14 @@ final class Summary {
         Map<String, Object> config = (Map<String, Object>) manifest.get("config");
         long inputBytes = ((Number) totals.get("input_bytes")).longValue();
         long storedBytes = ((Number) totals.get("stored_bytes")).longValue();
-        out.printf(Locale.ROOT, "mmps compress: %s%n", config.get("output"));
+        out.printf(Locale.ROOT, "mmps compress: %s%n", Printable.of(String.valueOf(config.get("output"))));
         if (timing != null) {
             out.printf(Locale.ROOT, "  time     %.1f s, %,.0f images/s%n", number(timing.get("seconds")),
                     number(timing.get("images_per_second")));
         }
         List<?> classes = (List<?>) input.get("classes");
-        out.printf(Locale.ROOT, "  input    %s (%s%s): %,d inputs, %s%n", input.get("root"), input.get("kind"),
+        out.printf(Locale.ROOT, "  input    %s (%s%s): %,d inputs, %s%n", Printable.of(String.valueOf(input.get("root"))),
+                input.get("kind"),
                 classes == null || classes.isEmpty() ? "" : ", " + classes.size() + " classes",
                 ((Number) counts.get("inputs")).longValue(), bytes(inputBytes));
         out.printf(Locale.ROOT, "  rows     %,d images, %,d failed%n", ((Number) counts.get("images")).longValue(),
@@ -46,6 +48,16 @@ final class Summary {
         out.printf(Locale.ROOT, "  stored   %s of factors for %s of input (%.2fx), %s per image%n", bytes(storedBytes),
                 bytes(inputBytes), inputBytes == 0 ? 0.0 : (double) storedBytes / inputBytes,
                 bytes(images == 0 ? 0 : storedBytes / images));
+        List<?> examples = (List<?>) manifest.get("error_examples");
+        if (examples != null && !examples.isEmpty()) {
+            out.printf(Locale.ROOT, "  errors   %,d, for example (all in errors/, or mmps inspect --json):%n",
+                    ((Number) counts.get("failed")).longValue());
+            for (Object e : examples.subList(0, Math.min(3, examples.size()))) {
+                Map<String, Object> x = (Map<String, Object>) e;
+                out.printf(Locale.ROOT, "           %s (%s): %s%n", Printable.of(String.valueOf(x.get("id"))), x.get("step"),
+                        Printable.of(String.valueOf(x.get("reason"))));
+            }
+        }
         out.flush();
     }
 

@@ -59,7 +59,7 @@ public final class CompressJob {
         long start = System.nanoTime();
         var hadoopConf = spark.sparkContext().hadoopConfiguration();
         OutputFolder output = OutputFolder.prepare(config.output(), config.overwrite(), hadoopConf);
-        InputScan scan = InputScan.of(spark, config);
+        InputScan scan = InputScan.of(spark, config, output.stagedPath(OutputFolder.LISTING));
         LOG.info("Input {}: {} file(s), {} bytes, {} (listed in {} s)", scan.rootUri(), scan.files(), scan.bytes(),
                 scan.describe(), seconds(start));
         long t0 = System.nanoTime();
@@ -75,24 +75,23 @@ public final class CompressJob {
         }
         checkBaselineReach(spec, sample);
         StageSettings settings = new StageSettings(spec, config.compression().codec(), config.compression().precision(),
-                config.compression().route(), config.ingest().preprocess(),
+                config.compression().route(), config.ingest().preprocess(), config.ingest().maxFileBytes(),
                 scan.rootUri(), scan.classIndex(), expectedSize);
         Broadcast<StageSettings> broadcast = spark.sparkContext().broadcast(settings,
                 scala.reflect.ClassTag$.MODULE$.apply(StageSettings.class));
         Accumulators accumulators = Accumulators.register(spark.sparkContext());
-        for (Row empty : scan.emptyFiles()) {
-            ImageFilesStage.reportEmptyFile(settings, empty, accumulators);
-        }
+        scan.issues().forEach(issue -> ImageFilesStage.report(settings, issue, accumulators));
+        Broadcast<SerializableConfiguration> hadoop = spark.sparkContext().broadcast(
+                new SerializableConfiguration(hadoopConf),
+                scala.reflect.ClassTag$.MODULE$.apply(SerializableConfiguration.class));
 
         int partitions = config.spark().partitions() > 0 ? config.spark().partitions()
                 : Math.max(4 * spark.sparkContext().defaultParallelism(),
                         (int) Math.ceil((double) scan.files() / IMAGES_PER_TASK));
         Dataset<Row> factors = scan.isIdx()
-                ? scan.idxRanges(partitions).flatMap(new IdxStage(broadcast, spark.sparkContext().broadcast(
-                        new SerializableConfiguration(hadoopConf),
-                        scala.reflect.ClassTag$.MODULE$.apply(SerializableConfiguration.class)), accumulators),
+                ? scan.idxRanges(partitions).flatMap(new IdxStage(broadcast, hadoop, accumulators),
                         Encoders.row(FactorRows.FACTORS))
-                : scan.imageFiles(partitions).mapPartitions(new ImageFilesStage(broadcast, accumulators),
+                : scan.imageFiles(partitions).mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators),
                         Encoders.row(FactorRows.FACTORS));
 
         try (Progress progress = Progress.start(accumulators.done(), scan.files(), config.progressSeconds())) {
@@ -109,6 +108,7 @@ public final class CompressJob {
             List<Row> errors = new ArrayList<>(accumulators.errors().value());
             errors.sort(Comparator.comparing(r -> r.getString(0)));
             write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), output.staged(OutputFolder.ERRORS));
+            output.deleteStaged(OutputFolder.LISTING);
             Map<String, Object> manifest = manifest(scan, tally, errors, output, spec, profile, start);
             output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
             output.commit();

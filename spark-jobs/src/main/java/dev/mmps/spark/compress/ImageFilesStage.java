@@ -1,27 +1,33 @@
 package dev.mmps.spark.compress;
 
-import dev.mmps.spark.ingest.ImageFailure;
+import dev.mmps.spark.ingest.FileBytes;
+import dev.mmps.spark.ingest.InputWalk;
 import dev.mmps.spark.sink.FactorRows;
+import java.net.URI;
 import java.sql.Timestamp;
 import java.util.Iterator;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Compresses the image files of one partition of Spark's {@code binaryFile} scan (columns
- * {@code path, modificationTime, length, content}) into factor rows; failures go to the errors
- * accumulator. Holds only the broadcast settings and the accumulators; everything else is made
- * per partition.
+ * Compresses the image files of one partition of the listing (columns {@code path,
+ * modificationTime, length}) into factor rows, reading each file's bytes itself, so that a file
+ * that cannot be read (gone, unreadable, larger than the byte limit) is an error row like any
+ * other; failures go to the errors accumulator. Holds only broadcasts and the accumulators;
+ * everything else is made per partition.
  */
 public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
 
     private final Broadcast<StageSettings> settings;
+    private final Broadcast<SerializableConfiguration> hadoop;
     private final Accumulators accumulators;
 
-    ImageFilesStage(Broadcast<StageSettings> settings, Accumulators accumulators) {
+    ImageFilesStage(Broadcast<StageSettings> settings, Broadcast<SerializableConfiguration> hadoop,
+            Accumulators accumulators) {
         this.settings = settings;
+        this.hadoop = hadoop;
         this.accumulators = accumulators;
     }
 
@@ -32,21 +38,17 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
         String rootPath = s.rootPath();
         return new ClosingIterator<>(files, compressor, file -> {
             String source = file.getString(0);
-            FactorRows.Origin origin = origin(s, rootPath, source, file.getTimestamp(1), file.getLong(2));
-            return compressor.compress(origin, () -> {
-                byte[] content = file.isNullAt(3) ? null : (byte[]) file.get(3);
-                if (content == null) {
-                    throw new ImageFailure(ImageFailure.Step.READ, "file could not be read");
-                }
-                return s.preprocess().apply(content);
-            });
+            long length = file.getLong(2);
+            FactorRows.Origin origin = origin(s, rootPath, source, file.getTimestamp(1), length);
+            return compressor.compress(origin, () -> s.preprocess().apply(
+                    FileBytes.read(source, length, s.maxFileBytes(), hadoop.value().value())));
         });
     }
 
-    /** Reports a zero-length file, which Spark's scan never hands to a task. */
-    static void reportEmptyFile(StageSettings s, Row file, Accumulators accumulators) {
-        FactorRows.Origin origin = origin(s, s.rootPath(), file.getString(0), file.getTimestamp(1), 0);
-        accumulators.fail(origin, ImageFailure.emptyFile());
+    /** An input the walk could not read as a file (see {@link InputWalk}) as an error row. */
+    static void report(StageSettings s, InputWalk.Issue issue, Accumulators accumulators) {
+        accumulators.fail(origin(s, s.rootPath(), issue.uri(),
+                issue.modified() > 0 ? new Timestamp(issue.modified()) : null, 0), issue.failure());
     }
 
     /** Id relative to the input root, label and class from its first folder. */
@@ -58,9 +60,9 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
         return new FactorRows.Origin(id, source, bytes, modified, label, label == null ? null : className);
     }
 
-    /** The path of {@code source} below the root folder, decoded, with '/' separators. */
+    /** The path of {@code source} (a URI) below the root folder, decoded, with '/' separators. */
     static String relativeId(String rootPath, String source) {
-        String path = new Path(source).toUri().getPath();
+        String path = URI.create(source).getPath();
         return path.startsWith(rootPath) ? path.substring(rootPath.length()) : path;
     }
 }

@@ -16,13 +16,15 @@ import java.util.Map;
  * @param precision how factor values are stored
  * @param route the SVD route's name
  * @param preprocess decoding and preprocessing
+ * @param maxFileBytes largest file read; larger ones are error rows
  * @param rootUri the input root as a qualified URI, to make image ids relative to it
  * @param classIndex class name to label, from the sorted class folders
  * @param expectedSize the height and width all images must have when they are not resized, or
  *     null when {@code preprocess} resizes
  */
-public record StageSettings(CompressionSpec spec, CodecChoice codec, Precision precision, String route, Preprocess preprocess, String rootUri,
-        Map<String, Integer> classIndex, ImageShape expectedSize) implements Serializable {
+public record StageSettings(CompressionSpec spec, CodecChoice codec, Precision precision, String route,
+        Preprocess preprocess, long maxFileBytes, String rootUri, Map<String, Integer> classIndex,
+        ImageShape expectedSize) implements Serializable {
 
     public StageSettings {
         classIndex = Map.copyOf(classIndex);

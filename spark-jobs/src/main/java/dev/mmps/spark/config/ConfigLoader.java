@@ -94,8 +94,13 @@ public final class ConfigLoader {
         if (maxPixels < 1) {
             throw new IllegalArgumentException("ingest.max-pixels=" + maxPixels + " is invalid: it must be at least 1");
         }
+        long maxFileBytes = c.getBytes(ROOT + "ingest.max-file-bytes");
+        if (maxFileBytes < 1 || maxFileBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("ingest.max-file-bytes=" + maxFileBytes + " is invalid: use between 1 "
+                    + "and 2g (a file is read into memory whole), for example 128m");
+        }
         JobConfig.IngestSettings ingest = new JobConfig.IngestSettings(height, width,
-                ChannelMode.parse(c.getString(ROOT + "ingest.channels")), maxPixels);
+                ChannelMode.parse(c.getString(ROOT + "ingest.channels")), maxPixels, maxFileBytes);
 
         int stages = c.getInt(ROOT + "compression.stages");
         if (stages < 1 || stages > CompressionSpec.MAX_STAGES) {

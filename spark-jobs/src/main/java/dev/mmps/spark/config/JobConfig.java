@@ -25,7 +25,8 @@ public record JobConfig(String input, String output, boolean overwrite, SparkSet
     public record SparkSettings(String master, String appName, int partitions, boolean ui) implements Serializable {}
 
     /** Decoding and preprocessing. */
-    public record IngestSettings(int height, int width, ChannelMode channels, long maxPixels) implements Serializable {
+    public record IngestSettings(int height, int width, ChannelMode channels, long maxPixels, long maxFileBytes)
+            implements Serializable {
 
         public Preprocess preprocess() {
             return new Preprocess(height, width, channels, maxPixels);
@@ -75,6 +76,7 @@ public record JobConfig(String input, String output, boolean overwrite, SparkSet
         m.put("ingest.size", ingest.sizeLabel());
         m.put("ingest.channels", ingest.channels().label());
         m.put("ingest.max-pixels", ingest.maxPixels());
+        m.put("ingest.max-file-bytes", ingest.maxFileBytes());
         m.put("compression.codec", compression.codec().name());
         m.put("compression.precision", compression.precision().label());
         m.put("compression.truncation", compression.truncationLabel());

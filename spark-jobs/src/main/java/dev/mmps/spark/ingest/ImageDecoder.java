@@ -1,6 +1,7 @@
 package dev.mmps.spark.ingest;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -8,17 +9,35 @@ import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes image bytes with {@code javax.imageio} (JPEG and PNG, and whatever other readers are on
- * the classpath), strictly: warnings such as "premature end of JPEG file", which ImageIO reports
- * while still returning a half-grey image, fail the image; and the declared size is checked
- * against a pixel limit before any pixels are allocated, so a decompression bomb is refused
- * cheaply.
+ * the classpath; TwelveMonkeys' JPEG reader adds CMYK and YCCK JPEGs), strictly: warnings such as
+ * "premature end of JPEG file", which ImageIO reports while still returning a half-grey image,
+ * fail the image; and the declared size is checked against a pixel limit before any pixels are
+ * allocated, so a decompression bomb is refused cheaply. A decoder that throws, or runs out of
+ * memory or stack on a hostile file, fails that image only.
  */
 public final class ImageDecoder {
+
+    static {
+        // ImageIO finds plugins through the context class loader of the first thread that uses it;
+        // under spark-submit that may not see the application jar, so look again with ours.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try {
+            thread.setContextClassLoader(ImageDecoder.class.getClassLoader());
+            ImageIO.scanForPlugins();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /** The share of the heap one image's decoding may take. */
+    private static final double DECODE_HEAP_SHARE = 0.25;
 
     private ImageDecoder() {}
 
@@ -38,7 +57,11 @@ public final class ImageDecoder {
             }
             ImageReader reader = readers.next();
             List<String> warnings = new ArrayList<>();
-            IIOReadWarningListener listener = (source, warning) -> warnings.add(warning);
+            IIOReadWarningListener listener = (source, warning) -> {
+                if (!benign(warning)) {
+                    warnings.add(warning);
+                }
+            };
             try {
                 reader.setInput(in, true, true);
                 reader.addIIOReadWarningListener(listener);
@@ -48,6 +71,7 @@ public final class ImageDecoder {
                             + reader.getHeight(0) + " = " + pixels + " pixels, more than the limit of " + maxPixels
                             + "; raise ingest.max-pixels if it is genuine");
                 }
+                checkMemory(reader, pixels);
                 BufferedImage image = reader.read(0);
                 if (!warnings.isEmpty()) {
                     throw new ImageFailure(ImageFailure.Step.DECODE, "damaged " + reader.getFormatName()
@@ -63,6 +87,42 @@ public final class ImageDecoder {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ImageFailure(ImageFailure.Step.DECODE, "cannot decode image (" + bytes.length + " bytes): "
                     + message, e);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // One image's allocation or recursion failed; the memory it asked for was never taken.
+            throw new ImageFailure(ImageFailure.Step.DECODE, "the decoder crashed on this file (" + bytes.length
+                    + " bytes) with " + e.getClass().getSimpleName() + "; lower ingest.max-pixels or give the "
+                    + "executors more memory if it is a genuine image", e);
+        }
+    }
+
+    /**
+     * Warnings about colour profiles (an ICC profile of an unusual rendering class, which the
+     * reader corrects or ignores; a CMYK image without one, converted with a generic profile) say
+     * nothing about damaged pixels; every other warning does.
+     */
+    private static boolean benign(String warning) {
+        return warning != null && warning.contains("ICC");
+    }
+
+    /**
+     * Refuses an image whose decoded raster (and the RGB copy made of it) would take more than a
+     * quarter of this JVM's heap: a 16-bit RGBA PNG of 9000 x 9000 passes the pixel limit but needs
+     * 1 GB, which would take an executor down with every image it holds.
+     */
+    private static void checkMemory(ImageReader reader, long pixels) throws IOException, ImageFailure {
+        ImageTypeSpecifier raw = reader.getRawImageType(0);
+        long bytesPerPixel = 4;
+        if (raw != null) {
+            var model = raw.getSampleModel();
+            bytesPerPixel = (long) model.getNumBands() * DataBuffer.getDataTypeSize(model.getDataType()) / 8;
+        }
+        long needed = pixels * (bytesPerPixel + 4);
+        long allowed = (long) (Runtime.getRuntime().maxMemory() * DECODE_HEAP_SHARE);
+        if (needed > allowed) {
+            throw new ImageFailure(ImageFailure.Step.DECODE, String.format(java.util.Locale.ROOT,
+                    "decoding this %dx%d image would take %.0f MB, more than a quarter of the %.0f MB heap; give the "
+                    + "executors more memory (spark.executor.memory) if it is genuine", reader.getWidth(0),
+                    reader.getHeight(0), needed / 1e6, Runtime.getRuntime().maxMemory() / 1e6));
         }
     }
 

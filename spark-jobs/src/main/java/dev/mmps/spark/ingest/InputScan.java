@@ -1,5 +1,9 @@
 package dev.mmps.spark.ingest;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.timestamp_millis;
+
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.IOException;
@@ -16,6 +20,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -26,7 +31,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * What the input is, seen from the driver: image files under a root (class folders) or IDX
  * files; how many; their classes; a small sample decoded for shape checks and calibration; and
- * the datasets the executors read. Listing and the sample are the only work done on the driver.
+ * the datasets the executors read. Listing (streamed to a file, see {@link InputWalk}) and the
+ * sample are the only work done on the driver; what it keeps does not grow with the input.
  */
 public final class InputScan {
 
@@ -52,31 +58,25 @@ public final class InputScan {
     private final Path root;
     private final List<String> classNames;
     private final List<IdxFile> idx;
-    private final Dataset<Row> files;
-    private final long fileCount;
-    private final long bytes;
-    private final List<FileStatus> emptyFiles;
-    private final List<Path> firstFiles;
+    private final Path listing;
+    private final InputWalk.Result walk;
 
     private InputScan(SparkSession spark, JobConfig config, FileSystem fs, Path root, List<String> classNames,
-            List<IdxFile> idx, Dataset<Row> files, Listing listing) {
+            List<IdxFile> idx, Path listing, InputWalk.Result walk) {
         this.spark = spark;
         this.config = config;
         this.fs = fs;
         this.root = root;
         this.classNames = classNames;
         this.idx = idx;
-        this.files = files;
-        this.fileCount = listing.files;
-        this.bytes = listing.bytes;
-        this.emptyFiles = List.copyOf(listing.empty);
-        this.firstFiles = List.copyOf(listing.first);
+        this.listing = listing;
+        this.walk = walk;
     }
 
     /**
      * @throws IllegalArgumentException if the input does not exist or holds nothing to compress
      */
-    public static InputScan of(SparkSession spark, JobConfig config) {
+    public static InputScan of(SparkSession spark, JobConfig config, Path listing) {
         try {
             Path given = new Path(config.input());
             FileSystem fs = given.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -91,24 +91,19 @@ public final class InputScan {
                 long total = idx.stream().mapToLong(IdxFile::bytes).sum();
                 Path base = fs.getFileStatus(root).isDirectory() ? root : root.getParent();
                 return new InputScan(spark, config, fs, base, List.of(), idx, null,
-                        new Listing(count, total, List.of(), List.of()));
+                        new InputWalk.Result(count, total, List.of(), List.of()));
             }
             if (!fs.getFileStatus(root).isDirectory()) {
                 throw new IllegalArgumentException("input " + config.input() + " is a single file that is not IDX; "
                         + "pass the folder that holds the images");
             }
-            Listing listing = Listing.walk(fs, root, config.compression().calibrationImages());
-            if (listing.files == 0) {
+            InputWalk.Result walk = InputWalk.walk(fs, root, config.compression().calibrationImages(),
+                    listing.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(listing));
+            if (walk.inputs() == 0) {
                 throw new IllegalArgumentException("input " + config.input()
                         + " holds no files (names starting with . or _ are skipped); pass a folder of images");
             }
-            if ("file".equals(root.toUri().getScheme())) {
-                // A local folder lists faster on the driver than through Spark's parallel listing job.
-                spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.threshold", Integer.MAX_VALUE);
-            }
-            Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-                    .load(root.toString());
-            return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), files, listing);
+            return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), listing, walk);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list input " + config.input() + ": " + e.getMessage(), e);
         }
@@ -153,57 +148,9 @@ public final class InputScan {
         return result;
     }
 
-    /**
-     * One walk of the input on the driver: how many files and bytes, the zero-length files (which
-     * Spark's file scan leaves out, so each still becomes an error row), and the first files in
-     * path order (the sample). Hidden names (starting with . or _) are skipped, as Spark does. It
-     * uses listStatus, not listFiles: located statuses ask for permissions, which on the local file
-     * system costs a process per file.
-     */
-    private record Listing(long files, long bytes, List<FileStatus> empty, List<Path> first) {
-
-        static Listing walk(FileSystem fs, Path root, int keepFirst) throws IOException {
-            long files = 0;
-            long bytes = 0;
-            List<FileStatus> empty = new ArrayList<>();
-            java.util.PriorityQueue<Path> first = new java.util.PriorityQueue<>(Comparator.reverseOrder());
-            java.util.ArrayDeque<Path> folders = new java.util.ArrayDeque<>();
-            folders.push(root);
-            while (!folders.isEmpty()) {
-                for (FileStatus f : fs.listStatus(folders.pop())) {
-                    String name = f.getPath().getName();
-                    if (name.startsWith(".") || name.startsWith("_")) {
-                        continue;
-                    }
-                    if (f.isDirectory()) {
-                        folders.push(f.getPath());
-                        continue;
-                    }
-                    files++;
-                    bytes += f.getLen();
-                    if (f.getLen() == 0) {
-                        empty.add(f);
-                    } else if (keepFirst > 0) {
-                        first.add(f.getPath());
-                        if (first.size() > keepFirst) {
-                            first.poll();
-                        }
-                    }
-                }
-            }
-            List<Path> sorted = new ArrayList<>(first);
-            sorted.sort(Comparator.naturalOrder());
-            return new Listing(files, bytes, empty, sorted);
-        }
-    }
-
-    /** The zero-length input files (see {@link #of}): their sources and modification times. */
-    public List<Row> emptyFiles() {
-        List<Row> rows = new ArrayList<>();
-        for (FileStatus f : emptyFiles) {
-            rows.add(RowFactory.create(f.getPath().toString(), new Timestamp(f.getModificationTime())));
-        }
-        return rows;
+    /** Inputs that are error rows already: what the walk could not read as a file (see {@link InputWalk}). */
+    public List<InputWalk.Issue> issues() {
+        return walk.issues();
     }
 
     /** Sorted names of the root's immediate sub-folders: the classes. */
@@ -227,13 +174,13 @@ public final class InputScan {
         return root.toString();
     }
 
-    /** Input files, or IDX images. */
+    /** Inputs: listed files and walk issues, or IDX images. */
     public long files() {
-        return fileCount;
+        return walk.inputs();
     }
 
     public long bytes() {
-        return bytes;
+        return walk.bytes();
     }
 
     public List<String> classNames() {
@@ -257,22 +204,26 @@ public final class InputScan {
     }
 
     /**
-     * The image files as Spark reads them ({@code path, modificationTime, length, content}), split
-     * into about {@code partitions} partitions by size.
+     * The listed image files ({@code path, modificationTime, length}), read back from the listing
+     * the walk wrote and spread evenly over {@code partitions} partitions; the tasks read the bytes.
      */
     public Dataset<Row> imageFiles(int partitions) {
-        long openCost = Math.max(1, bytes / Math.max(1, fileCount));
-        long perPartition = Math.max(openCost, (bytes + fileCount * openCost) / Math.max(1, partitions) + 1);
-        spark.conf().set("spark.sql.files.openCostInBytes", openCost);
-        spark.conf().set("spark.sql.files.maxPartitionBytes", perPartition);
-        Dataset<Row> rows = files.select("path", "modificationTime", "length", "content");
-        return config.spark().partitions() > 0 ? rows.repartition(partitions) : rows;
+        return listedFiles().repartition(partitions);
+    }
+
+    /** The listing as rows {@code path, modificationTime, length}, in listing order. */
+    public Dataset<Row> listedFiles() {
+        Column parts = split(col("value"), "\t");
+        return spark.read().text(listing.toString()).select(
+                parts.getItem(0).as("path"),
+                timestamp_millis(parts.getItem(2).cast(DataTypes.LongType)).as("modificationTime"),
+                parts.getItem(1).cast(DataTypes.LongType).as("length"));
     }
 
     /** IDX image ranges, one per partition, each at most a few thousand images. */
     public Dataset<Row> idxRanges(int partitions) {
         List<Row> ranges = new ArrayList<>();
-        int perRange = (int) Math.max(1, Math.min(2000, Math.ceil((double) fileCount / partitions)));
+        int perRange = (int) Math.max(1, Math.min(2000, Math.ceil((double) files() / partitions)));
         for (IdxFile f : idx) {
             long bytesPerImage = f.bytes() / Math.max(1, f.header().count());
             for (int first = 0; first < f.header().count(); first += perRange) {
@@ -315,10 +266,12 @@ public final class InputScan {
                 }
                 return sample;
             }
-            for (Path path : firstFiles.subList(0, Math.min(n, firstFiles.size()))) {
-                try (InputStream in = fs.open(path)) {
-                    sample.add(new Sample(path.toString(), preprocess.apply(in.readAllBytes())));
-                } catch (ImageFailure | IOException skipped) {
+            for (Path path : walk.first().subList(0, Math.min(n, walk.first().size()))) {
+                try {
+                    byte[] bytes = FileBytes.read(path.toUri().toString(), 0, config.ingest().maxFileBytes(),
+                            spark.sparkContext().hadoopConfiguration());
+                    sample.add(new Sample(path.toString(), preprocess.apply(bytes)));
+                } catch (ImageFailure skipped) {
                     // The executors will report it as an error row.
                 }
             }

@@ -1,12 +1,7 @@
 package dev.mmps.spark.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 
 /** The source images of a factor table, read again and preprocessed as the job did. */
 public final class SourceImages {
@@ -28,15 +23,8 @@ public final class SourceImages {
             return null;
         }
         try {
-            Path p = new Path(source);
-            FileSystem fs = p.getFileSystem(conf);
-            if (!fs.exists(p)) {
-                return null;
-            }
-            try (InputStream in = fs.open(p)) {
-                return preprocess.apply(in.readAllBytes());
-            }
-        } catch (IOException | ImageFailure | UncheckedIOException | IllegalArgumentException e) {
+            return preprocess.apply(FileBytes.read(source, 0, Integer.MAX_VALUE - 8, conf));
+        } catch (ImageFailure | IllegalArgumentException e) {
             return null;
         }
     }

@@ -20,6 +20,8 @@ public final class OutputFolder {
     public static final String FACTORS = "factors";
     public static final String ERRORS = "errors";
     public static final String MANIFEST = "manifest.json";
+    /** The input listing, kept in the staging folder while the job runs. */
+    public static final String LISTING = "_listing/inputs.tsv";
 
     private final FileSystem fs;
     private final Path target;
@@ -61,7 +63,21 @@ public final class OutputFolder {
     }
 
     public String staged(String name) {
-        return new Path(staging, name).toString();
+        return stagedPath(name).toString();
+    }
+
+    public Path stagedPath(String name) {
+        return new Path(staging, name);
+    }
+
+    /** Removes a staged file and, if it leaves it empty, its folder. */
+    public void deleteStaged(String name) throws IOException {
+        Path path = stagedPath(name);
+        fs.delete(path, false);
+        Path parent = path.getParent();
+        if (!parent.equals(staging) && fs.exists(parent) && fs.listStatus(parent).length == 0) {
+            fs.delete(parent, false);
+        }
     }
 
     /** Total bytes of the files under a staged folder (the Parquet parts, not Spark's markers). */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +120,45 @@ class CompressJobTest {
             }
         }
         assertEquals(20, checked);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void hostileInputsEndAsFactorRowsOrErrorRowsAndNothingIsReadTwice() throws Exception {
+        Path input = TestInputs.fresh("hostile");
+        TestInputs.copyCifar(input, 1);
+        TestInputs.Hostile hostile = TestInputs.writeHostile(input);
+        Path output = TestInputs.fresh("hostile-out").resolve("table");
+
+        Map<String, Object> manifest = run(input, output, Map.of("compression.ratio", 0.3));
+
+        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+        int images = 10 + hostile.images().size();
+        assertEquals((long) images + hostile.errors().size(), ((Number) counts.get("inputs")).longValue(),
+                counts.toString());
+        assertEquals((long) images, ((Number) counts.get("images")).longValue(), counts.toString());
+        Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
+        Map<String, Integer> channels = new HashMap<>();
+        for (Row r : factors.select("id", "channels").collectAsList()) {
+            assertNull(channels.put(r.getString(0), r.getInt(1)), "one row per image: " + r.getString(0));
+        }
+        for (String id : hostile.images()) {
+            assertTrue(channels.containsKey(id), id + " has no factor row; rows: " + channels.keySet());
+        }
+        assertEquals(3, channels.get("cat/alpha.png"), "alpha is dropped");
+        assertEquals(1, channels.get("cat/sixteen.png"), "16-bit grayscale stays one channel");
+        assertEquals(3, channels.get("cat/cmyk.jpg"), "CMYK becomes RGB");
+        Map<String, String> reasons = new HashMap<>();
+        for (Row r : spark.read().parquet(output.resolve("errors").toString()).collectAsList()) {
+            reasons.put(r.getAs("id"), r.getAs("reason"));
+        }
+        assertEquals(Set.copyOf(hostile.errors()), reasons.keySet());
+        assertTrue(reasons.get("cat/loop").contains("not followed"), reasons.get("cat/loop"));
+        assertTrue(reasons.get("dog/cats-again").contains("not followed"), reasons.get("dog/cats-again"));
+        assertTrue(reasons.get("dog/nowhere.jpg").contains("leads nowhere"), reasons.get("dog/nowhere.jpg"));
+        assertTrue(reasons.get("dog/pipe.jpg").contains("not a regular file"), reasons.get("dog/pipe.jpg"));
+        assertTrue(reasons.get("broken/bomb.png").contains("ingest.max-pixels"), reasons.get("broken/bomb.png"));
+        assertTrue(reasons.get("broken/deep.png").contains("heap"), reasons.get("broken/deep.png"));
     }
 
     /** Stored PSNR against one measured again from the rows and the source images, in dB. */

@@ -1,0 +1,55 @@
+package dev.mmps.spark.ingest;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Reads one input file whole, by its URI, refusing files larger than a limit before reading
+ * them. Local files are read with java.nio rather than Hadoop's local file system, which cannot
+ * open names with a colon (it builds a checksum file name from them); other schemes go through
+ * Hadoop.
+ */
+public final class FileBytes {
+
+    private FileBytes() {}
+
+    /**
+     * @param length the length the listing saw, checked before opening
+     * @throws ImageFailure with step {@code read}, naming what went wrong
+     */
+    public static byte[] read(String uri, long length, long maxBytes, Configuration conf) throws ImageFailure {
+        if (length > maxBytes) {
+            throw tooLarge(length, maxBytes);
+        }
+        URI location = URI.create(uri);
+        int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1);
+        try (InputStream in = "file".equals(location.getScheme())
+                ? Files.newInputStream(java.nio.file.Path.of(location))
+                : new Path(location).getFileSystem(conf).open(new Path(location))) {
+            byte[] bytes = in.readNBytes(limit);
+            if (bytes.length > maxBytes) {
+                throw tooLarge(bytes.length, maxBytes);
+            }
+            return bytes;
+        } catch (FileNotFoundException | NoSuchFileException e) {
+            throw new ImageFailure(ImageFailure.Step.READ, "file is gone: it was listed, then moved or deleted "
+                    + "before it was read", e);
+        } catch (AccessDeniedException e) {
+            throw new ImageFailure(ImageFailure.Step.READ, "permission denied", e);
+        } catch (IOException e) {
+            throw new ImageFailure(ImageFailure.Step.READ, "cannot read the file: " + e.getMessage(), e);
+        }
+    }
+
+    private static ImageFailure tooLarge(long length, long maxBytes) {
+        return new ImageFailure(ImageFailure.Step.READ, "file is " + length + " bytes, more than the limit of "
+                + maxBytes + "; raise ingest.max-file-bytes if it is a genuine image");
+    }
+}

@@ -1,0 +1,250 @@
+package dev.mmps.spark.ingest;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * One walk of an input folder tree on the driver, streamed into a listing file: one line per
+ * file ({@code uri TAB length TAB modified-millis}), written as it is found, so the driver holds
+ * one folder's entries at a time and never the whole corpus. URIs are percent-encoded, so a tab
+ * or a newline in a file name cannot break a line.
+ *
+ * <p>What cannot be read as a file becomes an {@link Issue}, which the job turns into an error
+ * row: broken symbolic links, pipes and devices (reading them could block forever), folders that
+ * cannot be listed, and symbolic links to folders that would be read twice. On the local file
+ * system a link to a folder inside the input (a loop, or a second way into the same images) is
+ * never followed, and no folder is read twice; other file systems list with Hadoop. Hidden names
+ * (starting with {@code .} or {@code _}) are skipped, as Spark and Parquet readers do.
+ */
+public final class InputWalk {
+
+    /** An input that ends as an error row without reaching the executors. */
+    public record Issue(String uri, long modified, ImageFailure failure) {}
+
+    /**
+     * What the walk found.
+     *
+     * @param files files written to the listing
+     * @param bytes their total size
+     * @param first the first files in path order (the calibration sample), smallest first
+     * @param issues inputs that are error rows already
+     */
+    public record Result(long files, long bytes, List<Path> first, List<Issue> issues) {
+
+        /** Every input: listed files and issues. */
+        public long inputs() {
+            return files + issues.size();
+        }
+    }
+
+    private final FileSystem fs;
+    private final Path root;
+    private final int keepFirst;
+    private final Writer listing;
+    private final PriorityQueue<Path> first = new PriorityQueue<>(Comparator.reverseOrder());
+    private final List<Issue> issues = new ArrayList<>();
+    private long files;
+    private long bytes;
+
+    private InputWalk(FileSystem fs, Path root, int keepFirst, Writer listing) {
+        this.fs = fs;
+        this.root = root;
+        this.keepFirst = keepFirst;
+        this.listing = listing;
+    }
+
+    /**
+     * Walks {@code root} and writes the listing to {@code listingFile}.
+     *
+     * @param keepFirst how many of the first non-empty files (in path order) to return
+     */
+    public static Result walk(FileSystem fs, Path root, int keepFirst, Path listingFile) throws IOException {
+        try (Writer out = new BufferedWriter(new OutputStreamWriter(fs.create(listingFile, true),
+                StandardCharsets.UTF_8), 1 << 16)) {
+            InputWalk walk = new InputWalk(fs, root, keepFirst, out);
+            if ("file".equals(root.toUri().getScheme())) {
+                walk.walkLocal(java.nio.file.Path.of(root.toUri()));
+            } else {
+                walk.walkHadoop();
+            }
+            List<Path> sorted = new ArrayList<>(walk.first);
+            sorted.sort(Comparator.naturalOrder());
+            return new Result(walk.files, walk.bytes, sorted, List.copyOf(walk.issues));
+        }
+    }
+
+    /** Parses one listing line: {@code uri, length, modified-millis}. */
+    public static String[] parseLine(String line) {
+        String[] parts = line.split("\t", -1);
+        if (parts.length != 3) {
+            throw new IllegalStateException("malformed listing line: " + Printable.of(line));
+        }
+        return parts;
+    }
+
+    private void walkLocal(java.nio.file.Path top) throws IOException {
+        java.nio.file.Path realRoot = top.toRealPath();
+        Set<java.nio.file.Path> seen = new HashSet<>();
+        seen.add(realRoot);
+        Deque<java.nio.file.Path> folders = new ArrayDeque<>();
+        folders.push(top);
+        while (!folders.isEmpty()) {
+            java.nio.file.Path folder = folders.pop();
+            List<java.nio.file.Path> children = new ArrayList<>();
+            try (DirectoryStream<java.nio.file.Path> entries = Files.newDirectoryStream(folder)) {
+                for (java.nio.file.Path child : entries) {
+                    if (!hidden(child.getFileName().toString())) {
+                        children.add(child);
+                    }
+                }
+            } catch (IOException e) {
+                if (folder.equals(top)) {
+                    throw e;
+                }
+                issue(local(folder), 0, "cannot list this folder (" + reason(e) + "); the files in it are not read");
+                continue;
+            }
+            children.sort(Comparator.reverseOrder());
+            List<java.nio.file.Path> subfolders = new ArrayList<>();
+            for (java.nio.file.Path child : children) {
+                visitLocal(child, realRoot, seen, subfolders);
+            }
+            subfolders.forEach(folders::push);
+        }
+    }
+
+    private void visitLocal(java.nio.file.Path child, java.nio.file.Path realRoot, Set<java.nio.file.Path> seen,
+            List<java.nio.file.Path> subfolders) throws IOException {
+        BasicFileAttributes own = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        long modified = own.lastModifiedTime().toMillis();
+        BasicFileAttributes target = own;
+        if (own.isSymbolicLink()) {
+            java.nio.file.Path real;
+            try {
+                real = child.toRealPath();
+                target = Files.readAttributes(real, BasicFileAttributes.class);
+            } catch (IOException e) {
+                issue(local(child), modified, "symbolic link that leads nowhere readable (" + reason(e) + ")");
+                return;
+            }
+            if (target.isDirectory()) {
+                if (real.startsWith(realRoot)) {
+                    issue(local(child), modified, "symbolic link to the folder " + Printable.of(real.toString())
+                            + " inside the input (a loop, or a second way into the same images): not followed, so "
+                            + "no image is read twice");
+                    return;
+                }
+                if (!seen.add(real)) {
+                    issue(local(child), modified, "symbolic link to the folder " + Printable.of(real.toString())
+                            + ", which is already read by another link: not followed, so no image is read twice");
+                    return;
+                }
+                subfolders.add(child);
+                return;
+            }
+        }
+        if (target.isDirectory()) {
+            if (seen.add(child.toRealPath())) {
+                subfolders.add(child);
+            }
+        } else if (target.isRegularFile()) {
+            file(local(child), target.size(), target.lastModifiedTime().toMillis());
+        } else {
+            issue(local(child), modified, "not a regular file (a pipe, socket or device): not read");
+        }
+    }
+
+    private void walkHadoop() throws IOException {
+        Deque<Path> folders = new ArrayDeque<>();
+        folders.push(root);
+        while (!folders.isEmpty()) {
+            Path folder = folders.pop();
+            FileStatus[] children;
+            try {
+                children = fs.listStatus(folder);
+            } catch (IOException e) {
+                if (folder.equals(root)) {
+                    throw e;
+                }
+                issue(folder, 0, "cannot list this folder (" + reason(e) + "); the files in it are not read");
+                continue;
+            }
+            java.util.Arrays.sort(children, Comparator.comparing(FileStatus::getPath).reversed());
+            List<Path> subfolders = new ArrayList<>();
+            for (FileStatus f : children) {
+                if (hidden(f.getPath().getName())) {
+                    continue;
+                }
+                if (f.isDirectory()) {
+                    subfolders.add(f.getPath());
+                } else if (f.isFile()) {
+                    file(f.getPath(), f.getLen(), f.getModificationTime());
+                } else {
+                    issue(f.getPath(), f.getModificationTime(), "symbolic link: not followed on this file system");
+                }
+            }
+            subfolders.forEach(folders::push);
+        }
+    }
+
+    private void file(Path path, long length, long modified) throws IOException {
+        listing.write(path.toUri().toString());
+        listing.write('\t');
+        listing.write(Long.toString(length));
+        listing.write('\t');
+        listing.write(Long.toString(modified));
+        listing.write('\n');
+        files++;
+        bytes += length;
+        if (length > 0 && keepFirst > 0) {
+            first.add(path);
+            if (first.size() > keepFirst) {
+                first.poll();
+            }
+        }
+    }
+
+    private void issue(Path path, long modified, String reason) {
+        issues.add(new Issue(path.toUri().toString(), modified, new ImageFailure(ImageFailure.Step.READ, reason)));
+    }
+
+    /** The Hadoop path of a local file, in the {@code file:/...} form the rest of the job uses. */
+    private static Path local(java.nio.file.Path path) {
+        return new Path("file", null, path.toAbsolutePath().toString());
+    }
+
+    private static boolean hidden(String name) {
+        return name.startsWith(".") || name.startsWith("_");
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return Printable.of(message);
+    }
+}
