@@ -97,6 +97,14 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing output folder.")
     boolean overwrite;
 
+    @Option(names = "--incremental", description = "Add to an existing output: compress only new and changed files "
+            + "(same settings as the table); write nothing when nothing is new.")
+    boolean incremental;
+
+    @Option(names = "--prune", description = "With --incremental: drop rows of files no longer in the input (kept "
+            + "and reported otherwise).")
+    boolean prune;
+
     @Option(names = "--ui", description = "Keep Spark's web UI on while the job runs.")
     boolean ui;
 
@@ -141,6 +149,12 @@ public final class CompressCommand implements Callable<Integer> {
         if (overwrite) {
             o.put("overwrite", true);
         }
+        if (incremental) {
+            o.put("incremental", true);
+        }
+        if (prune) {
+            o.put("prune", true);
+        }
         if (ui) {
             o.put("spark.ui", true);
         }
@@ -155,9 +169,9 @@ public final class CompressCommand implements Callable<Integer> {
                     + " does not exist; pass an image folder or IDX files to --input");
         }
         Path out = localPath(job.output());
-        if (out != null && Files.exists(out) && !job.overwrite()) {
-            throw new IllegalArgumentException("output " + job.output()
-                    + " already exists; choose another folder or pass --overwrite to replace it");
+        if (out != null && Files.exists(out) && !job.overwrite() && !job.incremental()) {
+            throw new IllegalArgumentException("output " + job.output() + " already exists; choose another folder, "
+                    + "pass --incremental to add new images to it, or --overwrite to replace it");
         }
     }
 

@@ -19,6 +19,15 @@ final class Summary {
         Map<String, Object> timing = (Map<String, Object>) manifest.get("timing");
         Map<String, Object> input = (Map<String, Object>) manifest.get("input");
         Map<String, Object> config = (Map<String, Object>) manifest.get("config");
+        Map<String, Object> incremental = (Map<String, Object>) manifest.get("incremental");
+        if (incremental != null && Boolean.TRUE.equals(incremental.get("up_to_date"))) {
+            out.printf(Locale.ROOT, "mmps compress: %s is up to date: %,d input(s) unchanged, %,d no longer in the "
+                    + "input (kept); nothing written (%.1f s)%n", Printable.of(String.valueOf(config.get("output"))),
+                    ((Number) incremental.get("skipped")).longValue(), ((Number) incremental.get("removed")).longValue(),
+                    number(incremental.get("seconds")));
+            out.flush();
+            return;
+        }
         long inputBytes = ((Number) totals.get("input_bytes")).longValue();
         long storedBytes = ((Number) totals.get("stored_bytes")).longValue();
         out.printf(Locale.ROOT, "mmps compress: %s%n", Printable.of(String.valueOf(config.get("output"))));
@@ -33,6 +42,13 @@ final class Summary {
                 ((Number) counts.get("inputs")).longValue(), bytes(inputBytes));
         out.printf(Locale.ROOT, "  rows     %,d images, %,d failed%n", ((Number) counts.get("images")).longValue(),
                 ((Number) counts.get("failed")).longValue());
+        if (incremental != null) {
+            out.printf(Locale.ROOT, "  update   %,d unchanged, %,d compressed (%,d changed), %,d no longer in the input "
+                    + "(%s)%n", ((Number) incremental.get("skipped")).longValue(),
+                    ((Number) incremental.get("compressed")).longValue(),
+                    ((Number) incremental.get("replaced")).longValue(), ((Number) incremental.get("removed")).longValue(),
+                    incremental.get("removed_rows"));
+        }
         Object codec = config.getOrDefault("compression.codec", "mmps");
         boolean tensorTrain = codec.equals("mmps") || codec.equals("mps");
         out.printf(Locale.ROOT, "  settings %s at %s, %s%s%n", codec, config.getOrDefault("compression.precision", "fp32"),

@@ -2,6 +2,7 @@ package dev.mmps.spark.compress;
 
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.ingest.InputScan;
+import dev.mmps.spark.ingest.Printable;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
@@ -57,17 +58,35 @@ public final class CompressJob {
     /** Runs the job and returns its manifest. */
     public Map<String, Object> run() {
         long start = System.nanoTime();
+        OutputFolder output = OutputFolder.prepare(config.output(), config.overwrite() || config.incremental(),
+                spark.sparkContext().hadoopConfiguration());
+        try {
+            return run(output, start);
+        } catch (IOException e) {
+            output.abandon();
+            throw new UncheckedIOException("writing " + config.output() + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            output.abandon();
+            throw e;
+        }
+    }
+
+    private Map<String, Object> run(OutputFolder output, long start) throws IOException {
         var hadoopConf = spark.sparkContext().hadoopConfiguration();
-        OutputFolder output = OutputFolder.prepare(config.output(), config.overwrite(), hadoopConf);
+        IncrementalRun previous = config.incremental() ? IncrementalRun.open(spark, config, output) : null;
         InputScan scan = InputScan.of(spark, config, output.stagedPath(OutputFolder.LISTING));
-        LOG.info("Input {}: {} file(s), {} bytes, {} (listed in {} s)", scan.rootUri(), scan.files(), scan.bytes(),
-                scan.describe(), seconds(start));
+        LOG.info("Input {}: {} file(s), {} bytes, {} (listed in {} s)", Printable.of(scan.rootUri()), scan.files(),
+                scan.bytes(), scan.describe(), seconds(start));
+        if (previous != null) {
+            previous.checkRoot(scan.rootUri());
+        }
         long t0 = System.nanoTime();
         List<InputScan.Sample> sample = scan.sample(config.compression().calibrationImages());
         LOG.info("Decoded a sample of {} image(s) in {} s", sample.size(), seconds(t0));
         ImageShape expectedSize = config.ingest().preprocess().resizes() ? null : scan.commonSize(sample);
         CompressionSpec spec = config.compression().spec();
-        RankProfile profile = calibrate(spec, sample);
+        RankProfile profile = previous != null && previous.rankProfile() != null && config.compression().calibrates()
+                ? previous.rankProfile() : calibrate(spec, sample);
         if (profile != null) {
             Truncation.TargetRatio target = (Truncation.TargetRatio) spec.truncation();
             spec = new CompressionSpec(spec.layout(), new Truncation.TargetRatio(target.ratio(), profile),
@@ -79,47 +98,86 @@ public final class CompressJob {
                 scan.rootUri(), scan.classIndex(), expectedSize);
         Broadcast<StageSettings> broadcast = spark.sparkContext().broadcast(settings,
                 scala.reflect.ClassTag$.MODULE$.apply(StageSettings.class));
-        Accumulators accumulators = Accumulators.register(spark.sparkContext());
-        scan.issues().forEach(issue -> ImageFilesStage.report(settings, issue, accumulators));
         Broadcast<SerializableConfiguration> hadoop = spark.sparkContext().broadcast(
                 new SerializableConfiguration(hadoopConf),
                 scala.reflect.ClassTag$.MODULE$.apply(SerializableConfiguration.class));
+        Accumulators accumulators = Accumulators.register(spark.sparkContext());
+        scan.issues().forEach(issue -> ImageFilesStage.report(settings, issue, accumulators));
 
-        int partitions = config.spark().partitions() > 0 ? config.spark().partitions()
-                : Math.max(4 * spark.sparkContext().defaultParallelism(),
-                        (int) Math.ceil((double) scan.files() / IMAGES_PER_TASK));
-        Dataset<Row> factors = scan.isIdx()
-                ? scan.idxRanges(partitions).flatMap(new IdxStage(broadcast, hadoop, accumulators),
-                        Encoders.row(FactorRows.FACTORS))
-                : scan.imageFiles(partitions).mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators),
-                        Encoders.row(FactorRows.FACTORS));
+        long inputs = scan.files();
+        Dataset<Row> factors;
+        if (previous == null) {
+            int partitions = partitions(inputs);
+            factors = scan.isIdx()
+                    ? scan.idxRanges(partitions).flatMap(new IdxStage(broadcast, hadoop, accumulators),
+                            Encoders.row(FactorRows.FACTORS))
+                    : scan.imageFiles(partitions).mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators),
+                            Encoders.row(FactorRows.FACTORS));
+        } else {
+            Dataset<Row> todo = previous.plan(scan.listedFiles());
+            if (previous.upToDate(accumulators.errors().value())) {
+                previous.release();
+                output.abandon();
+                return upToDate(previous, start);
+            }
+            inputs = previous.todoCount() + scan.issues().size();
+            factors = todo.repartition(partitions(previous.todoCount()))
+                    .mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators), Encoders.row(FactorRows.FACTORS));
+        }
 
-        try (Progress progress = Progress.start(accumulators.done(), scan.files(), config.progressSeconds())) {
+        try (Progress progress = Progress.start(accumulators.done(), inputs, config.progressSeconds())) {
             long t = System.nanoTime();
-            write(factors, output.staged(OutputFolder.FACTORS));
+            write(factors, output.staged(OutputFolder.FACTORS), false);
             progress.finish();
             LOG.info("Compressed and wrote the factor table in {} s", seconds(t));
-            Tally tally = accumulators.tally();
-            if (tally.images() + tally.failed() != scan.files()) {
-                throw new IllegalStateException(scan.files() + " inputs were listed but " + tally.images()
-                        + " factor rows and " + tally.failed() + " error rows were produced; the output is not "
-                        + "committed");
-            }
-            List<Row> errors = new ArrayList<>(accumulators.errors().value());
-            errors.sort(Comparator.comparing(r -> r.getString(0)));
-            write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), output.staged(OutputFolder.ERRORS));
-            output.deleteStaged(OutputFolder.LISTING);
-            Map<String, Object> manifest = manifest(scan, tally, errors, output, spec, profile, start);
-            output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
-            output.commit();
-            return manifest;
-        } catch (IOException e) {
-            output.abandon();
-            throw new UncheckedIOException("writing " + config.output() + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            output.abandon();
-            throw e;
         }
+        Tally tally = accumulators.tally();
+        if (tally.images() + tally.failed() != inputs) {
+            throw new IllegalStateException(inputs + " inputs were listed but " + tally.images()
+                    + " factor rows and " + tally.failed() + " error rows were produced; the output is not committed");
+        }
+        long processed = inputs;
+        List<Row> errors = new ArrayList<>(accumulators.errors().value());
+        if (previous != null) {
+            previous.release();
+            Dataset<Row> kept = previous.carry(output);
+            if (kept != null) {
+                write(kept, output.staged(OutputFolder.FACTORS), true);
+            }
+            errors.addAll(previous.carriedErrors());
+            inputs = scan.files() + previous.keptRemoved();
+        }
+        errors.sort(Comparator.comparing(r -> r.getString(0)));
+        write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), output.staged(OutputFolder.ERRORS), false);
+        output.deleteStaged(OutputFolder.LISTING);
+        if (previous != null) {
+            tally = previous.tally(output.staged(OutputFolder.FACTORS), errors);
+        }
+        Map<String, Object> manifest = manifest(scan, inputs, processed, tally, errors, output, spec, profile, start);
+        if (previous != null) {
+            manifest.put("incremental", previous.describe());
+        }
+        output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
+        output.commit();
+        return manifest;
+    }
+
+    /** Partitions for {@code inputs} images: about four per core, at most a few thousand images each. */
+    private int partitions(long inputs) {
+        return config.spark().partitions() > 0 ? config.spark().partitions()
+                : (int) Math.max(4L * spark.sparkContext().defaultParallelism(),
+                        (long) Math.ceil((double) inputs / IMAGES_PER_TASK));
+    }
+
+    /** The existing manifest with what this run found, for a run that changed nothing. */
+    private Map<String, Object> upToDate(IncrementalRun previous, long start) {
+        Map<String, Object> manifest = Manifest.toMap(previous.previousManifest());
+        Map<String, Object> incremental = previous.describe();
+        incremental.put("up_to_date", true);
+        incremental.put("seconds", Math.round((System.nanoTime() - start) / 1e6) / 1000.0);
+        manifest.put("incremental", incremental);
+        LOG.info("{} is up to date: nothing written", Printable.of(config.output()));
+        return manifest;
     }
 
     private static String seconds(long since) {
@@ -183,8 +241,9 @@ public final class CompressJob {
         }
     }
 
-    private void write(Dataset<Row> rows, String path) {
+    private void write(Dataset<Row> rows, String path, boolean append) {
         rows.write()
+                .mode(append ? org.apache.spark.sql.SaveMode.Append : org.apache.spark.sql.SaveMode.ErrorIfExists)
                 .option("compression", "zstd")
                 .option("parquet.block.size", (long) config.rowGroupMb() << 20)
                 // Core blobs never repeat: a dictionary for them is wasted hashing.
@@ -193,8 +252,8 @@ public final class CompressJob {
                 .parquet(path);
     }
 
-    private Map<String, Object> manifest(InputScan scan, Tally tally, List<Row> errors, OutputFolder output,
-            CompressionSpec spec, RankProfile profile, long start) throws IOException {
+    private Map<String, Object> manifest(InputScan scan, long inputs, long processed, Tally tally, List<Row> errors,
+            OutputFolder output, CompressionSpec spec, RankProfile profile, long start) throws IOException {
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schema_version", FactorFormat.SCHEMA_VERSION);
@@ -216,7 +275,7 @@ public final class CompressJob {
         compression.put("rank_profile", profile == null ? null : Manifest.describe(profile));
         m.put("compression", compression);
         Map<String, Object> counts = new LinkedHashMap<>();
-        counts.put("inputs", scan.files());
+        counts.put("inputs", inputs);
         counts.put("images", tally.images());
         counts.put("failed", tally.failed());
         m.put("counts", counts);
@@ -246,7 +305,7 @@ public final class CompressJob {
         m.put("error_examples", examples);
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        timing.put("images_per_second", Math.round(scan.files() / Math.max(seconds, 1e-9) * 10) / 10.0);
+        timing.put("images_per_second", Math.round(processed / Math.max(seconds, 1e-9) * 10) / 10.0);
         m.put("timing", timing);
         return m;
     }

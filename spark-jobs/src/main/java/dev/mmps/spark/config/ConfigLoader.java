@@ -157,7 +157,18 @@ public final class ConfigLoader {
         if (progress < 1) {
             throw new IllegalArgumentException("progress-interval-seconds=" + progress + " is invalid: use 1 or more");
         }
-        return new JobConfig(input, output, c.getBoolean(ROOT + "overwrite"), spark, ingest, compression, rowGroupMb,
+        boolean overwrite = c.getBoolean(ROOT + "overwrite");
+        boolean incremental = c.getBoolean(ROOT + "incremental");
+        boolean prune = c.getBoolean(ROOT + "prune");
+        if (overwrite && incremental) {
+            throw new IllegalArgumentException("both --overwrite and --incremental are given; pass --overwrite to "
+                    + "rebuild the output, or --incremental to add new images to it");
+        }
+        if (prune && !incremental) {
+            throw new IllegalArgumentException("--prune is given without --incremental; it drops the rows of removed "
+                    + "files in an incremental run: add --incremental");
+        }
+        return new JobConfig(input, output, overwrite, incremental, prune, spark, ingest, compression, rowGroupMb,
                 progress);
     }
 

@@ -18,8 +18,9 @@ import java.util.Map;
  * Everything a compress run was asked to do, checked when loaded ({@link ConfigLoader}). Small and
  * serialisable: the executors get it as a broadcast.
  */
-public record JobConfig(String input, String output, boolean overwrite, SparkSettings spark, IngestSettings ingest,
-        CompressionSettings compression, int rowGroupMb, int progressSeconds) implements Serializable {
+public record JobConfig(String input, String output, boolean overwrite, boolean incremental, boolean prune,
+        SparkSettings spark, IngestSettings ingest, CompressionSettings compression, int rowGroupMb,
+        int progressSeconds) implements Serializable {
 
     /** Where and how Spark runs. */
     public record SparkSettings(String master, String appName, int partitions, boolean ui) implements Serializable {}
@@ -71,6 +72,8 @@ public record JobConfig(String input, String output, boolean overwrite, SparkSet
         m.put("input", input);
         m.put("output", output);
         m.put("overwrite", overwrite);
+        m.put("incremental", incremental);
+        m.put("prune", prune);
         m.put("spark.master", spark.master());
         m.put("spark.partitions", spark.partitions());
         m.put("ingest.size", ingest.sizeLabel());

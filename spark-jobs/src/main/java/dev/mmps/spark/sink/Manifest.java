@@ -59,6 +59,12 @@ public final class Manifest {
         }
     }
 
+    /** A manifest read with {@link #read}, as plain maps and lists. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> toMap(JsonNode manifest) {
+        return JSON.convertValue(manifest, LinkedHashMap.class);
+    }
+
     /** The version of this build of mmps. */
     public static String version() {
         Properties p = new Properties();
@@ -72,11 +78,31 @@ public final class Manifest {
         return p.getProperty("version", "unknown");
     }
 
+    /** A rank profile as manifest values: its layout, mean ranks and (when calibrated) spectra. */
     public static Map<String, Object> describe(RankProfile profile) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("layout", profile.layoutSpec());
         m.put("mean_ranks", profile.weights());
+        m.put("energy", profile.energy());
         return m;
+    }
+
+    /**
+     * The rank profile a manifest recorded ({@link #describe}), or null when it recorded none or
+     * only its mean ranks (manifests written before the spectra were kept).
+     */
+    public static RankProfile rankProfile(JsonNode manifest) {
+        JsonNode p = manifest.path("compression").path("rank_profile");
+        if (!p.isObject() || !p.path("energy").isArray()) {
+            return null;
+        }
+        try {
+            return new RankProfile(p.path("layout").asText(), JSON.treeToValue(p.path("mean_ranks"), double[][].class),
+                    JSON.treeToValue(p.path("energy"), double[][][].class));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the manifest's rank_profile is malformed (" + e.getOriginalMessage()
+                    + "); compress into a new output instead", e);
+        }
     }
 
 }

@@ -2,11 +2,16 @@ package dev.mmps.spark.sink;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The output folder of a compress run: {@code factors/}, {@code errors/} and
@@ -20,6 +25,10 @@ public final class OutputFolder {
     public static final String FACTORS = "factors";
     public static final String ERRORS = "errors";
     public static final String MANIFEST = "manifest.json";
+    private static final Logger LOG = LoggerFactory.getLogger(OutputFolder.class);
+    private static final String STAGING = ".staging-";
+    private static final String REPLACED = ".replaced-";
+
     /** The input listing, kept in the staging folder while the job runs. */
     public static final String LISTING = "_listing/inputs.tsv";
 
@@ -34,21 +43,54 @@ public final class OutputFolder {
     }
 
     /**
-     * @throws IllegalArgumentException if the output exists and {@code overwrite} is off
+     * Prepares to write {@code output}: removes what interrupted runs left beside it (staging
+     * folders, and a previous output moved aside by a commit that did not finish, which is put
+     * back), and refuses an existing output unless it may be replaced or added to.
+     *
+     * @param replaceable whether an existing output may be replaced ({@code --overwrite}) or added
+     *     to ({@code --incremental})
+     * @throws IllegalArgumentException if the output exists and may not be replaced
      */
-    public static OutputFolder prepare(String output, boolean overwrite, Configuration conf) {
+    public static OutputFolder prepare(String output, boolean replaceable, Configuration conf) {
         try {
             Path path = new Path(output);
             FileSystem fs = path.getFileSystem(conf);
             Path target = fs.makeQualified(path);
-            if (fs.exists(target) && !overwrite) {
-                throw new IllegalArgumentException("output " + output
-                        + " already exists; choose another folder or pass --overwrite to replace it");
+            recover(fs, target);
+            if (fs.exists(target) && !replaceable) {
+                throw new IllegalArgumentException("output " + output + " already exists; choose another folder, pass "
+                        + "--incremental to add new images to it, or --overwrite to replace it");
             }
-            Path staging = new Path(target.getParent(), "." + target.getName() + ".staging-" + UUID.randomUUID());
+            Path staging = new Path(target.getParent(), "." + target.getName() + STAGING + UUID.randomUUID());
             return new OutputFolder(fs, target, staging);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare output " + output + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Cleans up after runs that stopped before their commit: a staging folder is never taken for
+     * an output, so it is removed; an output moved aside by a commit that stopped between its two
+     * renames is moved back. Two runs writing the same output at the same time are not supported.
+     */
+    private static void recover(FileSystem fs, Path target) throws IOException {
+        Path parent = target.getParent();
+        if (parent == null || !fs.exists(parent)) {
+            return;
+        }
+        String staging = "." + target.getName() + STAGING;
+        String replaced = "." + target.getName() + REPLACED;
+        for (FileStatus f : fs.listStatus(parent)) {
+            String name = f.getPath().getName();
+            if (name.startsWith(replaced) && !fs.exists(target)) {
+                LOG.warn("Restoring {}: a previous run replaced it but stopped before finishing", target);
+                if (!fs.rename(f.getPath(), target)) {
+                    throw new IOException("could not move " + f.getPath() + " back to " + target);
+                }
+            } else if (name.startsWith(staging) || name.startsWith(replaced)) {
+                LOG.info("Removing {}, left by a run that stopped before it finished", f.getPath());
+                fs.delete(f.getPath(), true);
+            }
         }
     }
 
@@ -105,12 +147,32 @@ public final class OutputFolder {
     /** Moves the staged output into place, replacing an existing one (checked in {@link #prepare}). */
     public void commit() throws IOException {
         if (fs.exists(target)) {
-            Path old = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
+            Path old = new Path(target.getParent(), "." + target.getName() + REPLACED + UUID.randomUUID());
             rename(target, old);
             rename(staging, target);
             fs.delete(old, true);
         } else {
             rename(staging, target);
+        }
+    }
+
+    /**
+     * Puts a file of the current output's factor table, unchanged, into the staged one: a hard link
+     * on the local file system (no bytes move), a copy elsewhere. Its checksum file comes along.
+     */
+    public void carry(Path file) throws IOException {
+        Path into = stagedPath(FACTORS);
+        fs.mkdirs(into);
+        for (Path f : List.of(file, new Path(file.getParent(), "." + file.getName() + ".crc"))) {
+            Path to = new Path(into, f.getName());
+            if (!fs.exists(f)) {
+                continue;
+            }
+            if ("file".equals(f.toUri().getScheme())) {
+                Files.createLink(java.nio.file.Path.of(to.toUri()), java.nio.file.Path.of(f.toUri()));
+            } else if (!FileUtil.copy(fs, f, fs, to, false, fs.getConf())) {
+                throw new IOException("could not copy " + f + " to " + to);
+            }
         }
     }
 

@@ -69,6 +69,10 @@ class CliTest {
                     "--epsilon", "0.1"}, "codec cp takes --ratio, not epsilon=0.1"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", in}, "already exists"),
                 Arguments.of(new String[] {"compress", "--input", in}, "no output given"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--prune"},
+                        "--prune is given without --incremental"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--incremental",
+                    "--overwrite"}, "both --overwrite and --incremental are given"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--bogus"},
                         "Unknown option: '--bogus'"),
                 Arguments.of(new String[] {"inspect", "target/test-data/cli-input"}, "has no manifest.json"));
