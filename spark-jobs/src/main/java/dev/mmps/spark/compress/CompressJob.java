@@ -19,9 +19,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -115,7 +117,9 @@ public final class CompressJob {
                             Encoders.row(FactorRows.FACTORS));
         } else {
             Dataset<Row> todo = previous.plan(scan.listedFiles());
-            if (previous.upToDate(accumulators.errors().value())) {
+            Set<String> issueIds = new HashSet<>();
+            accumulators.errors().value().forEach(r -> issueIds.add(r.getString(0)));
+            if (previous.upToDate(issueIds)) {
                 previous.release();
                 output.abandon();
                 return upToDate(previous, start);
@@ -139,11 +143,11 @@ public final class CompressJob {
         long processed = inputs;
         List<Row> errors = new ArrayList<>(accumulators.errors().value());
         if (previous != null) {
-            previous.release();
             Dataset<Row> kept = previous.carry(output);
             if (kept != null) {
                 write(kept, output.staged(OutputFolder.FACTORS), true);
             }
+            previous.release();
             errors.addAll(previous.carriedErrors());
             inputs = scan.files() + previous.keptRemoved();
         }

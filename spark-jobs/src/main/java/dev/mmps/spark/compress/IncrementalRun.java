@@ -2,6 +2,8 @@ package dev.mmps.spark.compress;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmps.spark.config.JobConfig;
@@ -11,7 +13,6 @@ import dev.mmps.table.FactorFormat;
 import dev.mmps.tensor.codec.RankProfile;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -53,8 +55,16 @@ final class IncrementalRun {
     private final Path target;
     private final JsonNode manifest;
     private final boolean prune;
-    private Dataset<Row> todo;
+    private static final String FACTOR = "factor";
+    private static final String ERROR = "error";
+    private static final String NEW = "new";
+    private static final String UNCHANGED = "unchanged";
+    private static final String CHANGED = "changed";
+    private static final String GONE = "gone";
+
+    private Dataset<Row> comparison;
     private Dataset<Row> dropped;
+    private Set<String> goneErrors = Set.of();
     private Set<String> rewrite = Set.of();
     private List<Row> carriedErrors = List.of();
     private long skipped;
@@ -136,39 +146,53 @@ final class IncrementalRun {
     }
 
     /**
-     * Compares the listing with the table: what to compress, what to drop, which errors still
-     * hold.
+     * Compares the listing with the table in one pass: each listed file and each row of the old
+     * tables, matched by source URI, is new, unchanged, changed or gone. The comparison is small
+     * (a few columns per input) and cached; everything else is read from it.
      *
      * @param listed the listing ({@code path, modificationTime, length})
      * @return the listed files to compress, new or changed
      */
     Dataset<Row> plan(Dataset<Row> listed) {
-        Dataset<Row> factors = spark.read().parquet(folder(OutputFolder.FACTORS))
+        Dataset<Row> known = spark.read().parquet(folder(OutputFolder.FACTORS))
                 .select(col(FactorFormat.ID), col(FactorFormat.SOURCE), col(FactorFormat.SOURCE_MODIFIED),
-                        input_file_name().as("file"));
-        Dataset<Row> errors = spark.read().parquet(folder(OutputFolder.ERRORS));
-        Column sameFile = col("path").equalTo(col(FactorFormat.SOURCE));
-        Column unchanged = sameFile.and(col("modificationTime").equalTo(col(FactorFormat.SOURCE_MODIFIED)));
-        Dataset<Row> known = factors.select(FactorFormat.SOURCE, FactorFormat.SOURCE_MODIFIED)
-                .union(errors.select(FactorFormat.SOURCE, FactorFormat.SOURCE_MODIFIED));
-        todo = listed.join(known, unchanged, "left_anti").cache();
-        todoCount = todo.count();
-        skipped = listed.count() - todoCount;
+                        input_file_name().as("file"), lit(FACTOR).as("kind"))
+                .union(spark.read().parquet(folder(OutputFolder.ERRORS)).select(col(FactorFormat.ID),
+                        col(FactorFormat.SOURCE), col(FactorFormat.SOURCE_MODIFIED), lit(null).cast("string"),
+                        lit(ERROR)));
+        comparison = listed.join(known, col("path").equalTo(col(FactorFormat.SOURCE)), "full_outer")
+                .withColumn("status", when(col(FactorFormat.SOURCE).isNull(), NEW)
+                        .when(col("path").isNull(), GONE)
+                        .when(col("modificationTime").equalTo(col(FactorFormat.SOURCE_MODIFIED)), UNCHANGED)
+                        .otherwise(CHANGED))
+                .cache();
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Row r : comparison.groupBy("kind", "status").count().collectAsList()) {
+            counts.put(r.getString(0) + "/" + r.getString(1), r.getLong(2));
+        }
+        skipped = counts.getOrDefault(FACTOR + "/" + UNCHANGED, 0L) + counts.getOrDefault(ERROR + "/" + UNCHANGED, 0L);
+        todoCount = counts.getOrDefault("null/" + NEW, 0L) + counts.getOrDefault(FACTOR + "/" + CHANGED, 0L)
+                + counts.getOrDefault(ERROR + "/" + CHANGED, 0L);
+        replaced = counts.getOrDefault(FACTOR + "/" + CHANGED, 0L);
+        removed = counts.getOrDefault(FACTOR + "/" + GONE, 0L);
 
-        Dataset<Row> changed = factors.join(listed, sameFile.and(col("modificationTime")
-                .notEqual(col(FactorFormat.SOURCE_MODIFIED))), "left_semi");
-        Dataset<Row> gone = factors.join(listed, sameFile, "left_anti");
-        replaced = changed.count();
-        removed = gone.count();
-        removedExamples = gone.select(FactorFormat.ID).orderBy(FactorFormat.ID).limit(5).as(
-                org.apache.spark.sql.Encoders.STRING()).collectAsList();
-        dropped = prune ? changed.union(gone) : changed;
-        rewrite = Set.copyOf(dropped.select("file").distinct().as(org.apache.spark.sql.Encoders.STRING())
-                .collectAsList().stream().map(IncrementalRun::pathOf).toList());
-        carriedErrors = errors.join(listed, unchanged, "left_semi").collectAsList();
+        List<Row> gone = comparison.filter(col("status").equalTo(GONE)).select(FactorFormat.ID, "kind")
+                .orderBy(FactorFormat.ID).collectAsList();
+        removedExamples = gone.stream().filter(r -> FACTOR.equals(r.getString(1))).limit(5).map(r -> r.getString(0))
+                .toList();
+        goneErrors = gone.stream().filter(r -> ERROR.equals(r.getString(1))).map(r -> r.getString(0))
+                .collect(java.util.stream.Collectors.toSet());
+        Column drop = col("kind").equalTo(FACTOR).and(prune ? col("status").isin(CHANGED, GONE)
+                : col("status").equalTo(CHANGED));
+        dropped = comparison.filter(drop).select(FactorFormat.ID, "file");
+        rewrite = Set.copyOf(dropped.select("file").distinct().as(Encoders.STRING()).collectAsList()
+                .stream().map(IncrementalRun::pathOf).toList());
+        carriedErrors = spark.read().parquet(folder(OutputFolder.ERRORS)).join(comparison.filter(
+                col("kind").equalTo(ERROR).and(col("status").equalTo(UNCHANGED))).select(FactorFormat.ID),
+                FactorFormat.ID, "left_semi").collectAsList();
         LOG.info("Incremental: {} input(s) unchanged, {} to compress ({} changed), {} no longer in the input{}",
                 skipped, todoCount, replaced, removed, removed > 0 ? (prune ? " (dropped)" : " (kept)") : "");
-        return todo;
+        return comparison.filter(col("status").isin(NEW, CHANGED)).select("path", "modificationTime", "length");
     }
 
     long todoCount() {
@@ -176,23 +200,13 @@ final class IncrementalRun {
     }
 
     /**
-     * Whether the run would change nothing: no file to compress, no row to drop, and the same
-     * error rows as before.
+     * Whether the run would change nothing: no file to compress, no row to drop, and the error
+     * rows of inputs outside the listing (the walk's issues) the same as before.
+     *
+     * @param issueIds ids of this run's walk issues
      */
-    boolean upToDate(List<Row> issueRows) {
-        if (todoCount > 0 || replaced > 0 || (prune && removed > 0)) {
-            return false;
-        }
-        Set<String> now = new HashSet<>();
-        for (Row r : carriedErrors) {
-            now.add(r.getString(0));
-        }
-        for (Row r : issueRows) {
-            now.add(r.getString(0));
-        }
-        Set<String> before = new HashSet<>(spark.read().parquet(folder(OutputFolder.ERRORS)).select(FactorFormat.ID)
-                .as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-        return now.equals(before);
+    boolean upToDate(Set<String> issueIds) {
+        return todoCount == 0 && replaced == 0 && !(prune && removed > 0) && issueIds.equals(goneErrors);
     }
 
     /** Old error rows of files that are still there unchanged: they stay in the table. */
@@ -270,8 +284,8 @@ final class IncrementalRun {
     }
 
     void release() {
-        if (todo != null) {
-            todo.unpersist();
+        if (comparison != null) {
+            comparison.unpersist();
         }
     }
 

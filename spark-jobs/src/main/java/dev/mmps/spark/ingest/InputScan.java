@@ -97,8 +97,9 @@ public final class InputScan {
                 throw new IllegalArgumentException("input " + config.input() + " is a single file that is not IDX; "
                         + "pass the folder that holds the images");
             }
-            InputWalk.Result walk = InputWalk.walk(fs, root, config.compression().calibrationImages(),
-                    listing.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(listing));
+            FileSystem listingFs = listing.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            InputWalk.Result walk = InputWalk.walk(fs, root, config.compression().calibrationImages(), listingFs,
+                    listingFs.makeQualified(listing));
             if (walk.inputs() == 0) {
                 throw new IllegalArgumentException("input " + config.input()
                         + " holds no files (names starting with . or _ are skipped); pass a folder of images");

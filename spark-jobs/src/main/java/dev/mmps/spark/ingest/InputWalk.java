@@ -76,10 +76,13 @@ public final class InputWalk {
     /**
      * Walks {@code root} and writes the listing to {@code listingFile}.
      *
+     * @param fs the input's file system
      * @param keepFirst how many of the first non-empty files (in path order) to return
+     * @param listingFs the file system of the listing (the output's)
      */
-    public static Result walk(FileSystem fs, Path root, int keepFirst, Path listingFile) throws IOException {
-        try (Writer out = new BufferedWriter(new OutputStreamWriter(fs.create(listingFile, true),
+    public static Result walk(FileSystem fs, Path root, int keepFirst, FileSystem listingFs, Path listingFile)
+            throws IOException {
+        try (Writer out = new BufferedWriter(new OutputStreamWriter(listingFs.create(listingFile, true),
                 StandardCharsets.UTF_8), 1 << 16)) {
             InputWalk walk = new InputWalk(fs, root, keepFirst, out);
             if ("file".equals(root.toUri().getScheme())) {

@@ -134,6 +134,21 @@ class IncrementalCompressTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void anOutputMovedAsideByACommitThatDidNotFinishIsPutBack() throws Exception {
+        Path input = TestInputs.fresh("incremental-restore");
+        TestInputs.copyCifar(input, 1);
+        Path output = TestInputs.fresh("incremental-restore-out").resolve("table");
+        run(input, output, Map.of());
+        Files.move(output, output.getParent().resolve(".table.replaced-interrupted"));
+
+        Map<String, Object> manifest = run(input, output, Map.of("incremental", true));
+
+        assertEquals(Boolean.TRUE, ((Map<String, Object>) manifest.get("incremental")).get("up_to_date"));
+        assertEquals(10, rowsById(output).size());
+    }
+
+    @Test
     void settingsThatShapeTheFactorsMustMatchTheTable() throws Exception {
         Path input = TestInputs.fresh("incremental-settings");
         TestInputs.copyCifar(input, 1);
