@@ -73,8 +73,10 @@ public final class CompressJob {
         }
     }
 
+    /** What every task needs, and the rank profile the plan came from (for the manifest). */
+    private record Plan(StageSettings settings, RankProfile profile) {}
+
     private Map<String, Object> run(OutputFolder output, long start) throws IOException {
-        var hadoopConf = spark.sparkContext().hadoopConfiguration();
         IncrementalRun previous = config.incremental() ? IncrementalRun.open(spark, config, output) : null;
         InputScan scan = InputScan.of(spark, config, output.stagedPath(OutputFolder.LISTING));
         LOG.info("Input {}: {} file(s), {} bytes, {} (listed in {} s)", Printable.of(scan.rootUri()), scan.files(),
@@ -82,26 +84,14 @@ public final class CompressJob {
         if (previous != null) {
             previous.checkRoot(scan.rootUri());
         }
-        long t0 = System.nanoTime();
-        List<InputScan.Sample> sample = scan.sample(config.compression().calibrationImages());
-        LOG.info("Decoded a sample of {} image(s) in {} s", sample.size(), seconds(t0));
-        ImageShape expectedSize = config.ingest().preprocess().resizes() ? null : scan.commonSize(sample);
-        CompressionSpec spec = config.compression().spec();
-        RankProfile profile = previous != null && previous.rankProfile() != null && config.compression().calibrates()
-                ? previous.rankProfile() : calibrate(spec, sample);
-        if (profile != null) {
-            Truncation.TargetRatio target = (Truncation.TargetRatio) spec.truncation();
-            spec = new CompressionSpec(spec.layout(), new Truncation.TargetRatio(target.ratio(), profile),
-                    spec.stages());
-        }
-        checkBaselineReach(spec, sample);
-        StageSettings settings = new StageSettings(spec, config.compression().codec(), config.compression().precision(),
-                config.compression().route(), config.ingest().preprocess(), config.ingest().maxFileBytes(),
-                scan.rootUri(), scan.classIndex(), expectedSize);
+        Plan plan = plan(scan, previous);
+        StageSettings settings = plan.settings();
+        CompressionSpec spec = settings.spec();
+        RankProfile profile = plan.profile();
         Broadcast<StageSettings> broadcast = spark.sparkContext().broadcast(settings,
                 scala.reflect.ClassTag$.MODULE$.apply(StageSettings.class));
         Broadcast<SerializableConfiguration> hadoop = spark.sparkContext().broadcast(
-                new SerializableConfiguration(hadoopConf),
+                new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),
                 scala.reflect.ClassTag$.MODULE$.apply(SerializableConfiguration.class));
         Accumulators accumulators = Accumulators.register(spark.sparkContext());
         scan.issues().forEach(issue -> ImageFilesStage.report(settings, issue, accumulators));
@@ -164,6 +154,30 @@ public final class CompressJob {
         output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
         output.commit();
         return manifest;
+    }
+
+    /**
+     * Decodes the sample, fixes the image size when images are not resized, and plans the
+     * compression: the calibrated rank profile (or the one an incremental run's table was made
+     * with), checked against what the codec can reach.
+     */
+    private Plan plan(InputScan scan, IncrementalRun previous) {
+        long t0 = System.nanoTime();
+        List<InputScan.Sample> sample = scan.sample(config.compression().calibrationImages());
+        LOG.info("Decoded a sample of {} image(s) in {} s", sample.size(), seconds(t0));
+        ImageShape expectedSize = config.ingest().preprocess().resizes() ? null : scan.commonSize(sample);
+        CompressionSpec spec = config.compression().spec();
+        RankProfile profile = previous != null && previous.rankProfile() != null && config.compression().calibrates()
+                ? previous.rankProfile() : calibrate(spec, sample);
+        if (profile != null) {
+            Truncation.TargetRatio target = (Truncation.TargetRatio) spec.truncation();
+            spec = new CompressionSpec(spec.layout(), new Truncation.TargetRatio(target.ratio(), profile),
+                    spec.stages());
+        }
+        checkBaselineReach(spec, sample);
+        return new Plan(new StageSettings(spec, config.compression().codec(), config.compression().precision(),
+                config.compression().route(), config.ingest().preprocess(), config.ingest().maxFileBytes(),
+                scan.rootUri(), scan.classIndex(), expectedSize), profile);
     }
 
     /** Partitions for {@code inputs} images: about four per core, at most a few thousand images each. */
