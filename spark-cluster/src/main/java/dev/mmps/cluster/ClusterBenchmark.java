@@ -58,7 +58,7 @@ public final class ClusterBenchmark {
     }
 
     private void run(Path photographs, Path cifar) throws Exception {
-        deleteRecursively(work);
+        StandaloneCluster.deleteRecursively(work);
         Files.createDirectories(work);
         Files.writeString(work.resolve("progress.conf"), "mmps.progress-interval-seconds = 1\n");
         List<String> photoArgs = List.of("--input", photographs.toString(), "--size", "224x224");
@@ -182,18 +182,5 @@ public final class ClusterBenchmark {
             }
         }
         return out;
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(walk.toList());
-            java.util.Collections.reverse(all);
-            for (Path p : all) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -206,6 +206,20 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+    /** Removes a folder and everything in it; symbolic links are removed, never followed. */
+    public static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(walk.toList());
+            java.util.Collections.reverse(all);
+            for (Path p : all) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** The flags of a {@code jvm.options} file: one per line, {@code #} comments skipped. */
     public static List<String> readJvmOptions(Path file) {
         try {

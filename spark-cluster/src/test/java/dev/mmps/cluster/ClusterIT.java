@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +49,7 @@ class ClusterIT {
         assertEquals(0, extract.waitFor(), "extracting ../shared/datasets");
         input = ROOT.resolve("target/datasets/imagenet-sample");
         work = Path.of("target", "cluster-it").toAbsolutePath();
-        deleteRecursively(work);
+        StandaloneCluster.deleteRecursively(work);
         cluster = StandaloneCluster.start(work.resolve("cluster"),
                 StandaloneCluster.readClasspath(Path.of(System.getProperty("mmps.cluster.jars"))),
                 StandaloneCluster.readJvmOptions(ROOT.resolve("conf/jvm.options")), 2, 1, "1200m");
@@ -158,18 +157,5 @@ class ClusterIT {
             }
         }
         return ids;
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(walk.toList());
-            java.util.Collections.reverse(all);
-            for (Path p : all) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -42,13 +42,7 @@ class CompressJobTest {
     private final SparkSession spark = SparkTestSession.get();
 
     private Map<String, Object> run(Path input, Path output, Map<String, Object> extra) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("input", input.toString());
-        o.put("output", output.toString());
-        o.put("progress-interval-seconds", 60);
-        o.putAll(extra);
-        JobConfig config = ConfigLoader.load(null, o);
-        return new CompressJob(spark, config).run();
+        return TestJobs.compress(input, output, extra);
     }
 
     @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
-import dev.mmps.spark.config.ConfigLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,13 +33,9 @@ class IncrementalCompressTest {
 
     /** No calibration, so a clean run and an incremental one plan every image alike. */
     private Map<String, Object> run(Path input, Path output, Map<String, Object> extra) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("input", input.toString());
-        o.put("output", output.toString());
-        o.put("progress-interval-seconds", 60);
-        o.put("compression.max-bond", 6);
-        o.putAll(extra);
-        return new CompressJob(spark, ConfigLoader.load(null, o)).run();
+        Map<String, Object> settings = new LinkedHashMap<>(Map.of("compression.max-bond", 6));
+        settings.putAll(extra);
+        return TestJobs.compress(input, output, settings);
     }
 
     @Test
