@@ -49,6 +49,7 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
     static void report(StageSettings s, InputWalk.Issue issue, Accumulators accumulators) {
         accumulators.fail(origin(s, s.rootPath(), issue.uri(),
                 issue.modified() > 0 ? new Timestamp(issue.modified()) : null, 0), issue.failure());
+        accumulators.done().add(1);
     }
 
     /** Id relative to the input root, label and class from its first folder. */
