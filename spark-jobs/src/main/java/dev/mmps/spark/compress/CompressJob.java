@@ -167,8 +167,12 @@ public final class CompressJob {
         LOG.info("Decoded a sample of {} image(s) in {} s", sample.size(), seconds(t0));
         ImageShape expectedSize = config.ingest().preprocess().resizes() ? null : scan.commonSize(sample);
         CompressionSpec spec = config.compression().spec();
-        RankProfile profile = previous != null && previous.rankProfile() != null && config.compression().calibrates()
-                ? previous.rankProfile() : calibrate(spec, sample);
+        RankProfile kept = previous == null || !config.compression().calibrates() ? null : previous.rankProfile();
+        if (previous != null && config.compression().calibrates() && kept == null) {
+            LOG.warn("The table's manifest does not keep its rank profile (an older mmps wrote it): calibrating "
+                    + "again, so new rows may be planned a little differently from the old ones");
+        }
+        RankProfile profile = kept != null ? kept : calibrate(spec, sample);
         if (profile != null) {
             Truncation.TargetRatio target = (Truncation.TargetRatio) spec.truncation();
             spec = new CompressionSpec(spec.layout(), new Truncation.TargetRatio(target.ratio(), profile),
