@@ -81,8 +81,18 @@ public final class CompressJob {
         InputScan scan = InputScan.of(spark, config, output.stagedPath(OutputFolder.LISTING));
         LOG.info("Input {}: {} file(s), {} bytes, {} (listed in {} s)", Printable.of(scan.rootUri()), scan.files(),
                 scan.bytes(), scan.describe(), seconds(start));
+        Dataset<Row> todo = null;
         if (previous != null) {
             previous.checkRoot(scan.rootUri());
+            todo = previous.plan(scan.listedFiles(), scan.files() - scan.issues().size());
+            String rootPath = StageSettings.rootPath(scan.rootUri());
+            Set<String> issueIds = new HashSet<>();
+            scan.issues().forEach(issue -> issueIds.add(ImageFilesStage.relativeId(rootPath, issue.uri())));
+            if (previous.upToDate(issueIds)) {
+                previous.release();
+                output.abandon();
+                return upToDate(previous, start);
+            }
         }
         Plan plan = plan(scan, previous);
         StageSettings settings = plan.settings();
@@ -106,14 +116,6 @@ public final class CompressJob {
                     : scan.imageFiles(partitions).mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators),
                             Encoders.row(FactorRows.FACTORS));
         } else {
-            Dataset<Row> todo = previous.plan(scan.listedFiles());
-            Set<String> issueIds = new HashSet<>();
-            accumulators.errors().value().forEach(r -> issueIds.add(r.getString(0)));
-            if (previous.upToDate(issueIds)) {
-                previous.release();
-                output.abandon();
-                return upToDate(previous, start);
-            }
             inputs = previous.todoCount() + scan.issues().size();
             factors = todo.repartition(partitions(previous.todoCount()))
                     .mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators), Encoders.row(FactorRows.FACTORS));

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmps.spark.config.JobConfig;
+import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.table.FactorFormat;
@@ -55,6 +56,9 @@ final class IncrementalRun {
     private final Path target;
     private final JsonNode manifest;
     private final boolean prune;
+    private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
+    /** Inputs per partition of the comparison: a few short columns each, so many fit. */
+    private static final long INPUTS_PER_PARTITION = 200_000;
     private static final String FACTOR = "factor";
     private static final String ERROR = "error";
     private static final String NEW = "new";
@@ -151,13 +155,28 @@ final class IncrementalRun {
      * (a few columns per input) and cached; everything else is read from it.
      *
      * @param listed the listing ({@code path, modificationTime, length})
+     * @param listedCount how many files it lists
      * @return the listed files to compress, new or changed
      */
-    Dataset<Row> plan(Dataset<Row> listed) {
-        Dataset<Row> known = spark.read().parquet(folder(OutputFolder.FACTORS))
+    Dataset<Row> plan(Dataset<Row> listed, long listedCount) {
+        // A cached plan keeps the partitions it was made with (Spark's adaptive execution does not
+        // coalesce them), so size its joins and groupings for the inputs, not the default 200.
+        var conf = spark.conf();
+        String shufflePartitions = conf.get(SHUFFLE_PARTITIONS);
+        conf.set(SHUFFLE_PARTITIONS, Long.toString(Math.max(spark.sparkContext().defaultParallelism(),
+                (long) Math.ceil(listedCount / (double) INPUTS_PER_PARTITION))));
+        try {
+            return compare(listed);
+        } finally {
+            conf.set(SHUFFLE_PARTITIONS, shufflePartitions);
+        }
+    }
+
+    private Dataset<Row> compare(Dataset<Row> listed) {
+        Dataset<Row> known = table(OutputFolder.FACTORS, FactorRows.FACTORS)
                 .select(col(FactorFormat.ID), col(FactorFormat.SOURCE), col(FactorFormat.SOURCE_MODIFIED),
                         input_file_name().as("file"), lit(FACTOR).as("kind"))
-                .union(spark.read().parquet(folder(OutputFolder.ERRORS)).select(col(FactorFormat.ID),
+                .union(table(OutputFolder.ERRORS, FactorRows.ERRORS).select(col(FactorFormat.ID),
                         col(FactorFormat.SOURCE), col(FactorFormat.SOURCE_MODIFIED), lit(null).cast("string"),
                         lit(ERROR)));
         comparison = listed.join(known, col("path").equalTo(col(FactorFormat.SOURCE)), "full_outer")
@@ -187,7 +206,7 @@ final class IncrementalRun {
         dropped = comparison.filter(drop).select(FactorFormat.ID, "file");
         rewrite = Set.copyOf(dropped.select("file").distinct().as(Encoders.STRING()).collectAsList()
                 .stream().map(IncrementalRun::pathOf).toList());
-        carriedErrors = spark.read().parquet(folder(OutputFolder.ERRORS)).join(comparison.filter(
+        carriedErrors = table(OutputFolder.ERRORS, FactorRows.ERRORS).join(comparison.filter(
                 col("kind").equalTo(ERROR).and(col("status").equalTo(UNCHANGED))).select(FactorFormat.ID),
                 FactorFormat.ID, "left_semi").collectAsList();
         LOG.info("Incremental: {} input(s) unchanged, {} to compress ({} changed), {} no longer in the input{}",
@@ -240,7 +259,8 @@ final class IncrementalRun {
         if (rewritten.isEmpty()) {
             return null;
         }
-        return spark.read().parquet(rewritten.toArray(new String[0])).join(dropped.select(FactorFormat.ID), FactorFormat.ID, "left_anti");
+        return spark.read().schema(FactorRows.FACTORS).parquet(rewritten.toArray(new String[0]))
+                .join(dropped.select(FactorFormat.ID), FactorFormat.ID, "left_anti");
     }
 
     /**
@@ -250,7 +270,7 @@ final class IncrementalRun {
     Tally tally(String stagedFactors, List<Row> errors) {
         Tally tally = new Tally();
         spark.sparkContext().register(tally);
-        spark.read().parquet(stagedFactors)
+        spark.read().schema(FactorRows.FACTORS).parquet(stagedFactors)
                 .select(FactorFormat.SOURCE_BYTES, FactorFormat.PARAMETERS, FactorFormat.RATIO, FactorFormat.PSNR_DB)
                 .foreachPartition(new AddToTally(tally));
         Tally all = tally.copy();
@@ -292,6 +312,11 @@ final class IncrementalRun {
     /** The decoded path of a file URI as Spark names input files. */
     private static String pathOf(String uri) {
         return java.net.URI.create(uri).getPath();
+    }
+
+    /** One table of the existing output, read with its known schema (no footers to infer it from). */
+    private Dataset<Row> table(String name, org.apache.spark.sql.types.StructType schema) {
+        return spark.read().schema(schema).parquet(folder(name));
     }
 
     private String folder(String name) {

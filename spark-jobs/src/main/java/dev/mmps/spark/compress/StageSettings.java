@@ -32,6 +32,11 @@ public record StageSettings(CompressionSpec spec, CodecChoice codec, Precision p
 
     /** The decoded path of the input root, ending in '/'. */
     public String rootPath() {
+        return rootPath(rootUri);
+    }
+
+    /** The decoded path of an input root given as a URI, ending in '/'. */
+    static String rootPath(String rootUri) {
         String path = new org.apache.hadoop.fs.Path(rootUri).toUri().getPath();
         return path.endsWith("/") ? path : path + "/";
     }
