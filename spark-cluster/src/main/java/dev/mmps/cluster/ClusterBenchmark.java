@@ -13,13 +13,13 @@ import java.util.stream.Stream;
 
 /**
  * Whole-job measurements on a standalone cluster and in local mode, all through SparkSubmit with
- * the same jars and flags: images per second on one worker and on two (and local[1] against
- * local[2]); the time a worker killed mid-job costs; an incremental re-run with nothing new against
- * a full run; and the driver's heap after garbage collection for two input sizes, to show it does
- * not grow with the number of images. Prints Markdown tables. Run from the repository root:
+ * the same jars and flags. For each input: images per second on local[1] and local[2], on one
+ * worker's core and on two workers; the time a worker killed at 30% costs; an incremental re-run
+ * with nothing new against the full run; and, for every run, the driver's peak heap after garbage
+ * collection (from its GC log), to show it does not grow with the number of images. Prints
+ * Markdown tables. Run from the repository root:
  *
  * <pre>
- * mvn -B -ntp -q -Pcluster -DskipTests package
  * benchmarks/cluster-jobs.sh
  * </pre>
  */
@@ -28,6 +28,16 @@ public final class ClusterBenchmark {
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
     private static final Pattern GC_AFTER = Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)");
     private static final Pattern SECONDS = Pattern.compile("\"seconds\"\\s*:\\s*([0-9.]+)");
+    private static final Pattern IMAGES = Pattern.compile("\"images\"\\s*:\\s*(\\d+)");
+
+    /** One input to measure: a name and the compress arguments that read it. */
+    private record Workload(String name, List<String> args) {}
+
+    /** One way to run a job: its label, the master, SparkSubmit's extra arguments, mmps's. */
+    private record Setup(String label, String master, List<String> submitArgs, List<String> appArgs) {}
+
+    /** What one run measured; {@code job} is NaN for a run that wrote no manifest. */
+    private record Timing(double wall, double job, long peakHeapMb) {}
 
     private final Path root;
     private final Path work;
@@ -45,7 +55,7 @@ public final class ClusterBenchmark {
 
     /**
      * @param args {@code photographs-folder cifar-train-folder}: the ImageNet sample (compressed at
-     *     224x224) and CIFAR-10's training set (for the driver-heap runs)
+     *     224x224) and CIFAR-10's training set (all 50,000 images, and 10,000 of them)
      */
     public static void main(String[] args) throws Exception {
         if (args.length != 2) {
@@ -53,100 +63,87 @@ public final class ClusterBenchmark {
             System.exit(2);
         }
         Path root = Path.of("").toAbsolutePath();
-        ClusterBenchmark bench = new ClusterBenchmark(root, root.resolve("target/bench-out/cluster"));
-        bench.run(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]).toAbsolutePath());
+        new ClusterBenchmark(root, root.resolve("target/bench-out/cluster"))
+                .run(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]).toAbsolutePath());
     }
 
     private void run(Path photographs, Path cifar) throws Exception {
         StandaloneCluster.deleteRecursively(work);
         Files.createDirectories(work);
         Files.writeString(work.resolve("progress.conf"), "mmps.progress-interval-seconds = 1\n");
-        List<String> photoArgs = List.of("--input", photographs.toString(), "--size", "224x224");
-        System.out.println("| run | workers or master | wall s | job s | images/s |");
-        System.out.println("|---|---|---:|---:|---:|");
-        try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), jars, jvmOptions, 1, 1,
+        List<Workload> workloads = List.of(
+                new Workload("photographs-224", List.of("--input", photographs.toString(), "--size", "224x224")),
+                new Workload("cifar-10k", List.of("--input", subset(cifar, 1000).toString())),
+                new Workload("cifar-50k", List.of("--input", cifar.toString())));
+        System.out.println("| data | run | wall s | job s | images/s (job) | driver heap after GC, peak MB |");
+        System.out.println("|---|---|---:|---:|---:|---:|");
+        List<String> summary = new ArrayList<>();
+        try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), jars, jvmOptions, 2, 1,
                 "1200m")) {
-            double local1 = timed(cluster, "local-1", "local[1]", photoArgs, null)[1];
-            double local2 = timed(cluster, "local-2", "local[2]", photoArgs, null)[1];
-            double one = timed(cluster, "cluster-1", cluster.masterUrl(), photoArgs, null)[1];
-            cluster.addWorker();
-            double[] twoTimes = timed(cluster, "cluster-2", cluster.masterUrl(), photoArgs, null);
-            double two = twoTimes[1];
-            double killed = timed(cluster, "cluster-2-kill", cluster.masterUrl(), photoArgs, 1)[1];
-            System.out.println();
-            System.out.printf(Locale.ROOT, "local[2] / local[1] speed: %.2fx; two workers / one: %.2fx; "
-                    + "a worker killed at 30%%: %+.1f s (%.2fx the clean two-worker run)%n", local1 / local2,
-                    one / two, killed - two, killed / two);
-
-            Path output = work.resolve("out-cluster-2");
-            double full = twoTimes[0];
-            Daemon again = submit(cluster, "incremental-noop", cluster.masterUrl(), List.of(), photoArgs, output,
-                    List.of("--incremental"));
-            long t = System.nanoTime();
-            expectSuccess(again);
-            double noop = (System.nanoTime() - t) / 1e9;
-            System.out.printf(Locale.ROOT, "incremental re-run with nothing new: %.1f s wall against %.1f s wall for "
-                    + "the full job (%.0f%%)%n%n", noop, full, 100 * noop / full);
-
-            System.out.println("| driver heap | images | peak heap after GC MB | GCs |");
-            System.out.println("|---|---:|---:|---:|");
-            Path tenThousand = subset(cifar, 1000);
-            for (Path in : List.of(tenThousand, cifar)) {
-                driverHeap(cluster, in);
+            String master = cluster.masterUrl();
+            for (Workload w : workloads) {
+                Timing local1 = timed(cluster, w, new Setup("local[1]", "local[1]", List.of(), List.of()), false);
+                Timing local2 = timed(cluster, w, new Setup("local[2]", "local[2]", List.of(), List.of()), false);
+                Timing one = timed(cluster, w, new Setup("1 worker", master,
+                        List.of("--total-executor-cores", "1"), List.of()), false);
+                Timing two = timed(cluster, w, new Setup("2 workers", master, List.of(), List.of()), false);
+                Timing killed = timed(cluster, w, new Setup("2 workers, one killed at 30%", master, List.of(),
+                        List.of()), true);
+                cluster.addWorker();
+                Timing noop = timed(cluster, w, new Setup("2 workers, incremental, nothing new", master, List.of(),
+                        List.of("--incremental")), false);
+                summary.add(String.format(Locale.ROOT, "| %s | %.2fx | %.2fx | %+.1f s (%.2fx) | %.1f s of %.1f s "
+                        + "(%.0f%%) |", w.name(), local1.job() / local2.job(), one.job() / two.job(),
+                        killed.job() - two.job(), killed.job() / two.job(), noop.wall(), two.wall(),
+                        100 * noop.wall() / two.wall()));
             }
         }
+        System.out.println();
+        System.out.println("| data | local[2] over local[1] | two workers over one | a worker killed at 30% "
+                + "| incremental re-run with nothing new (wall) |");
+        System.out.println("|---|---:|---:|---:|---:|");
+        summary.forEach(System.out::println);
     }
 
     /**
-     * Runs one compress job and prints its row; kills worker {@code killWorker} at 30% if given.
-     *
-     * @return the wall time of the submission and the job's own time (its manifest's), in seconds
+     * Runs one compress job and prints its row. The two-worker run and the incremental re-run
+     * share an output, so the re-run finds a complete table; {@code kill} kills a worker once 30%
+     * of the images are done.
      */
-    private double[] timed(StandaloneCluster cluster, String name, String master, List<String> input,
-            Integer killWorker) throws Exception {
-        Path output = work.resolve("out-" + name);
+    private Timing timed(StandaloneCluster cluster, Workload w, Setup setup, boolean kill) throws Exception {
+        String name = w.name() + "-" + setup.label().replaceAll("[^A-Za-z0-9]+", "-");
+        boolean shared = setup.label().equals("2 workers") || !setup.appArgs().isEmpty();
+        Path output = work.resolve("out-" + (shared ? w.name() + "-2-workers" : name));
+        Path gcLog = work.resolve(name + "-gc.log");
         long start = System.nanoTime();
-        Daemon job = submit(cluster, name, master, List.of(), input, output, List.of());
-        if (killWorker != null) {
+        Daemon job = submit(cluster, name, setup, List.of("-Xlog:gc:file=" + gcLog), w.args(), output);
+        if (kill) {
             job.awaitProgress(0.3, TIMEOUT);
-            cluster.killWorker(killWorker);
+            cluster.killLastLiveWorker();
         }
         expectSuccess(job);
         double wall = (System.nanoTime() - start) / 1e9;
-        double seconds = jobSeconds(output);
-        long images = Long.parseLong(manifestValue(output, "\"images\"\\s*:\\s*(\\d+)"));
-        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f |%n", name,
-                master.startsWith("local") ? master : cluster.liveWorkers() + " x 1 core", wall, seconds,
-                images / seconds);
-        return new double[] {wall, seconds};
+        boolean wroteManifest = setup.appArgs().isEmpty();
+        double seconds = wroteManifest ? Double.parseDouble(manifestValue(output, SECONDS)) : Double.NaN;
+        long images = Long.parseLong(manifestValue(output, IMAGES));
+        long peak = peakHeapAfterGc(gcLog);
+        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %d |%n", w.name(), setup.label(), wall,
+                wroteManifest ? String.format(Locale.ROOT, "%.1f", seconds) : "",
+                wroteManifest ? String.format(Locale.ROOT, "%,.0f", images / seconds) : "", peak);
+        return new Timing(wall, seconds, peak);
     }
 
-    private void driverHeap(StandaloneCluster cluster, Path input) throws Exception {
-        String name = "heap-" + input.getFileName();
-        Path gcLog = work.resolve(name + "-gc.log");
-        Daemon job = submit(cluster, name, cluster.masterUrl(), List.of("-Xlog:gc:file=" + gcLog),
-                List.of("--input", input.toString()), work.resolve("out-" + name), List.of());
-        expectSuccess(job);
-        long peak = 0;
-        int collections = 0;
-        Matcher m = GC_AFTER.matcher(Files.readString(gcLog));
-        while (m.find()) {
-            peak = Math.max(peak, Long.parseLong(m.group(2)));
-            collections++;
-        }
-        long images = Long.parseLong(manifestValue(work.resolve("out-" + name), "\"images\"\\s*:\\s*(\\d+)"));
-        System.out.printf(Locale.ROOT, "| %s | %,d | %d | %d |%n", input.getFileName(), images, peak, collections);
-    }
-
-    private Daemon submit(StandaloneCluster cluster, String name, String master, List<String> driverFlags,
-            List<String> input, Path output, List<String> extra) throws IOException {
-        List<String> app = new ArrayList<>(List.of("compress"));
-        app.addAll(input);
-        app.addAll(List.of("--output", output.toString(), "--config", work.resolve("progress.conf").toString()));
-        app.addAll(extra);
-        return cluster.submit(name, master, driverFlags, List.of("--properties-file",
-                root.resolve("conf/spark-defaults.conf").toString(), "--class", "dev.mmps.spark.cli.Main",
-                this.app.toString()), app);
+    private Daemon submit(StandaloneCluster cluster, String name, Setup setup, List<String> driverFlags,
+            List<String> input, Path output) throws IOException {
+        List<String> appArgs = new ArrayList<>(List.of("compress"));
+        appArgs.addAll(input);
+        appArgs.addAll(List.of("--output", output.toString(), "--config", work.resolve("progress.conf").toString()));
+        appArgs.addAll(setup.appArgs());
+        List<String> submitArgs = new ArrayList<>(List.of("--properties-file",
+                root.resolve("conf/spark-defaults.conf").toString()));
+        submitArgs.addAll(setup.submitArgs());
+        submitArgs.addAll(List.of("--class", "dev.mmps.spark.cli.Main", app.toString()));
+        return cluster.submit(name, setup.master(), driverFlags, submitArgs, appArgs);
     }
 
     private static void expectSuccess(Daemon job) {
@@ -156,14 +153,21 @@ public final class ClusterBenchmark {
         }
     }
 
-    private static double jobSeconds(Path output) throws IOException {
-        return Double.parseDouble(manifestValue(output, SECONDS.pattern()));
+    private static long peakHeapAfterGc(Path gcLog) throws IOException {
+        long peak = 0;
+        if (Files.exists(gcLog)) {
+            Matcher m = GC_AFTER.matcher(Files.readString(gcLog));
+            while (m.find()) {
+                peak = Math.max(peak, Long.parseLong(m.group(2)));
+            }
+        }
+        return peak;
     }
 
-    private static String manifestValue(Path output, String regex) throws IOException {
-        Matcher m = Pattern.compile(regex).matcher(Files.readString(output.resolve("manifest.json")));
+    private static String manifestValue(Path output, Pattern pattern) throws IOException {
+        Matcher m = pattern.matcher(Files.readString(output.resolve("manifest.json")));
         if (!m.find()) {
-            throw new IllegalStateException(output + "/manifest.json has no match for " + regex);
+            throw new IllegalStateException(output + "/manifest.json has no match for " + pattern);
         }
         return m.group(1);
     }

@@ -112,6 +112,17 @@ public final class StandaloneCluster implements AutoCloseable {
         workers.get(index).kill();
     }
 
+    /** Kills the most recently started worker that is still alive; returns its index. */
+    public int killLastLiveWorker() {
+        for (int i = workers.size() - 1; i >= 0; i--) {
+            if (workers.get(i).process().isAlive()) {
+                killWorker(i);
+                return i;
+            }
+        }
+        throw new IllegalStateException("no live worker to kill");
+    }
+
     /**
      * Submits an application to this cluster with SparkSubmit in client mode, as
      * {@code spark-submit} does.
