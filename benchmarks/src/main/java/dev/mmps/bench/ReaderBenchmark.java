@@ -1,8 +1,8 @@
 package dev.mmps.bench;
 
-import dev.mmps.spark.ingest.ChannelMode;
-import dev.mmps.spark.ingest.ImageFailure;
-import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.images.ChannelMode;
+import dev.mmps.images.ImageFailure;
+import dev.mmps.images.Preprocess;
 import dev.mmps.table.FactorTableReader;
 import java.io.IOException;
 import java.nio.file.Files;

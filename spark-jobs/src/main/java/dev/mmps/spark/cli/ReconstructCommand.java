@@ -1,7 +1,7 @@
 package dev.mmps.spark.cli;
 
-import dev.mmps.spark.ingest.DecodedImage;
-import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.Preprocess;
 import dev.mmps.spark.ingest.SourceImages;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.table.FactorTableReader;

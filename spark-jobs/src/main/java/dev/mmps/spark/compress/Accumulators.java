@@ -1,6 +1,6 @@
 package dev.mmps.spark.compress;
 
-import dev.mmps.spark.ingest.ImageFailure;
+import dev.mmps.images.ImageFailure;
 import dev.mmps.spark.sink.FactorRows;
 import java.io.Serializable;
 import org.apache.spark.SparkContext;

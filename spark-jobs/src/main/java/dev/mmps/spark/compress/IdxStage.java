@@ -1,7 +1,7 @@
 package dev.mmps.spark.compress;
 
-import dev.mmps.spark.ingest.DecodedImage;
-import dev.mmps.spark.ingest.IdxFormat;
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.IdxFormat;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.DataInputStream;

@@ -1,7 +1,7 @@
 package dev.mmps.spark.compress;
 
-import dev.mmps.spark.ingest.DecodedImage;
-import dev.mmps.spark.ingest.ImageFailure;
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.ImageFailure;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.Precision;

@@ -1,6 +1,6 @@
 package dev.mmps.spark.compress;
 
-import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.images.Preprocess;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;

@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
-import dev.mmps.spark.ingest.ChannelMode;
+import dev.mmps.images.ChannelMode;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;

@@ -1,7 +1,7 @@
 package dev.mmps.spark.config;
 
-import dev.mmps.spark.ingest.ChannelMode;
-import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.images.ChannelMode;
+import dev.mmps.images.Preprocess;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;

@@ -1,5 +1,6 @@
 package dev.mmps.spark.ingest;
 
+import dev.mmps.images.ImageFailure;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

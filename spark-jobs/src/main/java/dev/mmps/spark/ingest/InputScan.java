@@ -4,6 +4,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.timestamp_millis;
 
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.IdxFormat;
+import dev.mmps.images.ImageFailure;
+import dev.mmps.images.Preprocess;
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.IOException;

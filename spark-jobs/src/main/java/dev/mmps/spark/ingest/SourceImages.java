@@ -1,6 +1,10 @@
 package dev.mmps.spark.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.ImageFailure;
+import dev.mmps.images.Preprocess;
 import org.apache.hadoop.conf.Configuration;
 
 /** The source images of a factor table, read again and preprocessed as the job did. */

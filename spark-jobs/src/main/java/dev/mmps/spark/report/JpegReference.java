@@ -1,9 +1,9 @@
 package dev.mmps.spark.report;
 
-import dev.mmps.spark.ingest.ChannelMode;
-import dev.mmps.spark.ingest.DecodedImage;
-import dev.mmps.spark.ingest.ImageFailure;
-import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.ImageFailure;
+import dev.mmps.images.Preprocess;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.metrics.Quality;
 import java.awt.image.BufferedImage;

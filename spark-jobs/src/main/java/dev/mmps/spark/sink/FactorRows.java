@@ -2,7 +2,7 @@ package dev.mmps.spark.sink;
 
 import static dev.mmps.table.FactorFormat.*;
 
-import dev.mmps.spark.ingest.ImageFailure;
+import dev.mmps.images.ImageFailure;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.ImageFactors;

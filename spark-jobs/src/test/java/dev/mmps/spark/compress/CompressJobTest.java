@@ -12,8 +12,8 @@ import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.JobConfig;
-import dev.mmps.spark.ingest.DecodedImage;
-import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.Preprocess;
 import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.codec.MmpsCodec;
 import dev.mmps.tensor.codec.MmpsFactors;
@@ -167,7 +167,7 @@ class CompressJobTest {
         run(input, output, Map.of("compression.codec", codec, "compression.precision", precision,
                 "compression.ratio", 0.3, "compression.cp.max-sweeps", 20));
 
-        Preprocess preprocess = new Preprocess(0, 0, dev.mmps.spark.ingest.ChannelMode.AUTO, 100_000_000L);
+        Preprocess preprocess = new Preprocess(0, 0, dev.mmps.images.ChannelMode.AUTO, 100_000_000L);
         String dtype = dev.mmps.table.Precision.parse(precision).dtype();
         int rows = 0;
         try (FactorTableReader reader = FactorTableReader.open(output.toString(), new Configuration())) {

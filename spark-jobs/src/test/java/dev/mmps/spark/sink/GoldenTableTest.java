@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
-import dev.mmps.spark.ingest.ChannelMode;
-import dev.mmps.spark.ingest.DecodedImage;
-import dev.mmps.spark.ingest.Preprocess;
+import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.Preprocess;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.metrics.Quality;

@@ -1,4 +1,4 @@
-package dev.mmps.spark.ingest;
+package dev.mmps.images;
 
 import dev.mmps.tensor.layout.ImageShape;
 

@@ -1,4 +1,4 @@
-package dev.mmps.spark.ingest;
+package dev.mmps.images;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;

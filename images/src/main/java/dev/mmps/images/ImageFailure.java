@@ -1,4 +1,4 @@
-package dev.mmps.spark.ingest;
+package dev.mmps.images;
 
 /**
  * One input that could not become a factor row: which step failed and why, in words a user can
