@@ -1,0 +1,187 @@
+package dev.mmps.training.distill;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.engine.Engine;
+import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.training.data.ImageSource;
+import dev.mmps.training.model.Classifier;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Learns the per-image corrections of the paper's Eq. 7, {@code min sum_i MSE(f(R_i + S~_i), f(S_i))}, with
+ * the teacher {@code f} frozen and in inference mode, {@code R_i} the rebuilt image and {@code S_i} the real
+ * one. Each image's term affects only its own loss, so the sum splits: images are taken a batch at a time,
+ * and each batch's terms are optimised to the end by Adam before the next batch starts. A rank-{@code r}
+ * term {@code U V} starts with {@code U} random and {@code V} zero, so the correction itself starts at zero
+ * while its gradient does not vanish.
+ */
+public final class CorrectionLearner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CorrectionLearner.class);
+
+    /**
+     * @param rank rank of each channel's correction, or 0 for a full term
+     * @param steps Adam steps per batch
+     * @param learningRate Adam's step size, on the pixel scale
+     * @param batchSize images optimised together
+     */
+    public record Settings(int rank, int steps, float learningRate, int batchSize) {
+        public Settings {
+            if (rank < 0) {
+                throw new IllegalArgumentException("correction rank " + rank + " is invalid: use 0 (a full term per "
+                        + "image) or a positive rank such as 2");
+            }
+            if (steps < 1 || batchSize < 1) {
+                throw new IllegalArgumentException("correction steps " + steps + " and batch size " + batchSize
+                        + " are invalid: both must be at least 1");
+            }
+            if (!(learningRate > 0) || !Float.isFinite(learningRate)) {
+                throw new IllegalArgumentException("correction learning rate " + learningRate + " is invalid: use a "
+                        + "positive number such as 0.01");
+            }
+        }
+    }
+
+    /** The corrections and the distillation loss (mean over images of the logit MSE) before and after. */
+    public record Outcome(Corrections corrections, double lossBefore, double lossAfter, double seconds) {}
+
+    private CorrectionLearner() {}
+
+    /**
+     * @param teacher a classifier trained on the original images
+     * @param real the original images, matched to {@code rebuilt} by id
+     * @param rebuilt the compressed images to correct
+     * @throws IllegalArgumentException if the teacher does not fit the data or an image has no original
+     */
+    public static Outcome learn(Classifier teacher, ImageSource real, ImageSource rebuilt, Settings settings, int seed) {
+        teacher.requireFits(rebuilt, "compressed source");
+        teacher.requireFits(real, "original source");
+        int[] originals = matchById(real, rebuilt);
+        Engine.getInstance().setRandomSeed(seed);
+        Random random = new Random(seed);
+        ImageShape shape = rebuilt.shape();
+        Map<String, Corrections.Term> terms = new LinkedHashMap<>();
+        double before = 0;
+        double after = 0;
+        long start = System.nanoTime();
+        long lastLog = start;
+        teacher.freeze(true);
+        try (NDManager manager = NDManager.newBaseManager(Classifier.device())) {
+            for (int first = 0; first < rebuilt.size(); first += settings.batchSize()) {
+                int[] batch = java.util.stream.IntStream.range(first, Math.min(rebuilt.size(), first + settings.batchSize()))
+                        .toArray();
+                try (NDManager sub = manager.newSubManager()) {
+                    double[] losses = learnBatch(teacher, sub, real.images(sub, pick(originals, batch)),
+                            rebuilt.images(sub, batch), settings, random.nextLong(), terms, rebuilt, batch, shape);
+                    before += losses[0];
+                    after += losses[1];
+                }
+                if (System.nanoTime() - lastLog > 30e9) {
+                    lastLog = System.nanoTime();
+                    LOG.info("corrections: {}/{} images, distillation loss {} -> {}", terms.size(), rebuilt.size(),
+                            format(before / terms.size()), format(after / terms.size()));
+                }
+            }
+        } finally {
+            teacher.freeze(false);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Outcome outcome = new Outcome(new Corrections(shape, settings.rank(), terms), before / rebuilt.size(),
+                after / rebuilt.size(), seconds);
+        LOG.info("corrections learned for {} images of {} (rank {}, {} steps): distillation loss {} -> {}, {} s",
+                rebuilt.size(), rebuilt.description(), settings.rank(), settings.steps(), format(outcome.lossBefore()),
+                format(outcome.lossAfter()), String.format(Locale.ROOT, "%.1f", seconds));
+        return outcome;
+    }
+
+    /** Optimises one batch's terms; returns the summed per-image losses before and after. */
+    private static double[] learnBatch(Classifier teacher, NDManager m, NDArray real, NDArray rebuilt, Settings s,
+            long seed, Map<String, Corrections.Term> terms, ImageSource source, int[] batch, ImageShape shape) {
+        NDArray target = teacher.logits(real);
+        int b = batch.length;
+        NDArray u;
+        NDArray v;
+        if (s.rank() == 0) {
+            u = m.zeros(new Shape(b, shape.channels(), shape.height(), shape.width()));
+            v = null;
+        } else {
+            m.getEngine().setRandomSeed((int) seed);
+            u = m.randomNormal(new Shape(b, shape.channels(), shape.height(), s.rank()));
+            v = m.zeros(new Shape(b, shape.channels(), s.rank(), shape.width()));
+        }
+        u.setRequiresGradient(true);
+        if (v != null) {
+            v.setRequiresGradient(true);
+        }
+        Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(s.learningRate())).build();
+        double[] losses = {distillationLoss(teacher, rebuilt, target).sum().getFloat(), 0};
+        for (int step = 0; step < s.steps(); step++) {
+            try (GradientCollector collector = m.getEngine().newGradientCollector()) {
+                NDArray correction = v == null ? u : u.matMul(v);
+                collector.backward(distillationLoss(teacher, rebuilt.add(correction), target).sum());
+            }
+            adam.update("u", u, u.getGradient());
+            if (v != null) {
+                adam.update("v", v, v.getGradient());
+            }
+        }
+        NDArray correction = v == null ? u : u.matMul(v);
+        losses[1] = distillationLoss(teacher, rebuilt.add(correction), target).sum().getFloat();
+        float[] us = u.toFloatArray();
+        float[] vs = v == null ? new float[0] : v.toFloatArray();
+        int uPer = us.length / b;
+        int vPer = vs.length / b;
+        for (int i = 0; i < b; i++) {
+            terms.put(source.id(batch[i]), new Corrections.Term(Arrays.copyOfRange(us, i * uPer, (i + 1) * uPer),
+                    Arrays.copyOfRange(vs, i * vPer, (i + 1) * vPer)));
+        }
+        return losses;
+    }
+
+    /** Per image, the mean squared difference of the teacher's logits from the target logits. */
+    static NDArray distillationLoss(Classifier teacher, NDArray images, NDArray target) {
+        return teacher.logits(images).sub(target).square().mean(new int[] {1});
+    }
+
+    private static int[] matchById(ImageSource real, ImageSource rebuilt) {
+        Map<String, Integer> byId = new HashMap<>();
+        for (int i = 0; i < real.size(); i++) {
+            byId.put(real.id(i), i);
+        }
+        int[] match = new int[rebuilt.size()];
+        for (int i = 0; i < rebuilt.size(); i++) {
+            Integer o = byId.get(rebuilt.id(i));
+            if (o == null) {
+                throw new IllegalArgumentException("image " + rebuilt.id(i) + " of " + rebuilt.description()
+                        + " is not among the originals in " + real.description() + "; pass the images the table was "
+                        + "compressed from");
+            }
+            match[i] = o;
+        }
+        return match;
+    }
+
+    private static int[] pick(int[] values, int[] at) {
+        int[] out = new int[at.length];
+        for (int i = 0; i < at.length; i++) {
+            out[i] = values[at[i]];
+        }
+        return out;
+    }
+
+    private static String format(double v) {
+        return String.format(Locale.ROOT, "%.5f", v);
+    }
+}
