@@ -25,14 +25,11 @@ import org.slf4j.LoggerFactory;
  * kept as stored (the blobs, at the table's precision), so memory is the table's size, not the pixels';
  * each batch is decoded and rebuilt on the device by the codec's {@link Rebuild}.
  */
-public final class FactorSource implements ImageSource {
+public final class FactorSource extends LabelledSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(FactorSource.class);
 
-    private final String description;
     private final List<FactorTableReader.Entry> rows;
-    private final ImageShape shape;
-    private final List<String> classes;
     private final String codec;
     private final long storedValues;
     private final long storedBytes;
@@ -40,12 +37,13 @@ public final class FactorSource implements ImageSource {
 
     private FactorSource(String description, List<FactorTableReader.Entry> rows, List<String> classes,
             long storedBytes) {
-        this.description = description;
+        super(description + " (" + rows.get(0).codec() + ")", rows.get(0).shape(), classes,
+                rows.stream().map(FactorTableReader.Entry::id).toList(),
+                rows.stream().mapToInt(FactorTableReader.Entry::label).toArray());
         this.rows = List.copyOf(rows);
         FactorTableReader.Entry first = rows.get(0);
-        this.shape = first.shape();
+        ImageShape shape = first.shape();
         this.codec = first.codec();
-        this.classes = List.copyOf(classes);
         this.storedBytes = storedBytes;
         long values = 0;
         for (FactorTableReader.Entry row : rows) {
@@ -90,7 +88,7 @@ public final class FactorSource implements ImageSource {
         }
         FactorSource source = new FactorSource(path.toString(), rows, classes(path, rows), storedBytes(path));
         LOG.info("read factor table {}: {} rows of {}, codec {}, {} stored values ({} per image), {} s", path,
-                rows.size(), source.shape, source.codec, source.storedValues, source.storedValues / rows.size(),
+                rows.size(), source.shape(), source.codec, source.storedValues, source.storedValues / rows.size(),
                 String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
         return source;
     }
@@ -143,36 +141,6 @@ public final class FactorSource implements ImageSource {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + folder, e);
         }
-    }
-
-    @Override
-    public String description() {
-        return description + " (" + codec + ")";
-    }
-
-    @Override
-    public ImageShape shape() {
-        return shape;
-    }
-
-    @Override
-    public List<String> classes() {
-        return classes;
-    }
-
-    @Override
-    public int size() {
-        return rows.size();
-    }
-
-    @Override
-    public String id(int index) {
-        return rows.get(index).id();
-    }
-
-    @Override
-    public int label(int index) {
-        return rows.get(index).label();
     }
 
     @Override

@@ -11,62 +11,19 @@ import java.util.List;
  * folders or IDX files by {@link OriginalReader}. A batch is scaled to [0, 1] on the host and moved to
  * the device in one copy.
  */
-public final class OriginalSource implements ImageSource {
+public final class OriginalSource extends LabelledSource {
 
-    private final String description;
-    private final ImageShape shape;
-    private final List<String> classes;
-    private final List<String> ids;
-    private final int[] labels;
     private final List<byte[]> pixels;
 
     OriginalSource(String description, ImageShape shape, List<String> classes, List<String> ids, int[] labels,
             List<byte[]> pixels) {
-        if (ids.isEmpty()) {
-            throw new IllegalArgumentException(description + " holds no images; point it at a folder of class "
-                    + "folders with JPEG or PNG files, or at an IDX images file");
-        }
-        this.description = description;
-        this.shape = shape;
-        this.classes = List.copyOf(classes);
-        this.ids = List.copyOf(ids);
-        this.labels = labels.clone();
+        super(description, shape, classes, ids, labels);
         this.pixels = List.copyOf(pixels);
     }
 
     @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public ImageShape shape() {
-        return shape;
-    }
-
-    @Override
-    public List<String> classes() {
-        return classes;
-    }
-
-    @Override
-    public int size() {
-        return ids.size();
-    }
-
-    @Override
-    public String id(int index) {
-        return ids.get(index);
-    }
-
-    @Override
-    public int label(int index) {
-        return labels[index];
-    }
-
-    @Override
     public long storedValues() {
-        return (long) size() * shape.values();
+        return (long) size() * shape().values();
     }
 
     /** The 8-bit pixels of one image, {@code H x W x C} row-major; a copy. */
@@ -76,6 +33,7 @@ public final class OriginalSource implements ImageSource {
 
     @Override
     public NDArray images(NDManager manager, int[] indices) {
+        ImageShape shape = shape();
         int n = shape.values();
         float[] values = new float[indices.length * n];
         for (int b = 0; b < indices.length; b++) {
