@@ -7,7 +7,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.engine.Engine;
-import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.model.Classifier;
 import java.util.Arrays;
@@ -71,7 +70,6 @@ public final class CorrectionLearner {
         int[] originals = matchById(real, rebuilt);
         Engine.getInstance().setRandomSeed(seed);
         Random random = new Random(seed);
-        ImageShape shape = rebuilt.shape();
         Map<String, Corrections.Term> terms = new LinkedHashMap<>();
         double before = 0;
         double after = 0;
@@ -83,10 +81,13 @@ public final class CorrectionLearner {
                 int[] batch = java.util.stream.IntStream.range(first, Math.min(rebuilt.size(), first + settings.batchSize()))
                         .toArray();
                 try (NDManager sub = manager.newSubManager()) {
-                    double[] losses = learnBatch(teacher, sub, real.images(sub, pick(originals, batch)),
-                            rebuilt.images(sub, batch), settings, random.nextLong(), terms, rebuilt, batch, shape);
-                    before += losses[0];
-                    after += losses[1];
+                    BatchTerms learned = learnBatch(teacher, real.images(sub, pick(originals, batch)),
+                            rebuilt.images(sub, batch), settings, random.nextLong());
+                    for (int i = 0; i < batch.length; i++) {
+                        terms.put(rebuilt.id(batch[i]), learned.term(i));
+                    }
+                    before += learned.lossBefore();
+                    after += learned.lossAfter();
                 }
                 if (System.nanoTime() - lastLog > 30e9) {
                     lastLog = System.nanoTime();
@@ -98,7 +99,7 @@ public final class CorrectionLearner {
             teacher.freeze(false);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        Outcome outcome = new Outcome(new Corrections(shape, settings.rank(), terms), before / rebuilt.size(),
+        Outcome outcome = new Outcome(new Corrections(rebuilt.shape(), settings.rank(), terms), before / rebuilt.size(),
                 after / rebuilt.size(), seconds);
         LOG.info("corrections learned for {} images of {} (rank {}, {} steps): distillation loss {} -> {}, {} s",
                 rebuilt.size(), rebuilt.description(), settings.rank(), settings.steps(), format(outcome.lossBefore()),
@@ -106,48 +107,51 @@ public final class CorrectionLearner {
         return outcome;
     }
 
-    /** Optimises one batch's terms; returns the summed per-image losses before and after. */
-    private static double[] learnBatch(Classifier teacher, NDManager m, NDArray real, NDArray rebuilt, Settings s,
-            long seed, Map<String, Corrections.Term> terms, ImageSource source, int[] batch, ImageShape shape) {
+    /** One batch's learned factors, image after image, and its summed per-image losses before and after. */
+    private record BatchTerms(int images, float[] u, float[] v, double lossBefore, double lossAfter) {
+        Corrections.Term term(int i) {
+            int uPer = u.length / images;
+            int vPer = v.length / images;
+            return new Corrections.Term(Arrays.copyOfRange(u, i * uPer, (i + 1) * uPer),
+                    Arrays.copyOfRange(v, i * vPer, (i + 1) * vPer));
+        }
+    }
+
+    /** Optimises the terms of one batch of rebuilt images against the teacher's logits on the real ones. */
+    private static BatchTerms learnBatch(Classifier teacher, NDArray real, NDArray rebuilt, Settings s, long seed) {
+        NDManager m = rebuilt.getManager();
+        Shape shape = rebuilt.getShape();
+        int b = (int) shape.get(0);
         NDArray target = teacher.logits(real);
-        int b = batch.length;
         NDArray u;
-        NDArray v;
+        NDArray v = null;
         if (s.rank() == 0) {
-            u = m.zeros(new Shape(b, shape.channels(), shape.height(), shape.width()));
-            v = null;
+            u = m.zeros(shape);
         } else {
             m.getEngine().setRandomSeed((int) seed);
-            u = m.randomNormal(new Shape(b, shape.channels(), shape.height(), s.rank()));
-            v = m.zeros(new Shape(b, shape.channels(), s.rank(), shape.width()));
-        }
-        u.setRequiresGradient(true);
-        if (v != null) {
+            u = m.randomNormal(new Shape(b, shape.get(1), shape.get(2), s.rank()));
+            v = m.zeros(new Shape(b, shape.get(1), s.rank(), shape.get(3)));
             v.setRequiresGradient(true);
         }
+        u.setRequiresGradient(true);
         Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(s.learningRate())).build();
-        double[] losses = {distillationLoss(teacher, rebuilt, target).sum().getFloat(), 0};
+        double before = distillationLoss(teacher, rebuilt, target).sum().getFloat();
         for (int step = 0; step < s.steps(); step++) {
             try (GradientCollector collector = m.getEngine().newGradientCollector()) {
-                NDArray correction = v == null ? u : u.matMul(v);
-                collector.backward(distillationLoss(teacher, rebuilt.add(correction), target).sum());
+                collector.backward(distillationLoss(teacher, rebuilt.add(product(u, v)), target).sum());
             }
             adam.update("u", u, u.getGradient());
             if (v != null) {
                 adam.update("v", v, v.getGradient());
             }
         }
-        NDArray correction = v == null ? u : u.matMul(v);
-        losses[1] = distillationLoss(teacher, rebuilt.add(correction), target).sum().getFloat();
-        float[] us = u.toFloatArray();
-        float[] vs = v == null ? new float[0] : v.toFloatArray();
-        int uPer = us.length / b;
-        int vPer = vs.length / b;
-        for (int i = 0; i < b; i++) {
-            terms.put(source.id(batch[i]), new Corrections.Term(Arrays.copyOfRange(us, i * uPer, (i + 1) * uPer),
-                    Arrays.copyOfRange(vs, i * vPer, (i + 1) * vPer)));
-        }
-        return losses;
+        double after = distillationLoss(teacher, rebuilt.add(product(u, v)), target).sum().getFloat();
+        return new BatchTerms(b, u.toFloatArray(), v == null ? new float[0] : v.toFloatArray(), before, after);
+    }
+
+    /** The correction itself: {@code U V} per channel, or the full term {@code U} at rank 0. */
+    private static NDArray product(NDArray u, NDArray v) {
+        return v == null ? u : u.matMul(v);
     }
 
     /** Per image, the mean squared difference of the teacher's logits from the target logits. */

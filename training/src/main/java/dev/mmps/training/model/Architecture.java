@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * class logits, so teacher features (for K-Center) are the output before the head.
  * <ul>
  *   <li>{@code convnet}: 3 x (conv 3x3, 64 filters, batch norm, ReLU, average pool 2), then one linear layer:
- *       81k parameters on 32x32x3, minutes per epoch on a CPU.
+ *       86k parameters on 32x32x3, minutes per epoch on a CPU.
  *   <li>{@code resnet18}: the CIFAR form of ResNet-18 (3x3 stem without pooling, four stages of two basic
  *       units, 64 to 512 filters, 11.2M parameters), assembled from DJL's residual units because DJL's
  *       builder gives a different, smaller net for inputs of 32 pixels or less.
