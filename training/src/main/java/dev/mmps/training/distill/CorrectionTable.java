@@ -117,6 +117,18 @@ public final class CorrectionTable {
         return new Corrections(shape, rank, terms);
     }
 
+    /** The summary written beside the table: settings, losses, stored bytes. */
+    public static Map<String, Object> summary(Path dir) {
+        Path file = dir.resolve(SUMMARY);
+        try {
+            Map<String, Object> summary = GSON.fromJson(Files.readString(file),
+                    new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Object>>() {}.getType());
+            return summary == null ? new LinkedHashMap<>() : summary;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The correction table's bytes on disk. */
     public static long storedBytes(Path dir) {
         try {

@@ -73,7 +73,7 @@ public final class Stages {
         if (Files.isRegularFile(folder.resolve(CorrectionTable.TABLE))) {
             Corrections read = CorrectionTable.read(folder);
             LOG.info("corrections read from {}: {} images, rank {}", folder, read.terms().size(), read.rank());
-            return new Learned(read, Map.of("folder", folder.toString()), CorrectionTable.storedBytes(folder));
+            return new Learned(read, CorrectionTable.summary(folder), CorrectionTable.storedBytes(folder));
         }
         CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table, settings, seed);
         Map<String, Object> summary = new LinkedHashMap<>();

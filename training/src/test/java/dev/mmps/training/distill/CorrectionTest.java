@@ -55,7 +55,7 @@ class CorrectionTest {
     }
 
     @Test
-    void lowRankCorrectionStartsAtZeroAndLowersTheDistillationLoss(@TempDir Path dir) {
+    void lowRankCorrectionStartsAtZeroAndLowersTheDistillationLoss(@TempDir Path dir) throws Exception {
         CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table,
                 new CorrectionLearner.Settings(2, 30, 0.01f, 20), 11);
         assertEquals(uncorrectedLoss(), outcome.lossBefore(), LOSS_TOLERANCE * outcome.lossBefore());
@@ -65,7 +65,9 @@ class CorrectionTest {
         assertEquals(40, corrections.terms().size());
         assertEquals(2L * (32 + 32) * 3, corrections.valuesPerImage());
 
-        CorrectionTable.write(dir, corrections, Map.of("teacher", "test"));
+        long bytes = CorrectionTable.write(dir, corrections, Map.of("teacher", "test"));
+        assertEquals(java.nio.file.Files.size(dir.resolve(CorrectionTable.TABLE)), bytes);
+        assertEquals((double) bytes, ((Number) CorrectionTable.summary(dir).get("stored_bytes")).doubleValue());
         Corrections read = CorrectionTable.read(dir);
         assertEquals(corrections.terms().keySet(), read.terms().keySet());
         for (String id : corrections.terms().keySet()) {
