@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * Learns the per-image corrections of the paper's Eq. 7, {@code min sum_i MSE(f(R_i + S~_i), f(S_i))}, with
  * the teacher {@code f} frozen and in inference mode, {@code R_i} the rebuilt image and {@code S_i} the real
  * one. Each image's term affects only its own loss, so the sum splits: images are taken a batch at a time,
- * and each batch's terms are optimised to the end by Adam before the next batch starts. A rank-{@code r}
- * term {@code U V} starts with {@code U} random and {@code V} zero, so the correction itself starts at zero
- * while its gradient does not vanish.
+ * and each batch's terms are optimised to the end by Adam (its step size falling along a cosine) before the
+ * next batch starts. A rank-{@code r} term {@code U V} starts with {@code U} random and {@code V} zero, so the
+ * correction itself starts at zero while its gradient does not vanish; an image whose loss the learned term
+ * does not lower keeps the zero term.
  */
 public final class CorrectionLearner {
 
@@ -134,8 +135,9 @@ public final class CorrectionLearner {
             v.setRequiresGradient(true);
         }
         u.setRequiresGradient(true);
-        Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(s.learningRate())).build();
-        double before = distillationLoss(teacher, rebuilt, target).sum().getFloat();
+        Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.cosine().setBaseValue(s.learningRate())
+                .optFinalValue(s.learningRate() / 100).setMaxUpdates(s.steps()).build()).build();
+        NDArray before = distillationLoss(teacher, rebuilt, target);
         for (int step = 0; step < s.steps(); step++) {
             try (GradientCollector collector = m.getEngine().newGradientCollector()) {
                 collector.backward(distillationLoss(teacher, rebuilt.add(product(u, v)), target).sum());
@@ -145,8 +147,32 @@ public final class CorrectionLearner {
                 adam.update("v", v, v.getGradient());
             }
         }
-        double after = distillationLoss(teacher, rebuilt.add(product(u, v)), target).sum().getFloat();
-        return new BatchTerms(b, u.toFloatArray(), v == null ? new float[0] : v.toFloatArray(), before, after);
+        NDArray after = distillationLoss(teacher, rebuilt.add(product(u, v)), target);
+        return keepImprovements(b, u.toFloatArray(), v == null ? new float[0] : v.toFloatArray(),
+                before.toFloatArray(), after.toFloatArray());
+    }
+
+    /**
+     * Each image keeps its learned term only where it lowered that image's loss; elsewhere the term stays
+     * zero, its starting point, so a correction never raises the distillation loss (an image rebuilt almost
+     * exactly can otherwise be overshot by a few normalised steps).
+     */
+    private static BatchTerms keepImprovements(int b, float[] u, float[] v, float[] before, float[] after) {
+        double sumBefore = 0;
+        double sumAfter = 0;
+        int uPer = u.length / b;
+        int vPer = v.length / b;
+        for (int i = 0; i < b; i++) {
+            sumBefore += before[i];
+            if (after[i] < before[i]) {
+                sumAfter += after[i];
+            } else {
+                sumAfter += before[i];
+                Arrays.fill(u, i * uPer, (i + 1) * uPer, 0f);
+                Arrays.fill(v, i * vPer, (i + 1) * vPer, 0f);
+            }
+        }
+        return new BatchTerms(b, u, v, sumBefore, sumAfter);
     }
 
     /** The correction itself: {@code U V} per channel, or the full term {@code U} at rank 0. */
