@@ -144,15 +144,11 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
         return s == null || s.isEmpty() ? null : Path.of(s);
     }
 
-    /**
-     * A required path, or an error saying where to set it.
-     *
-     * @param flag the command-line flag that also sets it
-     */
-    public static Path require(Path value, String key, String flag) {
+    /** A required path, or an error saying where to set it. */
+    public static Path require(Path value, String key) {
         if (value == null) {
-            throw new IllegalArgumentException("evaluation." + key + " is not set; set it in the --config file or pass "
-                    + flag);
+            throw new IllegalArgumentException("evaluation." + key + " is not set; set it in the --config file (its "
+                    + "keys are those of conf/evaluation.conf)");
         }
         return value;
     }

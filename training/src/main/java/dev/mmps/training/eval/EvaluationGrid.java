@@ -45,9 +45,9 @@ public final class EvaluationGrid {
 
     public EvaluationGrid(EvaluationConfig config) {
         this.config = config;
-        this.output = EvaluationConfig.require(config.output(), "output", "--output");
-        EvaluationConfig.require(config.train(), "train", "--train");
-        EvaluationConfig.require(config.test(), "test", "--test");
+        this.output = EvaluationConfig.require(config.output(), "output");
+        EvaluationConfig.require(config.train(), "train");
+        EvaluationConfig.require(config.test(), "test");
     }
 
     /** A cell of the grid. */
