@@ -39,6 +39,9 @@ public final class ImageDecoder {
         }
     }
 
+    /** The pixel limit of {@code ingest.max-pixels} when nothing else is set: 100 million, a 10000x10000 image. */
+    public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+
     /** The share of the heap one image's decoding may take. */
     private static final double DECODE_HEAP_SHARE = 0.25;
 

@@ -3,6 +3,7 @@ package dev.mmps.spark.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mmps.images.ChannelMode;
 import dev.mmps.images.DecodedImage;
+import dev.mmps.images.ImageDecoder;
 import dev.mmps.images.ImageFailure;
 import dev.mmps.images.Preprocess;
 import org.apache.hadoop.conf.Configuration;
@@ -18,7 +19,7 @@ public final class SourceImages {
         int height = size.isEmpty() ? 0 : Integer.parseInt(size.split("x")[0]);
         int width = size.isEmpty() ? 0 : Integer.parseInt(size.split("x")[1]);
         return new Preprocess(height, width, ChannelMode.parse(config.path("ingest.channels").asText("auto")),
-                config.path("ingest.max-pixels").asLong(100_000_000L));
+                config.path("ingest.max-pixels").asLong(ImageDecoder.DEFAULT_MAX_PIXELS));
     }
 
     /** The source image as the job saw it, or null if it cannot be read now (moved, IDX, damaged). */

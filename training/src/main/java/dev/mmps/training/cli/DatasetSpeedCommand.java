@@ -1,0 +1,97 @@
+package dev.mmps.training.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.Batch;
+import dev.mmps.training.data.FactorSource;
+import dev.mmps.training.data.ImageSource;
+import dev.mmps.training.data.OriginalReader;
+import dev.mmps.training.data.OriginalSource;
+import dev.mmps.training.data.SourceDataset;
+import dev.mmps.training.model.Classifier;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mmps dataset-speed}: images per second the Dataset rebuilds from a factor table, against decoding
+ * the same images from their JPEG or PNG files, each round timed whole; the last round is the figure (the
+ * first ones include JIT warm-up).
+ */
+@Command(name = "dataset-speed", mixinStandardHelpOptions = true,
+        description = "Measures images/s of rebuilding a factor table through the Dataset against decoding the "
+                + "original files, and prints the figures.")
+final class DatasetSpeedCommand implements Callable<Integer> {
+
+    @Option(names = "--table", required = true, paramLabel = "DIR", description = "A factor table (compress --output).")
+    private Path table;
+
+    @Option(names = "--originals", required = true, paramLabel = "PATH", description = "The original images.")
+    private Path originals;
+
+    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "N", description = "Images per batch.")
+    private int batchSize;
+
+    @Option(names = "--rounds", defaultValue = "2", paramLabel = "N", description = "Rounds; the last is reported.")
+    private int rounds;
+
+    @Override
+    public Integer call() {
+        if (rounds < 1 || batchSize < 1) {
+            throw new IllegalArgumentException("--rounds " + rounds + " and --batch-size " + batchSize
+                    + " must both be at least 1");
+        }
+        double decode = 0;
+        double read = 0;
+        double rebuild = 0;
+        double copy = 0;
+        int images = 0;
+        for (int round = 1; round <= rounds; round++) {
+            long t0 = System.nanoTime();
+            OriginalSource decoded = OriginalReader.read(originals);
+            long t1 = System.nanoTime();
+            FactorSource factors = FactorSource.open(table);
+            long t2 = System.nanoTime();
+            rebuild = pass(factors);
+            copy = pass(decoded);
+            decode = (t1 - t0) / 1e9;
+            read = (t2 - t1) / 1e9;
+            images = factors.size();
+            System.out.printf("round %d: decode %.2f s, read table %.2f s, rebuild %.2f s, originals from memory "
+                    + "%.2f s%n", round, decode, read, rebuild, copy);
+        }
+        System.out.printf("mmps dataset-speed (%d images, batch %d, device %s, last of %d rounds)%n", images, batchSize,
+                Classifier.device(), rounds);
+        System.out.printf("| step | s | images/s |%n|---|---:|---:|%n");
+        row("decode the original files (ImageIO, all cores)", decode, images);
+        row("read the factor table (Parquet, one thread)", read, images);
+        row("rebuild every batch from the factors (Dataset, on the device)", rebuild, images);
+        row("read + rebuild", read + rebuild, images);
+        row("batches of decoded originals from memory (Dataset)", copy, images);
+        System.out.printf("rebuild / decode: %.2f of the time; read + rebuild / decode: %.2f%n", rebuild / decode,
+                (read + rebuild) / decode);
+        return Main.OK;
+    }
+
+    /** One in-order pass over the source's batches, each consumed; seconds. */
+    private double pass(ImageSource source) {
+        SourceDataset data = new SourceDataset(source, SourceDataset.Options.inOrder(batchSize));
+        long start = System.nanoTime();
+        double sink = 0;
+        try (NDManager manager = NDManager.newBaseManager(Classifier.device())) {
+            for (Batch batch : data.getData(manager)) {
+                try (batch) {
+                    sink += batch.getData().singletonOrThrow().get(0, 0, 0, 0).getFloat();
+                }
+            }
+        }
+        if (Double.isNaN(sink)) {
+            throw new IllegalStateException("rebuilt pixels are NaN");
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static void row(String what, double seconds, int images) {
+        System.out.printf("| %s | %.2f | %,.0f |%n", what, seconds, images / seconds);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.mmps.training.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code mmps}'s training commands. */
+@Command(name = "mmps", mixinStandardHelpOptions = true, version = "mmps training stage",
+        description = "Trains and evaluates models on compressed image datasets (DJL, PyTorch engine).",
+        subcommands = {EvaluateCommand.class, TrainTeacherCommand.class, DistillCommand.class,
+            DatasetSpeedCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code; used by main and by tests. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, given) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage() + "; see '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof IllegalArgumentException) {
+                commandLine.getErr().println(commandLine.getCommandName() + ": " + ex.getMessage());
+                return USAGE;
+            }
+            commandLine.getErr().println(commandLine.getCommandName() + " failed: " + ex);
+            ex.printStackTrace(commandLine.getErr());
+            return FAILED;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "choose a command: evaluate, train-teacher, distill or dataset-speed");
+    }
+}

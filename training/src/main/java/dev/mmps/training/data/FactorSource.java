@@ -1,0 +1,173 @@
+package dev.mmps.training.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.mmps.table.FactorTableReader;
+import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.tensor.layout.TensorLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A factor table as an image source. The rows are streamed once through {@link FactorTableReader} and
+ * kept as stored (the blobs, at the table's precision), so memory is the table's size, not the pixels';
+ * each batch is decoded and rebuilt on the device by the codec's {@link Rebuild}.
+ */
+public final class FactorSource extends LabelledSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FactorSource.class);
+
+    private final List<FactorTableReader.Entry> rows;
+    private final String codec;
+    private final long storedValues;
+    private final long storedBytes;
+    private final Rebuild rebuild;
+
+    private FactorSource(String description, List<FactorTableReader.Entry> rows, List<String> classes,
+            long storedBytes) {
+        super(description + " (" + rows.get(0).codec() + ")", rows.get(0).shape(), classes,
+                rows.stream().map(FactorTableReader.Entry::id).toList(),
+                rows.stream().mapToInt(FactorTableReader.Entry::label).toArray());
+        this.rows = List.copyOf(rows);
+        FactorTableReader.Entry first = rows.get(0);
+        ImageShape shape = first.shape();
+        this.codec = first.codec();
+        this.storedBytes = storedBytes;
+        long values = 0;
+        for (FactorTableReader.Entry row : rows) {
+            values += Math.round(row.ratio() * shape.values());
+        }
+        this.storedValues = values;
+        this.rebuild = codec.equals("mmps") || codec.equals("mps")
+                ? new MpsRebuild(TensorLayout.parse(first.layout(), shape)) : new BaselineRebuild(codec, shape);
+    }
+
+    /**
+     * Reads an mmps output folder (or its {@code factors/} folder).
+     *
+     * @throws IllegalArgumentException if there is no table, it is empty, its rows are unlabelled, or its
+     *     rows differ in shape, codec or layout
+     */
+    public static FactorSource open(Path path) {
+        long start = System.nanoTime();
+        List<FactorTableReader.Entry> rows = new ArrayList<>();
+        try (FactorTableReader reader = FactorTableReader.open(path.toString(), new Configuration())) {
+            reader.forEachRemaining(rows::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the factor table at " + path + ": " + e.getMessage(), e);
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("the factor table at " + path + " holds no rows; compress a folder "
+                    + "that has images (see its errors/ table for inputs that failed)");
+        }
+        FactorTableReader.Entry first = rows.get(0);
+        for (FactorTableReader.Entry row : rows) {
+            if (row.label() == null) {
+                throw new IllegalArgumentException("row " + row.id() + " of " + path + " has no label; training "
+                        + "needs class folders (<root>/<class>/<file>) or IDX labels when compressing");
+            }
+            if (!row.shape().equals(first.shape()) || !row.codec().equals(first.codec())
+                    || !row.layout().equals(first.layout())) {
+                throw new IllegalArgumentException("row " + row.id() + " of " + path + " is " + row.shape() + " "
+                        + row.codec() + " " + row.layout() + " but row " + first.id() + " is " + first.shape() + " "
+                        + first.codec() + " " + first.layout() + "; a training table needs one shape, codec and layout "
+                        + "(compress with --size HxW)");
+            }
+        }
+        FactorSource source = new FactorSource(path.toString(), rows, classes(path, rows), storedBytes(path));
+        LOG.info("read factor table {}: {} rows of {}, codec {}, {} stored values ({} per image), {} s", path,
+                rows.size(), source.shape(), source.codec, source.storedValues, source.storedValues / rows.size(),
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
+        return source;
+    }
+
+    /** Class names: the manifest's sorted class folders, else each label's {@code class_name}. */
+    private static List<String> classes(Path path, List<FactorTableReader.Entry> rows) {
+        JsonObject manifest = manifest(path);
+        if (manifest != null && manifest.has("input") && manifest.getAsJsonObject("input").has("classes")) {
+            List<String> names = new ArrayList<>();
+            for (JsonElement e : manifest.getAsJsonObject("input").getAsJsonArray("classes")) {
+                names.add(e.getAsString());
+            }
+            if (!names.isEmpty()) {
+                return names;
+            }
+        }
+        TreeMap<Integer, String> byLabel = new TreeMap<>();
+        rows.forEach(r -> byLabel.put(r.label(), r.className() == null ? Integer.toString(r.label()) : r.className()));
+        List<String> names = new ArrayList<>();
+        for (int label = 0; label <= byLabel.lastKey(); label++) {
+            names.add(byLabel.getOrDefault(label, Integer.toString(label)));
+        }
+        return names;
+    }
+
+    private static JsonObject manifest(Path path) {
+        Path file = Files.isDirectory(path.resolve("factors")) ? path.resolve("manifest.json")
+                : path.resolveSibling("manifest.json");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** The Parquet bytes of the factor table. */
+    private static long storedBytes(Path path) {
+        Path folder = Files.isDirectory(path.resolve("factors")) ? path.resolve("factors") : path;
+        try (var files = Files.list(folder)) {
+            return files.filter(p -> p.toString().endsWith(".parquet")).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + folder, e);
+        }
+    }
+
+    @Override
+    public long storedValues() {
+        return storedValues;
+    }
+
+    /** The factor table's Parquet bytes on disk. */
+    public long storedBytes() {
+        return storedBytes;
+    }
+
+    public String codec() {
+        return codec;
+    }
+
+    /** The stored row, for comparing against {@link FactorTableReader#reconstruct}. */
+    public FactorTableReader.Entry row(int index) {
+        return rows.get(index);
+    }
+
+    @Override
+    public NDArray images(NDManager manager, int[] indices) {
+        List<FactorTableReader.Entry> batch = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            batch.add(rows.get(i));
+        }
+        return rebuild.images(manager, batch);
+    }
+}

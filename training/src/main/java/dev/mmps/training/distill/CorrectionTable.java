@@ -1,0 +1,152 @@
+package dev.mmps.training.distill;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.mmps.tensor.layout.ImageShape;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+
+/**
+ * The corrections as files: {@code corrections.parquet} (zstd), one row per image keyed by {@code id}, with
+ * the shape, the rank and the factors as little-endian float32 blobs ({@code u}: {@code C x H x r}, or the
+ * full {@code C x H x W} term at rank 0; {@code v}: {@code C x r x W}, empty at rank 0), and
+ * {@code corrections.json} beside it: the settings, the losses and the stored bytes. The correction of an
+ * image is, per channel {@code c}, {@code u[c] @ v[c]}, added to the rebuilt image on the [0, 1] scale.
+ */
+public final class CorrectionTable {
+
+    public static final String TABLE = "corrections.parquet";
+    public static final String SUMMARY = "corrections.json";
+    private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("message correction {"
+            + " required binary id (STRING); required int32 height; required int32 width; required int32 channels;"
+            + " required int32 rank; required binary u; required binary v; }");
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    private CorrectionTable() {}
+
+    /**
+     * Writes the corrections and their summary into {@code dir}; the summary gains {@code stored_bytes}.
+     *
+     * @return the Parquet file's size in bytes
+     */
+    public static long write(Path dir, Corrections corrections, Map<String, Object> summary) {
+        Path table = dir.resolve(TABLE);
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(table);
+            SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
+            ImageShape s = corrections.shape();
+            try (ParquetWriter<Group> writer = ExampleParquetWriter
+                    .builder(new org.apache.hadoop.fs.Path(table.toUri())).withType(SCHEMA)
+                    .withCompressionCodec(CompressionCodecName.ZSTD).withConf(new Configuration()).build()) {
+                for (Map.Entry<String, Corrections.Term> e : corrections.terms().entrySet()) {
+                    writer.write(rows.newGroup().append("id", e.getKey()).append("height", s.height())
+                            .append("width", s.width()).append("channels", s.channels())
+                            .append("rank", corrections.rank())
+                            .append("u", Binary.fromConstantByteArray(bytes(e.getValue().u())))
+                            .append("v", Binary.fromConstantByteArray(bytes(e.getValue().v()))));
+                }
+            }
+            Files.deleteIfExists(dir.resolve("." + TABLE + ".crc"));
+            long bytes = Files.size(table);
+            Map<String, Object> out = new LinkedHashMap<>(summary);
+            out.put("images", corrections.terms().size());
+            out.put("rank", corrections.rank());
+            out.put("values_per_image", corrections.valuesPerImage());
+            out.put("stored_bytes", bytes);
+            Files.writeString(dir.resolve(SUMMARY), GSON.toJson(out));
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write corrections to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads corrections written by {@link #write}.
+     *
+     * @throws IllegalArgumentException if the folder holds no correction table, or its rows disagree in shape or rank
+     */
+    public static Corrections read(Path dir) {
+        Path table = dir.resolve(TABLE);
+        if (!Files.isRegularFile(table)) {
+            throw new IllegalArgumentException("no corrections at " + dir + " (" + TABLE + " is missing); learn them "
+                    + "with 'mmps distill --out " + dir + "'");
+        }
+        Map<String, Corrections.Term> terms = new LinkedHashMap<>();
+        ImageShape shape = null;
+        int rank = -1;
+        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
+                new org.apache.hadoop.fs.Path(table.toUri())).withConf(new Configuration()).build()) {
+            for (Group g = reader.read(); g != null; g = reader.read()) {
+                ImageShape s = new ImageShape(g.getInteger("height", 0), g.getInteger("width", 0),
+                        g.getInteger("channels", 0));
+                int r = g.getInteger("rank", 0);
+                if (shape != null && (!s.equals(shape) || r != rank)) {
+                    throw new IllegalArgumentException("correction table " + table + " mixes " + shape + " rank " + rank
+                            + " with " + s + " rank " + r + "; learn it again with 'mmps distill'");
+                }
+                shape = s;
+                rank = r;
+                terms.put(g.getString("id", 0), new Corrections.Term(floats(g.getBinary("u", 0).getBytes()),
+                        floats(g.getBinary("v", 0).getBytes())));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read corrections from " + table + ": " + e.getMessage(), e);
+        }
+        if (shape == null) {
+            throw new IllegalArgumentException("correction table " + table + " is empty; learn it again with "
+                    + "'mmps distill'");
+        }
+        return new Corrections(shape, rank, terms);
+    }
+
+    /** The summary written beside the table: settings, losses, stored bytes. */
+    public static Map<String, Object> summary(Path dir) {
+        Path file = dir.resolve(SUMMARY);
+        try {
+            Map<String, Object> summary = GSON.fromJson(Files.readString(file),
+                    new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Object>>() {}.getType());
+            return summary == null ? new LinkedHashMap<>() : summary;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The correction table's bytes on disk. */
+    public static long storedBytes(Path dir) {
+        try {
+            return Files.size(dir.resolve(TABLE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + dir.resolve(TABLE), e);
+        }
+    }
+
+    private static byte[] bytes(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return b.array();
+    }
+
+    private static float[] floats(byte[] bytes) {
+        float[] v = new float[bytes.length / 4];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
+    }
+}

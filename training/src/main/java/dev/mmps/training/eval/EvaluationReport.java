@@ -1,0 +1,217 @@
+package dev.mmps.training.eval;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.reflect.TypeToken;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The evaluation's results, kept in {@code evaluation.json} (rewritten in one move after every run, so a
+ * stopped evaluation loses at most the run in progress) and summarised in {@code evaluation.md}: Table 1
+ * (methods as rows, ratios as columns, mean and standard deviation over seeds), the ablation of Table 3
+ * and what each training source stores.
+ */
+final class EvaluationReport {
+
+    static final String JSON = "evaluation.json";
+    static final String MARKDOWN = "evaluation.md";
+    /** Table 1's rows in the paper's order, then the correction; Table 3's from the least to the most. */
+    private static final List<Method> TABLE_1 = List.of(Method.ORIGINAL, Method.RANDOM, Method.KCENTER, Method.SVD,
+            Method.CP, Method.TUCKER, Method.MPS, Method.MMPS, Method.MMPS_KD);
+    private static final List<Method> ABLATION = List.of(Method.ORIGINAL, Method.MPS, Method.MPS_KD, Method.MMPS,
+            Method.MMPS_KD);
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+            .create();
+
+    private final Path folder;
+    private final JsonObject settings;
+    private final Map<String, Run> runs = new LinkedHashMap<>();
+    private final Map<String, JsonElement> notes = new LinkedHashMap<>();
+
+    private EvaluationReport(Path folder, JsonObject settings) {
+        this.folder = folder;
+        // Through text once, so numbers compare as they will after being read back from the file.
+        this.settings = JsonParser.parseString(settings.toString()).getAsJsonObject();
+    }
+
+    /**
+     * Opens the report in {@code folder}, keeping the runs of an earlier evaluation with the same settings.
+     *
+     * @throws IllegalArgumentException if the folder holds an evaluation made with other settings
+     */
+    static EvaluationReport open(Path folder, JsonObject settings) {
+        EvaluationReport report = new EvaluationReport(folder, settings);
+        Path file = folder.resolve(JSON);
+        if (Files.isRegularFile(file)) {
+            try {
+                JsonObject old = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+                if (!old.get("settings").equals(report.settings)) {
+                    throw new IllegalArgumentException(file + " was made with other settings (" + old.get("settings")
+                            + " against " + report.settings + "); give a new evaluation.output, or delete the file to start "
+                            + "over");
+                }
+                List<Run> done = GSON.fromJson(old.get("runs"), new TypeToken<List<Run>>() {}.getType());
+                done.forEach(r -> report.runs.put(r.key(), r));
+                old.getAsJsonObject("notes").entrySet().forEach(e -> report.notes.put(e.getKey(), e.getValue()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        return report;
+    }
+
+    boolean has(String key) {
+        return runs.containsKey(key);
+    }
+
+    int size() {
+        return runs.size();
+    }
+
+    /** Adds a run and rewrites both files. */
+    void add(Run run) {
+        runs.put(run.key(), run);
+        write();
+    }
+
+    /** Records what a shared step made (a teacher, a correction table), and rewrites both files. */
+    void note(String name, Object value) {
+        notes.put(name, GSON.toJsonTree(value));
+        write();
+    }
+
+    /** Mean and standard deviation (n - 1) of one method's accuracy at a ratio and architecture. */
+    record Cell(String method, double ratio, String architecture, int n, double mean, double std,
+            double storedRatio, Long storedBytes) {}
+
+    List<Cell> summary() {
+        Map<String, List<Run>> groups = new LinkedHashMap<>();
+        for (Run r : runs.values()) {
+            groups.computeIfAbsent(r.method() + "|" + r.ratio() + "|" + r.architecture(), k -> new ArrayList<>()).add(r);
+        }
+        List<Cell> cells = new ArrayList<>();
+        for (List<Run> g : groups.values()) {
+            double mean = g.stream().mapToDouble(Run::accuracy).average().orElse(Double.NaN);
+            double var = g.stream().mapToDouble(r -> (r.accuracy() - mean) * (r.accuracy() - mean)).sum()
+                    / Math.max(1, g.size() - 1);
+            Run first = g.get(0);
+            cells.add(new Cell(first.method(), first.ratio(), first.architecture(), g.size(), mean, Math.sqrt(var),
+                    first.storedRatio(), first.storedBytes()));
+        }
+        return cells;
+    }
+
+    private void write() {
+        JsonObject root = new JsonObject();
+        root.add("settings", settings);
+        root.add("notes", GSON.toJsonTree(notes));
+        root.add("runs", GSON.toJsonTree(new ArrayList<>(runs.values())));
+        root.add("summary", GSON.toJsonTree(summary()));
+        writeAtomically(folder.resolve(JSON), GSON.toJson(root));
+        writeAtomically(folder.resolve(MARKDOWN), markdown());
+    }
+
+    private static void writeAtomically(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(temp, text);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String markdown() {
+        List<Cell> cells = summary();
+        List<Double> ratios = cells.stream().filter(c -> !c.method().equals(Method.ORIGINAL.label()))
+                .map(Cell::ratio).distinct().sorted().toList();
+        StringBuilder md = new StringBuilder("# Evaluation\n\nTop-1 accuracy (%) on the real test set, mean ± standard "
+                + "deviation over seeds (n in brackets), for students trained on each source. Settings: `" + JSON
+                + "`.\n");
+        for (String arch : cells.stream().map(Cell::architecture).distinct().toList()) {
+            md.append("\n## ").append(arch).append(": Table 1\n\n");
+            table(md, cells, ratios, arch, TABLE_1, Method::title);
+            if (cells.stream().anyMatch(c -> c.architecture().equals(arch) && c.method().equals(Method.MMPS_KD.label()))) {
+                md.append("\n## ").append(arch).append(": ablation (Table 3)\n\n");
+                table(md, cells, ratios, arch, ABLATION, EvaluationReport::ablationTitle);
+            }
+            md.append("\n## ").append(arch).append(": what each source stores\n\n")
+                    .append("Stored values over the full training set's pixels (paper Eq. 6), and the tables' bytes ")
+                    .append("on disk.\n\n");
+            storage(md, cells, ratios, arch);
+        }
+        return md.toString();
+    }
+
+    private static void table(StringBuilder md, List<Cell> cells, List<Double> ratios, String arch,
+            List<Method> rows, Function<Method, String> title) {
+        header(md, "method", ratios);
+        for (Method m : rows) {
+            if (cells.stream().noneMatch(c -> c.architecture().equals(arch)
+                    && c.method().equals(m.label()))) {
+                continue;
+            }
+            md.append("| ").append(title.apply(m)).append(" |");
+            for (double r : ratios) {
+                Cell c = find(cells, m, r, arch);
+                md.append(' ').append(c == null ? "" : String.format(Locale.ROOT, "%.2f ± %.2f (%d)", 100 * c.mean(),
+                        100 * c.std(), c.n())).append(" |");
+            }
+            md.append('\n');
+        }
+    }
+
+    private static void storage(StringBuilder md, List<Cell> cells, List<Double> ratios, String arch) {
+        header(md, "method", ratios);
+        for (Method m : Method.values()) {
+            if (m == Method.ORIGINAL || cells.stream().noneMatch(c -> c.architecture().equals(arch)
+                    && c.method().equals(m.label()))) {
+                continue;
+            }
+            md.append("| ").append(m.title()).append(" |");
+            for (double r : ratios) {
+                Cell c = find(cells, m, r, arch);
+                md.append(' ').append(c == null ? "" : String.format(Locale.ROOT, "%.3f", c.storedRatio()))
+                        .append(c == null || c.storedBytes() == null ? "" : String.format(Locale.ROOT, ", %.1f MB",
+                                c.storedBytes() / 1e6)).append(" |");
+            }
+            md.append('\n');
+        }
+    }
+
+    private static void header(StringBuilder md, String first, List<Double> ratios) {
+        md.append("| ").append(first).append(" |");
+        ratios.forEach(r -> md.append(' ').append(String.format(Locale.ROOT, "%.0f%%", 100 * r)).append(" |"));
+        md.append("\n|---|").append("---:|".repeat(ratios.size())).append('\n');
+    }
+
+    /** A cell; the original set's single value stands in every ratio's column. */
+    private static Cell find(List<Cell> cells, Method m, double ratio, String arch) {
+        return cells.stream().filter(c -> c.architecture().equals(arch) && c.method().equals(m.label())
+                && (m == Method.ORIGINAL || c.ratio() == ratio)).findFirst().orElse(null);
+    }
+
+    private static String ablationTitle(Method m) {
+        return switch (m) {
+            case MPS -> "without the residual stage and the correction (MPS)";
+            case MPS_KD -> "without the residual stage (MPS + correction)";
+            case MMPS -> "without the correction (MMPS)";
+            case MMPS_KD -> "MMPS + correction";
+            default -> m.title();
+        };
+    }
+}

@@ -1,0 +1,25 @@
+package dev.mmps.training.eval;
+
+/**
+ * One finished student: what it was trained on and how it scored on the real test set.
+ *
+ * @param ratio the budget, 1 for the full original set
+ * @param trainImages images in the training source (the subset's size for Random and K-Center)
+ * @param storedValues values the training source stores: pixels of the kept images, or factor values plus
+ *     correction values
+ * @param storedRatio {@code storedValues} over the pixels of the full training set (paper Eq. 6)
+ * @param storedBytes the factor and correction tables' bytes on disk, or null for images
+ */
+public record Run(String method, double ratio, String architecture, int seed, double accuracy, int trainImages,
+        long storedValues, double storedRatio, Long storedBytes, int epochs, double loss, double trainAccuracy,
+        double seconds) {
+
+    /** Identifies a grid cell: a run with the same key is not repeated on resume. */
+    public String key() {
+        return key(method, ratio, architecture, seed);
+    }
+
+    public static String key(String method, double ratio, String architecture, int seed) {
+        return method + "|" + EvaluationConfig.ratioText(ratio) + "|" + architecture + "|" + seed;
+    }
+}

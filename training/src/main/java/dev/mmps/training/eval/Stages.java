@@ -1,0 +1,95 @@
+package dev.mmps.training.eval;
+
+import dev.mmps.training.data.FactorSource;
+import dev.mmps.training.data.ImageSource;
+import dev.mmps.training.data.OriginalSource;
+import dev.mmps.training.data.SourceDataset;
+import dev.mmps.training.distill.CorrectionLearner;
+import dev.mmps.training.distill.CorrectionTable;
+import dev.mmps.training.distill.Corrections;
+import dev.mmps.training.model.Classifier;
+import dev.mmps.training.model.ClassifierTraining;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stages the grid and the commands share: the teacher (trained once and saved, loaded after) and a
+ * table's corrections (learned once and written, read after), each with what it measured.
+ */
+public final class Stages {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Stages.class);
+
+    private Stages() {}
+
+    /** A trained teacher and its test accuracy. */
+    public record Teacher(Classifier classifier, double testAccuracy, Path folder) {}
+
+    /**
+     * Loads the teacher saved in {@code folder}, or trains one on {@code train} and saves it there.
+     *
+     * @throws IllegalArgumentException if the test set does not fit the training data
+     */
+    public static Teacher teacher(EvaluationConfig config, OriginalSource train, OriginalSource test, Path folder) {
+        SourceDataset testSet = new SourceDataset(test, SourceDataset.Options.inOrder(config.batchSize()));
+        if (Files.isRegularFile(folder.resolve("classifier.json"))) {
+            Classifier loaded = Classifier.load(folder);
+            loaded.requireFits(train, "training set");
+            double accuracy = ClassifierTraining.accuracy(loaded, testSet);
+            LOG.info("teacher loaded from {}: {} on {}, test accuracy {}%", folder, loaded.spec().architecture().label(),
+                    loaded.spec().shape(), percent(accuracy));
+            return new Teacher(loaded, accuracy, folder);
+        }
+        EvaluationConfig.Teacher t = config.teacher();
+        Classifier teacher = Classifier.create(Classifier.Spec.of(t.architecture(), train));
+        teacher.requireFits(test, "test set");
+        SourceDataset trainSet = new SourceDataset(train,
+                new SourceDataset.Options(config.batchSize(), true, config.augmentation(), t.seed()));
+        ClassifierTraining.Result result = ClassifierTraining.fit(teacher, trainSet, t.training(), t.seed(), "teacher");
+        double accuracy = ClassifierTraining.accuracy(teacher, testSet);
+        Map<String, Object> notes = new LinkedHashMap<>();
+        notes.put("trained_on", train.description());
+        notes.put("images", train.size());
+        notes.put("epochs", result.epochs());
+        notes.put("test_accuracy", accuracy);
+        notes.put("seconds", result.seconds());
+        teacher.save(folder, notes);
+        LOG.info("teacher {} trained on {} images in {} s: test accuracy {}%, saved to {}", t.architecture().label(),
+                train.size(), String.format(Locale.ROOT, "%.0f", result.seconds()), percent(accuracy), folder);
+        return new Teacher(teacher, accuracy, folder);
+    }
+
+    /** A table's corrections with the distillation losses and the stored bytes. */
+    public record Learned(Corrections corrections, Map<String, Object> summary, long storedBytes) {}
+
+    /** Reads the corrections in {@code folder}, or learns them for {@code table} and writes them there. */
+    public static Learned corrections(Classifier teacher, ImageSource originals, FactorSource table,
+            CorrectionLearner.Settings settings, int seed, Path folder) {
+        if (Files.isRegularFile(folder.resolve(CorrectionTable.TABLE))) {
+            Corrections read = CorrectionTable.read(folder);
+            LOG.info("corrections read from {}: {} images, rank {}", folder, read.terms().size(), read.rank());
+            return new Learned(read, CorrectionTable.summary(folder), CorrectionTable.storedBytes(folder));
+        }
+        CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table, settings, seed);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("table", table.description());
+        summary.put("teacher_architecture", teacher.spec().architecture().label());
+        summary.put("steps", settings.steps());
+        summary.put("learning_rate", settings.learningRate());
+        summary.put("distillation_loss_before", outcome.lossBefore());
+        summary.put("distillation_loss_after", outcome.lossAfter());
+        summary.put("seconds", outcome.seconds());
+        long bytes = CorrectionTable.write(folder, outcome.corrections(), summary);
+        summary.put("stored_bytes", bytes);
+        return new Learned(outcome.corrections(), summary, bytes);
+    }
+
+    static String percent(double accuracy) {
+        return String.format(Locale.ROOT, "%.2f", 100 * accuracy);
+    }
+}

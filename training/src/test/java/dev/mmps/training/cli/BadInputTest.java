@@ -1,0 +1,99 @@
+package dev.mmps.training.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmps.training.TestData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input to the training commands ends with exit code 2 and one line that names the value, the rule
+ * and the fix, before anything trains.
+ */
+class BadInputTest {
+
+    private record Outcome(int code, String err) {}
+
+    private static Outcome run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+            return new Outcome(Main.run(args), buffer.toString(StandardCharsets.UTF_8).strip());
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    private static void assertUsage(Outcome o, String... words) {
+        assertEquals(Main.USAGE, o.code(), o.err());
+        assertEquals(1, o.err().lines().count(), o.err());
+        for (String w : words) {
+            assertTrue(o.err().contains(w), "'" + w + "' missing from: " + o.err());
+        }
+    }
+
+    @Test
+    void factorTableOfAnotherShapeThanTheModel(@TempDir Path dir) throws Exception {
+        Path idx = TestData.writeIdx(Files.createDirectories(dir.resolve("idx")), 4, 28);
+        Path tables = TestData.tablesAtRatio03(dir.resolve("tables"), List.of("mmps"));
+        Path config = dir.resolve("grid.conf");
+        Files.writeString(config, "evaluation { output = \"" + dir.resolve("out") + "\", train = \"" + idx
+                + "\", test = \"" + idx + "\", tables = \"" + tables + "/{codec}-{ratio}\", methods = [mmps],"
+                + " ratios = [0.3] }");
+        assertUsage(run("evaluate", "--config", config.toString()), "32x32x3", "28x28x1", "--size 28x28");
+    }
+
+    @Test
+    void distillingATableOfAnotherShapeThanTheTeacher(@TempDir Path dir) throws Exception {
+        Path idx = TestData.writeIdx(Files.createDirectories(dir.resolve("idx")), 4, 28);
+        assertEquals(Main.OK, run("train-teacher", "--train", idx.toString(), "--test", idx.toString(), "--out",
+                dir.resolve("teacher").toString(), "--epochs", "1").code());
+        assertUsage(run("distill", "--teacher", dir.resolve("teacher").toString(), "--originals",
+                TestData.cifarSample().toString(), "--table", TestData.table("mmps-fp32").toString(), "--out",
+                dir.resolve("corrections").toString()), "32x32x3", "28x28x1", "--size");
+    }
+
+    @Test
+    void testSetWithOtherClasses(@TempDir Path dir) throws Exception {
+        Path test = Files.createDirectories(dir.resolve("test"));
+        for (String c : List.of("cat", "dog")) {
+            Path to = Files.createDirectories(test.resolve(c));
+            Files.copy(TestData.cifarSample().resolve(c).resolve("0000.jpg"), to.resolve("0000.jpg"));
+        }
+        assertUsage(run("train-teacher", "--train", TestData.cifarSample().toString(), "--test", test.toString(),
+                "--out", dir.resolve("teacher").toString(), "--epochs", "1"), "[cat, dog]", "airplane",
+                "same dataset");
+    }
+
+    @Test
+    void emptySource(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty/cat"));
+        assertUsage(run("train-teacher", "--train", empty.getParent().toString(), "--test",
+                TestData.cifarSample().toString(), "--out", dir.resolve("teacher").toString()), "holds no images",
+                "class folders");
+    }
+
+    @Test
+    void missingTeacherForTheCorrectionStep(@TempDir Path dir) {
+        Path missing = dir.resolve("no-teacher");
+        assertUsage(run("distill", "--teacher", missing.toString(), "--originals", TestData.cifarSample().toString(),
+                "--table", TestData.table("mmps-fp32").toString(), "--out", dir.resolve("c").toString()),
+                missing.toString(), "train-teacher --out");
+    }
+
+    @Test
+    void unknownArchitectureAndOptions(@TempDir Path dir) {
+        assertUsage(run("train-teacher", "--train", "x", "--test", "y", "--out", dir.toString(), "--architecture",
+                "alexnet"), "alexnet", "convnet, resnet18, vgg16, mobilenetv2");
+        assertUsage(run("evaluate", "--config", dir.resolve("nope.conf").toString()), "nope.conf", "does not exist");
+        assertUsage(run("distill", "--teacher"), "--teacher");
+    }
+}

@@ -1,0 +1,95 @@
+package dev.mmps.training.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.mmps.training.TestData;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A whole grid on the golden tables' 40 images (two batches of 20 per epoch), tested on the 200 sample
+ * images: every method runs, the report holds what it should, and a second start resumes instead of
+ * repeating.
+ */
+class EvaluationGridTest {
+
+    /** Stored-ratio bookkeeping is exact arithmetic on counts. */
+    private static final double RATIO_TOLERANCE = 1e-9;
+
+    @Test
+    void runsTheGridAndResumes(@TempDir Path dir) throws Exception {
+        File config = config(dir, 1);
+        Path json = new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
+        JsonObject report = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        Map<String, JsonObject> runs = runs(report);
+        assertEquals(List.of("original|1.0|convnet|1", "random|0.3|convnet|1", "kcenter|0.3|convnet|1",
+                "mps|0.3|convnet|1", "mmps|0.3|convnet|1", "mmps+kd|0.3|convnet|1", "mps+kd|0.3|convnet|1"),
+                List.copyOf(runs.keySet()));
+        for (JsonObject r : runs.values()) {
+            double accuracy = r.get("accuracy").getAsDouble();
+            assertTrue(accuracy >= 0 && accuracy <= 1, r.toString());
+        }
+        assertEquals(12, runs.get("random|0.3|convnet|1").get("trainImages").getAsInt());
+        assertEquals(12, runs.get("kcenter|0.3|convnet|1").get("trainImages").getAsInt());
+        double mmps = runs.get("mmps|0.3|convnet|1").get("storedRatio").getAsDouble();
+        double corrected = runs.get("mmps+kd|0.3|convnet|1").get("storedRatio").getAsDouble();
+        assertEquals(mmps + (32.0 + 32.0) * 3 / 3072, corrected, RATIO_TOLERANCE, "rank-1 corrections' share");
+        assertTrue(Files.isRegularFile(dir.resolve("out/teacher-convnet/classifier.json")));
+        assertTrue(Files.isRegularFile(dir.resolve("out/corrections/mmps-0.3/corrections.parquet")));
+        String markdown = Files.readString(dir.resolve("out/evaluation.md"));
+        assertTrue(markdown.contains("| MMPS + correction |") && markdown.contains("ablation (Table 3)")
+                && markdown.contains("| 30% |"), markdown);
+
+        new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
+        JsonObject again = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(report.get("runs"), again.get("runs"), "a finished grid runs nothing again");
+
+        new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("mmps"), "seeds", List.of(1, 2))))
+                .run();
+        Map<String, JsonObject> grown = runs(JsonParser.parseString(Files.readString(json)).getAsJsonObject());
+        assertEquals(8, grown.size());
+        assertEquals(runs.get("mmps|0.3|convnet|1"), grown.get("mmps|0.3|convnet|1"));
+
+        IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
+                () -> new EvaluationGrid(EvaluationConfig.load(config, Map.of("student.epochs", 2))).run());
+        assertTrue(changed.getMessage().contains("other settings"), changed.getMessage());
+    }
+
+    private static Map<String, JsonObject> runs(JsonObject report) {
+        Map<String, JsonObject> out = new java.util.LinkedHashMap<>();
+        JsonArray runs = report.getAsJsonArray("runs");
+        for (JsonElement e : runs) {
+            JsonObject r = e.getAsJsonObject();
+            out.put(r.get("method").getAsString() + "|" + r.get("ratio").getAsDouble() + "|"
+                    + r.get("architecture").getAsString() + "|" + r.get("seed").getAsInt(), r);
+        }
+        return out;
+    }
+
+    /** A grid over the golden tables: every kind of method once, one epoch, two batches. */
+    static File config(Path dir, int epochs) throws Exception {
+        Path train = TestData.goldenInput(dir.resolve("train"));
+        Path tables = TestData.tablesAtRatio03(dir.resolve("tables"), List.of("mps", "mmps"));
+        Path file = dir.resolve("grid.conf");
+        Files.writeString(file, "evaluation {\n"
+                + "  output = \"" + dir.resolve("out") + "\"\n"
+                + "  train = \"" + train + "\"\n"
+                + "  test = \"" + TestData.cifarSample() + "\"\n"
+                + "  tables = \"" + tables + "/{codec}-{ratio}\"\n"
+                + "  methods = [original, random, kcenter, mps, mmps, \"mmps+kd\"]\n"
+                + "  ratios = [0.3]\n  seeds = [1]\n  batch-size = 20\n"
+                + "  student.epochs = " + epochs + "\n  teacher.epochs = 1\n  correction.steps = 5\n}\n");
+        return file.toFile();
+    }
+}

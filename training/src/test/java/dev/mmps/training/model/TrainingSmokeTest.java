@@ -1,0 +1,58 @@
+package dev.mmps.training.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.mmps.training.TestData;
+import dev.mmps.training.data.Augmentation;
+import dev.mmps.training.data.FactorSource;
+import dev.mmps.training.data.OriginalReader;
+import dev.mmps.training.data.OriginalSource;
+import dev.mmps.training.data.SourceDataset;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two batches of training on the real sample, from the originals and from a factor table, then save and load. */
+class TrainingSmokeTest {
+
+    /** Logits of a saved and reloaded network against the network in memory: the same floats, same kernels. */
+    private static final float RELOAD_TOLERANCE = 1e-5f;
+
+    private static final ClassifierTraining.Settings ONE_EPOCH = new ClassifierTraining.Settings(1, 0.05f, 0.9f, 5e-4f);
+
+    @Test
+    void trainsTwoBatchesOfOriginalsAndReloadsTheSameNetwork(@TempDir Path dir) {
+        OriginalSource originals = OriginalReader.read(TestData.cifarSample());
+        SourceDataset train = new SourceDataset(originals,
+                new SourceDataset.Options(100, true, new Augmentation(4, true), 7));
+        SourceDataset test = new SourceDataset(originals, SourceDataset.Options.inOrder(64));
+        try (Classifier teacher = Classifier.create(Classifier.Spec.of(Architecture.CONVNET, originals))) {
+            ClassifierTraining.Result result = ClassifierTraining.fit(teacher, train, ONE_EPOCH, 1, "smoke");
+            assertTrue(Double.isFinite(result.loss()) && result.loss() > 0, "loss " + result.loss());
+            double accuracy = ClassifierTraining.accuracy(teacher, test);
+            assertTrue(accuracy >= 0 && accuracy <= 1);
+            teacher.save(dir, Map.of("accuracy", accuracy));
+            try (Classifier loaded = Classifier.load(dir); NDManager m = NDManager.newBaseManager()) {
+                assertEquals(teacher.spec(), loaded.spec());
+                var images = originals.images(m, new int[] {0, 57, 199});
+                assertArrayEquals(teacher.logits(images).toFloatArray(), loaded.logits(images).toFloatArray(),
+                        RELOAD_TOLERANCE);
+                assertEquals(accuracy, ClassifierTraining.accuracy(loaded, test));
+            }
+        }
+    }
+
+    @Test
+    void trainsTwoBatchesOfAFactorTable() {
+        FactorSource table = FactorSource.open(TestData.table("mmps-fp32"));
+        SourceDataset train = new SourceDataset(table, new SourceDataset.Options(20, true, Augmentation.NONE, 3));
+        try (Classifier student = Classifier.create(Classifier.Spec.of(Architecture.CONVNET, table))) {
+            ClassifierTraining.Result result = ClassifierTraining.fit(student, train, ONE_EPOCH, 2, "smoke");
+            assertTrue(Double.isFinite(result.loss()) && result.loss() > 0, "loss " + result.loss());
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.mmps.training.select;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.mmps.training.TestData;
+import dev.mmps.training.data.OriginalReader;
+import dev.mmps.training.data.OriginalSource;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The subsets against their definitions: budget, uniform sampling, and greedy K-Center by brute force. */
+class SelectionTest {
+
+    @Test
+    void budgetBuysAsManyImagesAsTheRatioStoresValues() {
+        OriginalSource sample = OriginalReader.read(TestData.cifarSample());
+        assertEquals(60, Selection.budget(sample, 0.3));
+        assertEquals(200, Selection.budget(sample, 1.0));
+        assertThrows(IllegalArgumentException.class, () -> Selection.budget(sample, 0.001));
+        assertThrows(IllegalArgumentException.class, () -> Selection.budget(sample, 1.5));
+    }
+
+    @Test
+    void randomSubsetsAreDistinctSortedAndSeeded() {
+        int[] a = Selection.random(1000, 300, 1);
+        assertEquals(300, Arrays.stream(a).distinct().count());
+        assertArrayEquals(Arrays.stream(a).sorted().toArray(), a);
+        assertEquals(0, Arrays.stream(a).filter(i -> i < 0 || i >= 1000).count());
+        assertArrayEquals(a, Selection.random(1000, 300, 1));
+        assertFalse(Arrays.equals(a, Selection.random(1000, 300, 2)));
+    }
+
+    /** Greedy K-Center on pixels against a plain double-precision implementation of the same greedy rule. */
+    @Test
+    void kCenterOnPixelsPicksTheFarthestImageEachStep() {
+        OriginalSource sample = OriginalReader.read(TestData.cifarSample());
+        int m = 12;
+        long seed = 4;
+        int[] chosen = Selection.kCenter(sample, m, Selection.Features.PIXELS, null, seed);
+        assertArrayEquals(bruteForce(sample, m, new Random(seed).nextInt(sample.size())), chosen);
+    }
+
+    private static int[] bruteForce(OriginalSource s, int m, int first) {
+        int n = s.size();
+        double[] nearest = new double[n];
+        Arrays.fill(nearest, Double.POSITIVE_INFINITY);
+        int[] chosen = new int[m];
+        int next = first;
+        for (int k = 0; k < m; k++) {
+            chosen[k] = next;
+            byte[] c = s.pixels(next);
+            for (int i = 0; i < n; i++) {
+                byte[] p = s.pixels(i);
+                double d = 0;
+                for (int j = 0; j < p.length; j++) {
+                    double diff = ((p[j] & 0xff) - (c[j] & 0xff)) / 255.0;
+                    d += diff * diff;
+                }
+                nearest[i] = Math.min(nearest[i], d);
+            }
+            int far = 0;
+            for (int i = 1; i < n; i++) {
+                if (nearest[i] > nearest[far]) {
+                    far = i;
+                }
+            }
+            next = far;
+        }
+        Arrays.sort(chosen);
+        return chosen;
+    }
+}
