@@ -111,7 +111,7 @@ public final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         JobConfig job = ConfigLoader.load(config, overrides());
-        checkLocalPaths(job);
+        checkLocalPaths(job, true);
         PrintWriter out = spec.commandLine().getOut();
         try (Sessions.Handle spark = Sessions.open(job.spark(), master != null || localCores != null)) {
             Map<String, Object> manifest = new CompressJob(spark.session(), job).run();
@@ -137,15 +137,7 @@ public final class CompressCommand implements Callable<Integer> {
         put(o, "compression.calibration-images", integer("--calibration-images", calibration));
         put(o, "ingest.size", size);
         put(o, "ingest.channels", channels);
-        if (localCores != null) {
-            Integer cores = integer("--local-cores", localCores);
-            if (cores < 1) {
-                throw new IllegalArgumentException("--local-cores " + cores + " is invalid: use 1 or more");
-            }
-            put(o, "spark.master", "local[" + cores + "]");
-        }
-        put(o, "spark.master", master);
-        put(o, "spark.partitions", integer("--partitions", partitions));
+        putSpark(o, master, localCores, partitions);
         if (overwrite) {
             o.put("overwrite", true);
         }
@@ -161,8 +153,25 @@ public final class CompressCommand implements Callable<Integer> {
         return o;
     }
 
-    /** Local inputs must exist and local outputs must not, checked without starting Spark. */
-    private static void checkLocalPaths(JobConfig job) {
+    /** The Spark flags every job command takes: --master, --local-cores (its shorthand), --partitions. */
+    static void putSpark(Map<String, Object> o, String master, String localCores, String partitions) {
+        if (localCores != null) {
+            Integer cores = integer("--local-cores", localCores);
+            if (cores < 1) {
+                throw new IllegalArgumentException("--local-cores " + cores + " is invalid: use 1 or more");
+            }
+            put(o, "spark.master", "local[" + cores + "]");
+        }
+        put(o, "spark.master", master);
+        put(o, "spark.partitions", integer("--partitions", partitions));
+    }
+
+    /**
+     * Local inputs must exist and local outputs must not, checked without starting Spark.
+     *
+     * @param incremental whether the command can add to an existing output (and so may suggest it)
+     */
+    static void checkLocalPaths(JobConfig job, boolean incremental) {
         Path in = localPath(job.input());
         if (in != null && !Files.exists(in)) {
             throw new IllegalArgumentException("input " + job.input()
@@ -171,7 +180,7 @@ public final class CompressCommand implements Callable<Integer> {
         Path out = localPath(job.output());
         if (out != null && Files.exists(out) && !job.overwrite() && !job.incremental()) {
             throw new IllegalArgumentException("output " + job.output() + " already exists; choose another folder, "
-                    + "pass --incremental to add new images to it, or --overwrite to replace it");
+                    + (incremental ? "pass --incremental to add new images to it, " : "") + "or --overwrite to replace it");
         }
     }
 
@@ -188,13 +197,13 @@ public final class CompressCommand implements Callable<Integer> {
         }
     }
 
-    private static void put(Map<String, Object> map, String key, Object value) {
+    static void put(Map<String, Object> map, String key, Object value) {
         if (value != null) {
             map.put(key, value);
         }
     }
 
-    private static Double number(String flag, String text) {
+    static Double number(String flag, String text) {
         if (text == null) {
             return null;
         }
@@ -205,7 +214,7 @@ public final class CompressCommand implements Callable<Integer> {
         }
     }
 
-    private static Integer integer(String flag, String text) {
+    static Integer integer(String flag, String text) {
         if (text == null) {
             return null;
         }

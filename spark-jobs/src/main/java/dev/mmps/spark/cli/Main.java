@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mmps", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compresses image datasets into Multiple Matrix Product States on Apache Spark.",
-        subcommands = {CompressCommand.class, InspectCommand.class, ReconstructCommand.class, ReportCommand.class,
+        subcommands = {CompressCommand.class, SelectCommand.class, InspectCommand.class, ReconstructCommand.class,
+            ReportCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -56,7 +57,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: compress, inspect or reconstruct");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: compress, select, inspect, reconstruct or report");
     }
 
     /** The version from the build. */

@@ -64,6 +64,39 @@ final class Summary {
         out.printf(Locale.ROOT, "  stored   %s of factors for %s of input (%.2fx), %s per image%n", bytes(storedBytes),
                 bytes(inputBytes), inputBytes == 0 ? 0.0 : (double) storedBytes / inputBytes,
                 bytes(images == 0 ? 0 : storedBytes / images));
+        printErrors(manifest, out);
+        out.flush();
+    }
+
+    /** The summary of {@code mmps select}. */
+    @SuppressWarnings("unchecked")
+    static void printSelection(Map<String, Object> manifest, String output, PrintWriter out) {
+        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+        Map<String, Object> selection = (Map<String, Object>) manifest.get("selection");
+        Map<String, Object> timing = (Map<String, Object>) manifest.get("timing");
+        Map<String, Object> input = (Map<String, Object>) manifest.get("input");
+        out.printf(Locale.ROOT, "mmps select: %s%n", Printable.of(output));
+        out.printf(Locale.ROOT, "  time     %.1f s (selecting %.1f s), %,.0f images/s%n", number(timing.get("seconds")),
+                number(timing.get("select_seconds")), number(timing.get("images_per_second")));
+        out.printf(Locale.ROOT, "  input    %s: %,d inputs, %,d images, %,d failed%n",
+                Printable.of(String.valueOf(input.get("root"))), ((Number) counts.get("inputs")).longValue(),
+                ((Number) counts.get("images")).longValue(), ((Number) counts.get("failed")).longValue());
+        Object features = selection.get("features");
+        out.printf(Locale.ROOT, "  subset   %,d images (%s at ratio %s, seed %s%s), %d group(s) of at most %,d%n",
+                ((Number) counts.get("selected")).longValue(), selection.get("method"), selection.get("ratio"),
+                selection.get("seed"), features == null ? "" : ", on " + features, ((Number) selection.get("groups"))
+                        .intValue(), ((Number) selection.get("largest_group")).longValue());
+        if (selection.get("covering_radius") != null) {
+            out.printf(Locale.ROOT, "  radius   every image lies within %.3f of a kept image of its group (pixel units)%n",
+                    number(selection.get("covering_radius")));
+        }
+        printErrors(manifest, out);
+        out.flush();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void printErrors(Map<String, Object> manifest, PrintWriter out) {
+        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
         List<?> examples = (List<?>) manifest.get("error_examples");
         if (examples != null && !examples.isEmpty()) {
             out.printf(Locale.ROOT, "  errors   %,d, for example (all in errors/, or mmps inspect --json):%n",
@@ -74,7 +107,6 @@ final class Summary {
                         Printable.of(String.valueOf(x.get("reason"))));
             }
         }
-        out.flush();
     }
 
     @SuppressWarnings("unchecked")

@@ -87,7 +87,7 @@ public final class CompressJob {
             todo = previous.plan(scan.listedFiles(), scan.files() - scan.issues().size());
             String rootPath = StageSettings.rootPath(scan.rootUri());
             Set<String> issueIds = new HashSet<>();
-            scan.issues().forEach(issue -> issueIds.add(ImageFilesStage.relativeId(rootPath, issue.uri())));
+            scan.issues().forEach(issue -> issueIds.add(FactorRows.Origin.relativeId(rootPath, issue.uri())));
             if (previous.upToDate(issueIds)) {
                 previous.release();
                 output.abandon();
@@ -121,7 +121,7 @@ public final class CompressJob {
                     .mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators), Encoders.row(FactorRows.FACTORS));
         }
 
-        try (Progress progress = Progress.start(accumulators.done(), inputs, config.progressSeconds())) {
+        try (Progress progress = Progress.start("compress", accumulators.done(), inputs, config.progressSeconds())) {
             long t = System.nanoTime();
             write(factors, output.staged(OutputFolder.FACTORS), false);
             progress.finish();
@@ -318,15 +318,7 @@ public final class CompressJob {
         stats.put("psnr_db_percentiles", tally.psnrPercentiles());
         stats.put("ratio_percentiles", tally.ratioPercentiles());
         m.put("stats", stats);
-        List<Map<String, Object>> examples = new ArrayList<>();
-        for (Row e : errors.subList(0, Math.min(5, errors.size()))) {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("id", e.getString(0));
-            x.put("step", e.getString(6));
-            x.put("reason", e.getString(7));
-            examples.add(x);
-        }
-        m.put("error_examples", examples);
+        m.put("error_examples", Manifest.errorExamples(errors));
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("seconds", Math.round(seconds * 1000) / 1000.0);
         timing.put("images_per_second", Math.round(processed / Math.max(seconds, 1e-9) * 10) / 10.0);

@@ -3,7 +3,6 @@ package dev.mmps.spark.compress;
 import dev.mmps.spark.ingest.FileBytes;
 import dev.mmps.spark.ingest.InputWalk;
 import dev.mmps.spark.sink.FactorRows;
-import java.net.URI;
 import java.sql.Timestamp;
 import java.util.Iterator;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -52,18 +51,7 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
         accumulators.done().add(1);
     }
 
-    /** Id relative to the input root, label and class from its first folder. */
     static FactorRows.Origin origin(StageSettings s, String rootPath, String source, Timestamp modified, long bytes) {
-        String id = relativeId(rootPath, source);
-        int slash = id.indexOf('/');
-        String className = slash > 0 ? id.substring(0, slash) : null;
-        Integer label = className == null ? null : s.classIndex().get(className);
-        return new FactorRows.Origin(id, source, bytes, modified, label, label == null ? null : className);
-    }
-
-    /** The path of {@code source} (a URI) below the root folder, decoded, with '/' separators. */
-    static String relativeId(String rootPath, String source) {
-        String path = URI.create(source).getPath();
-        return path.startsWith(rootPath) ? path.substring(rootPath.length()) : path;
+        return FactorRows.Origin.of(rootPath, s.classIndex(), source, modified, bytes);
     }
 }

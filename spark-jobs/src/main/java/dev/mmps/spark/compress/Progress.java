@@ -11,7 +11,9 @@ import org.apache.spark.util.LongAccumulator;
  * Prints "images done / total, rate, time left" to the console at a fixed interval while the job
  * runs. The count comes from an accumulator the tasks add to, so it advances as tasks finish.
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
+
+    private final String step;
 
     private final LongAccumulator done;
     private final long total;
@@ -19,7 +21,8 @@ final class Progress implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final PrintStream out;
 
-    private Progress(LongAccumulator done, long total, int intervalSeconds, PrintStream out) {
+    private Progress(String step, LongAccumulator done, long total, int intervalSeconds, PrintStream out) {
+        this.step = step;
         this.done = done;
         this.total = total;
         this.out = out;
@@ -31,8 +34,12 @@ final class Progress implements AutoCloseable {
         timer.scheduleAtFixedRate(this::report, intervalSeconds, intervalSeconds, TimeUnit.SECONDS);
     }
 
-    static Progress start(LongAccumulator done, long total, int intervalSeconds) {
-        return new Progress(done, total, intervalSeconds, System.err);
+    /**
+     * @param step the command's name, first on every line
+     * @param done images finished, added to by the tasks
+     */
+    public static Progress start(String step, LongAccumulator done, long total, int intervalSeconds) {
+        return new Progress(step, done, total, intervalSeconds, System.err);
     }
 
     private void report() {
@@ -44,12 +51,12 @@ final class Progress implements AutoCloseable {
         double rate = images / seconds;
         String left = rate > 0 && images < total
                 ? String.format(Locale.ROOT, ", about %.0f s left", (total - images) / rate) : "";
-        return String.format(Locale.ROOT, "compress: %,d / %,d images (%.1f%%), %,.0f images/s%s", images, total,
+        return String.format(Locale.ROOT, "%s: %,d / %,d images (%.1f%%), %,.0f images/s%s", step, images, total,
                 100.0 * images / Math.max(1, total), rate, left);
     }
 
     /** Prints the final count. */
-    void finish() {
+    public void finish() {
         timer.shutdownNow();
         out.println(line(done.value()));
     }

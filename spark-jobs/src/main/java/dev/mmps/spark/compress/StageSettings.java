@@ -1,6 +1,7 @@
 package dev.mmps.spark.compress;
 
 import dev.mmps.images.Preprocess;
+import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
@@ -37,7 +38,6 @@ public record StageSettings(CompressionSpec spec, CodecChoice codec, Precision p
 
     /** The decoded path of an input root given as a URI, ending in '/'. */
     static String rootPath(String rootUri) {
-        String path = new org.apache.hadoop.fs.Path(rootUri).toUri().getPath();
-        return path.endsWith("/") ? path : path + "/";
+        return FactorRows.Origin.rootPath(rootUri);
     }
 }

@@ -35,6 +35,34 @@ public final class ConfigLoader {
      * @throws IllegalArgumentException for any invalid value
      */
     public static JobConfig load(File userFile, Map<String, Object> overrides) {
+        Layers layers = layers(userFile, overrides);
+        try {
+            return build(layers.merged(), layers.explicit());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("configuration error: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The settings of {@code mmps select}: the job's input, output, Spark and ingest settings as for
+     * compress, and the {@code selection} section.
+     *
+     * @throws IllegalArgumentException for any invalid value
+     */
+    public static SelectionConfig loadSelection(File userFile, Map<String, Object> overrides) {
+        Layers layers = layers(userFile, overrides);
+        try {
+            JobConfig job = build(layers.merged(), layers.explicit());
+            return new SelectionConfig(job, selection(layers.merged(), job.ingest().channels()));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("configuration error: " + e.getMessage(), e);
+        }
+    }
+
+    /** The merged configuration, and the part of it the user set (file and flags). */
+    private record Layers(Config merged, Config explicit) {}
+
+    private static Layers layers(File userFile, Map<String, Object> overrides) {
         Config reference = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
         if (!reference.hasPath("mmps")) {
             throw new IllegalStateException("reference.conf is missing from the classpath; rebuild the jar");
@@ -57,12 +85,19 @@ public final class ConfigLoader {
             cli = cli.withValue(ROOT + e.getKey(), com.typesafe.config.ConfigValueFactory.fromAnyRef(e.getValue()));
         }
         Config explicit = cli.withFallback(user);
-        Config merged = explicit.withFallback(reference).resolve();
         try {
-            return build(merged, explicit);
+            return new Layers(explicit.withFallback(reference).resolve(), explicit);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration error: " + e.getMessage(), e);
         }
+    }
+
+    private static SelectionSettings selection(Config c, ChannelMode channels) {
+        String method = c.getString(ROOT + "selection.method").trim().toLowerCase(Locale.ROOT);
+        double ratio = c.getDouble(ROOT + "selection.ratio");
+        ImageShape size = parseSize(c.getString(ROOT + "selection.feature-size"));
+        return new SelectionSettings(method, ratio, c.getLong(ROOT + "selection.seed"), size.height(), size.width(),
+                channels == ChannelMode.GRAY ? 1 : 3, c.getInt(ROOT + "selection.group-images"));
     }
 
     private static JobConfig build(Config c, Config explicit) {

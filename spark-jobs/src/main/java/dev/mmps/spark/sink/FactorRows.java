@@ -9,10 +9,12 @@ import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.metrics.ImageStats;
+import java.net.URI;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.ArrayType;
@@ -37,6 +39,9 @@ public final class FactorRows {
         field(LABEL, DataTypes.IntegerType, true),
         field(CLASS_NAME, DataTypes.StringType, true)
     };
+
+    /** How many identity columns begin every table. */
+    public static final int IDENTITY_COLUMNS = IDENTITY.length;
 
     /** Columns of the factor table, in order. */
     public static final StructType FACTORS = table(
@@ -65,19 +70,47 @@ public final class FactorRows {
 
     private FactorRows() {}
 
-    private static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
+    public static StructField field(String name, org.apache.spark.sql.types.DataType type, boolean nullable) {
         return DataTypes.createStructField(name, type, nullable);
     }
 
-    /** The identity columns followed by a table's own. */
-    private static StructType table(StructField... own) {
+    /** The identity columns ({@link Origin}'s, first in every table) followed by a table's own. */
+    public static StructType table(StructField... own) {
         List<StructField> fields = new ArrayList<>(Arrays.asList(IDENTITY));
         fields.addAll(Arrays.asList(own));
         return new StructType(fields.toArray(new StructField[0]));
     }
 
     /** Where an input came from and what it is labelled. */
-    public record Origin(String id, String source, long bytes, Timestamp modified, Integer label, String className) {}
+    public record Origin(String id, String source, long bytes, Timestamp modified, Integer label, String className) {
+
+        /**
+         * The origin of an input file: id relative to the input root, label and class from its first folder.
+         *
+         * @param rootPath the decoded path of the input root, ending in '/' ({@link #rootPath})
+         * @param classIndex class name to label
+         */
+        public static Origin of(String rootPath, Map<String, Integer> classIndex, String source, Timestamp modified,
+                long bytes) {
+            String id = relativeId(rootPath, source);
+            int slash = id.indexOf('/');
+            String className = slash > 0 ? id.substring(0, slash) : null;
+            Integer label = className == null ? null : classIndex.get(className);
+            return new Origin(id, source, bytes, modified, label, label == null ? null : className);
+        }
+
+        /** The path of {@code source} (a URI) below the root folder, decoded, with '/' separators. */
+        public static String relativeId(String rootPath, String source) {
+            String path = URI.create(source).getPath();
+            return path.startsWith(rootPath) ? path.substring(rootPath.length()) : path;
+        }
+
+        /** The decoded path of an input root given as a URI, ending in '/'. */
+        public static String rootPath(String rootUri) {
+            String path = new org.apache.hadoop.fs.Path(rootUri).toUri().getPath();
+            return path.endsWith("/") ? path : path + "/";
+        }
+    }
 
     /**
      * The factor row of one image.
@@ -106,8 +139,20 @@ public final class FactorRows {
     }
 
     public static Row errorRow(Origin origin, ImageFailure failure) {
-        return RowFactory.create(origin.id(), origin.source(), origin.bytes(), origin.modified(), origin.label(),
-                origin.className(), failure.step().label(), failure.getMessage());
+        return row(origin, failure.step().label(), failure.getMessage());
+    }
+
+    /** A row of a {@link #table}: the origin's identity columns, then the table's own values. */
+    public static Row row(Origin origin, Object... own) {
+        Object[] values = new Object[IDENTITY.length + own.length];
+        values[0] = origin.id();
+        values[1] = origin.source();
+        values[2] = origin.bytes();
+        values[3] = origin.modified();
+        values[4] = origin.label();
+        values[5] = origin.className();
+        System.arraycopy(own, 0, values, IDENTITY.length, own.length);
+        return RowFactory.create(values);
     }
 
     private static Integer[] boxed(int[] values) {

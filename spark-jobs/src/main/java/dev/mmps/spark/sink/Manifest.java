@@ -4,16 +4,20 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mmps.table.FactorFormat;
 import dev.mmps.tensor.codec.RankProfile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
 
 /** The manifest of a compress run: JSON, written last, describing the whole output. */
 public final class Manifest {
@@ -66,6 +70,20 @@ public final class Manifest {
     }
 
     /** The version of this build of mmps. */
+    /** The first five rows of an error table ({@link FactorRows#ERRORS}) as id, step and reason. */
+    public static List<Map<String, Object>> errorExamples(List<Row> errors) {
+        List<Map<String, Object>> examples = new ArrayList<>();
+        int step = FactorRows.ERRORS.fieldIndex(FactorFormat.ERROR_STEP);
+        for (Row e : errors.subList(0, Math.min(5, errors.size()))) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("id", e.getString(0));
+            x.put("step", e.getString(step));
+            x.put("reason", e.getString(step + 1));
+            examples.add(x);
+        }
+        return examples;
+    }
+
     public static String version() {
         Properties p = new Properties();
         try (InputStream in = Manifest.class.getResourceAsStream("/mmps-version.properties")) {

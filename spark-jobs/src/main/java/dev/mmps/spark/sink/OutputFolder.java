@@ -112,10 +112,10 @@ public final class OutputFolder {
         return new Path(staging, name);
     }
 
-    /** Removes a staged file and, if it leaves it empty, its folder. */
+    /** Removes a staged file or folder (with what it holds) and, if that leaves it empty, its parent folder. */
     public void deleteStaged(String name) throws IOException {
         Path path = stagedPath(name);
-        fs.delete(path, false);
+        fs.delete(path, true);
         Path parent = path.getParent();
         if (!parent.equals(staging) && fs.exists(parent) && fs.listStatus(parent).length == 0) {
             fs.delete(parent, false);

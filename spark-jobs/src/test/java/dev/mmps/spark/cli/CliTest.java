@@ -75,6 +75,13 @@ class CliTest {
                     "--overwrite"}, "both --overwrite and --incremental are given"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--bogus"},
                         "Unknown option: '--bogus'"),
+                Arguments.of(new String[] {"select", "--input", in, "--output", "target/x", "--method", "farthest"},
+                        "selection method 'farthest' is unknown: use kcenter or random"),
+                Arguments.of(new String[] {"select", "--input", in, "--output", "target/x", "--ratio", "0"},
+                        "selection ratio 0.0 is invalid"),
+                Arguments.of(new String[] {"select", "--input", in, "--output", "target/x", "--group-images", "1"},
+                        "selection.group-images=1 is invalid"),
+                Arguments.of(new String[] {"select", "--input", in, "--output", in}, "already exists"),
                 Arguments.of(new String[] {"inspect", "target/test-data/cli-input"}, "has no manifest.json"));
     }
 

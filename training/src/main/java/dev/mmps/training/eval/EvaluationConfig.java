@@ -24,8 +24,10 @@ import java.util.Map;
  * jar) overlaid by an optional user file, overlaid by command-line values, checked when loaded.
  *
  * @param tables the factor-table path pattern with {@code {codec}} and {@code {ratio}}, or null
+ * @param subsets the path pattern of subsets made by {@code mmps select}, with {@code {method}}, {@code {ratio}}
+ *     and {@code {seed}}, or null to select in-process
  */
-public record EvaluationConfig(Path output, Path train, Path test, String tables, List<Method> methods,
+public record EvaluationConfig(Path output, Path train, Path test, String tables, String subsets, List<Method> methods,
         List<Double> ratios, List<Architecture> architectures, List<Integer> seeds, int batchSize,
         Augmentation augmentation, ClassifierTraining.Settings student, Teacher teacher,
         CorrectionLearner.Settings correction, int correctionSeed, Selection.Features kcenterFeatures) {
@@ -116,8 +118,14 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
             throw new IllegalArgumentException("evaluation.tables '" + tables + "' must contain {codec} and {ratio}, "
                     + "e.g. out/cifar10-{codec}-{ratio}");
         }
-        return new EvaluationConfig(path(c, "output"), path(c, "train"), path(c, "test"), tables, methods, ratios,
-                architectures, seeds, batchSize, augmentation, training(c, "student"), teacher, correction,
+        String subsets = string(c, "subsets");
+        if (subsets != null && !(subsets.contains("{method}") && subsets.contains("{ratio}")
+                && subsets.contains("{seed}"))) {
+            throw new IllegalArgumentException("evaluation.subsets '" + subsets + "' must contain {method}, {ratio} "
+                    + "and {seed}, e.g. out/cifar10-{method}-{ratio}-{seed}");
+        }
+        return new EvaluationConfig(path(c, "output"), path(c, "train"), path(c, "test"), tables, subsets, methods,
+                ratios, architectures, seeds, batchSize, augmentation, training(c, "student"), teacher, correction,
                 c.getInt(ROOT + "correction.seed"), Selection.Features.parse(c.getString(ROOT + "kcenter.features")));
     }
 
@@ -160,6 +168,12 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                     + "a pattern such as out/cifar10-{codec}-{ratio}");
         }
         return Path.of(tables.replace("{codec}", codec).replace("{ratio}", ratioText(ratio)));
+    }
+
+    /** The {@code mmps select} output of a selection method at a ratio and seed, from the {@code subsets} pattern. */
+    public Path subset(Method method, double ratio, int seed) {
+        return Path.of(subsets.replace("{method}", method.label()).replace("{ratio}", ratioText(ratio))
+                .replace("{seed}", Integer.toString(seed)));
     }
 
     /** A ratio as the tables and reports write it: 0.3, 0.5, 0.25. */

@@ -14,6 +14,7 @@ import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.Classifier;
 import dev.mmps.training.model.ClassifierTraining;
 import dev.mmps.training.select.Selection;
+import dev.mmps.training.select.SubsetTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class EvaluationGrid {
         LOG.info("evaluation: {} runs in the grid, {} done before, {} to run; output {}", cells.size(),
                 cells.size() - todo, todo, output);
         test = OriginalReader.read(config.test());
-        requireTables(cells, test.shape());
+        requireInputs(cells, test.shape());
         train = OriginalReader.read(config.train());
         requireSameClasses();
         long start = System.nanoTime();
@@ -118,9 +119,23 @@ public final class EvaluationGrid {
         return cells;
     }
 
-    /** Every table the grid reads exists and holds images of the test set's shape, before anything trains. */
-    private void requireTables(List<Cell> cells, ImageShape testShape) {
+    /**
+     * Every table and subset the grid reads exists, and every table holds images of the test set's shape,
+     * before anything trains.
+     */
+    private void requireInputs(List<Cell> cells, ImageShape testShape) {
         for (Cell c : cells) {
+            boolean selected = c.method() == Method.RANDOM || c.method() == Method.KCENTER;
+            if (selected && config.subsets() != null) {
+                Path subset = config.subset(c.method(), c.ratio(), c.seed());
+                if (!Files.isRegularFile(subset.resolve("manifest.json"))) {
+                    throw new IllegalArgumentException("the " + c.method().label() + " subset at ratio "
+                            + EvaluationConfig.ratioText(c.ratio()) + ", seed " + c.seed() + " is missing: " + subset
+                            + " holds no mmps select output; make it with 'mmps select --input " + config.train()
+                            + " --output " + subset + " --method " + c.method().label() + " --ratio "
+                            + EvaluationConfig.ratioText(c.ratio()) + " --seed " + c.seed() + "'");
+                }
+            }
             if (c.method().codec() == null) {
                 continue;
             }
@@ -158,9 +173,7 @@ public final class EvaluationGrid {
         Long bytes = null;
         switch (cell.method()) {
             case ORIGINAL -> { }
-            case RANDOM -> subset = Selection.random(train.size(), Selection.budget(train, cell.ratio()), cell.seed());
-            case KCENTER -> subset = Selection.kCenter(train, Selection.budget(train, cell.ratio()),
-                    config.kcenterFeatures(), teacher(report).classifier(), cell.seed());
+            case RANDOM, KCENTER -> subset = subset(cell, report);
             default -> {
                 FactorSource t = table(cell.method().codec(), cell.ratio());
                 source = t;
@@ -200,6 +213,16 @@ public final class EvaluationGrid {
         return teacher;
     }
 
+    /** A selection baseline's subset: made by 'mmps select' when the grid names one, else selected here. */
+    private int[] subset(Cell cell, EvaluationReport report) {
+        int budget = Selection.budget(train, cell.ratio());
+        if (config.subsets() != null) {
+            return SubsetTable.read(config.subset(cell.method(), cell.ratio(), cell.seed()), train, budget);
+        }
+        return cell.method() == Method.RANDOM ? Selection.random(train.size(), budget, cell.seed())
+                : Selection.kCenter(train, budget, config.kcenterFeatures(), teacher(report).classifier(), cell.seed());
+    }
+
     private FactorSource table(String codec, double ratio) {
         String key = codec + "-" + EvaluationConfig.ratioText(ratio);
         if (!key.equals(tableKey)) {
@@ -223,6 +246,9 @@ public final class EvaluationGrid {
         s.put("train", config.train().toString());
         s.put("test", config.test().toString());
         s.put("tables", config.tables());
+        if (config.subsets() != null) {
+            s.put("subsets", config.subsets());
+        }
         s.put("batch_size", config.batchSize());
         s.put("augmentation", config.augmentation());
         s.put("student", config.student());

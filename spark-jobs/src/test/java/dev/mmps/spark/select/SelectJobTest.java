@@ -1,0 +1,123 @@
+package dev.mmps.spark.select;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmps.spark.SparkTestSession;
+import dev.mmps.spark.TestInputs;
+import dev.mmps.spark.config.ConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/** {@code mmps select} on a real local SparkSession, real JPEGs and real Parquet. */
+class SelectJobTest {
+
+    private static final List<String> CIFAR_CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
+            "frog", "horse", "ship", "truck");
+
+    private final SparkSession spark = SparkTestSession.get();
+
+    private static Map<String, Object> select(Path input, Path output, Map<String, Object> settings) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("input", input.toString());
+        o.put("output", output.toString());
+        o.put("progress-interval-seconds", 60);
+        o.putAll(settings);
+        return new SelectJob(SparkTestSession.get(), ConfigLoader.loadSelection(null, o)).run();
+    }
+
+    private Set<String> ids(Path output) {
+        Set<String> ids = new TreeSet<>();
+        for (Row r : spark.read().parquet(output.resolve(SelectJob.SELECTION).toString()).select("id")
+                .collectAsList()) {
+            assertTrue(ids.add(r.getString(0)), "kept once: " + r.getString(0));
+        }
+        return ids;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void keepsTheBudgetOfEachGroupTheSameWayHoweverSparkSplitsTheInput() throws Exception {
+        Path input = TestInputs.fresh("select-cifar");
+        TestInputs.copyCifar(input, 10);
+        List<String> broken = TestInputs.writeBroken(input.resolve("cat"));
+        Path out = TestInputs.fresh("select-out");
+        Map<String, Object> settings = Map.of("selection.ratio", 0.3, "selection.group-images", 40,
+                "spark.partitions", 3);
+
+        Map<String, Object> manifest = select(input, out.resolve("a"), settings);
+        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+        assertEquals(100L + broken.size(), ((Number) counts.get("inputs")).longValue());
+        assertEquals(100L, ((Number) counts.get("images")).longValue());
+        assertEquals((long) broken.size(), ((Number) counts.get("failed")).longValue());
+        assertEquals(30L, ((Number) counts.get("selected")).longValue());
+        Map<String, Object> selection = (Map<String, Object>) manifest.get("selection");
+        assertEquals(3, ((Number) selection.get("groups")).intValue());
+        assertTrue(((Number) selection.get("covering_radius")).doubleValue() > 0);
+
+        Set<String> kept = ids(out.resolve("a"));
+        assertEquals(30, kept.size());
+        for (String id : kept) {
+            assertTrue(Files.isRegularFile(input.resolve(id)), id + " is an input image");
+            assertFalse(broken.stream().anyMatch(b -> id.equals("cat/" + b)), id + " failed to decode");
+        }
+        Set<String> errors = new HashSet<>();
+        spark.read().parquet(out.resolve("a/errors").toString()).select("id").collectAsList()
+                .forEach(r -> errors.add(r.getString(0)));
+        assertEquals(new HashSet<>(broken.stream().map(b -> "cat/" + b).toList()), errors);
+        for (Row r : spark.read().parquet(out.resolve("a").resolve(SelectJob.SELECTION).toString())
+                .select("label", "class_name", "pick", "radius").collectAsList()) {
+            assertEquals(CIFAR_CLASSES.indexOf(r.getString(1)), r.getInt(0));
+            assertEquals(r.getInt(2) == 0, r.isNullAt(3), "only a group's first pick has no radius");
+        }
+
+        select(input, out.resolve("b"), Map.of("selection.ratio", 0.3, "selection.group-images", 40,
+                "spark.partitions", 1));
+        assertEquals(kept, ids(out.resolve("b")), "the subset does not depend on the partitioning");
+
+        select(input, out.resolve("c"), Map.of("selection.ratio", 0.3, "selection.group-images", 40,
+                "selection.seed", 2));
+        assertNotEquals(kept, ids(out.resolve("c")), "another seed starts elsewhere");
+
+        Map<String, Object> random = select(input, out.resolve("r"), Map.of("selection.method", "random",
+                "selection.ratio", 0.5));
+        assertEquals(50L, ((Number) ((Map<String, Object>) random.get("counts")).get("selected")).longValue());
+        assertEquals(50, ids(out.resolve("r")).size());
+        assertFalse(Files.exists(out.resolve("r/staged-features")), "staged features are removed");
+    }
+
+    @Test
+    void badRequestsFailBeforeAnythingIsWritten() throws Exception {
+        Path out = TestInputs.fresh("select-bad");
+        Path idxInput = TestInputs.fresh("select-idx");
+        TestInputs.writeIdx(idxInput, "train", 20, 28, 28);
+        IllegalArgumentException idx = assertThrows(IllegalArgumentException.class,
+                () -> select(idxInput, out.resolve("idx"), Map.of()));
+        assertTrue(idx.getMessage().contains("IDX"), idx.getMessage());
+        IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
+                () -> select(out, out.resolve("m"), Map.of("selection.method", "farthest")));
+        assertTrue(method.getMessage().contains("'farthest'") && method.getMessage().contains("kcenter"),
+                method.getMessage());
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> select(out, out.resolve("s"), Map.of("selection.feature-size", "224x224")));
+        assertTrue(size.getMessage().contains("--feature-size"), size.getMessage());
+        Path input = TestInputs.fresh("select-tiny");
+        TestInputs.copyCifar(input, 1);
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> select(input, out.resolve("n"), Map.of("selection.ratio", 0.01)));
+        assertTrue(none.getMessage().contains("keeps no image"), none.getMessage());
+        assertFalse(Files.exists(out.resolve("n")));
+    }
+}
