@@ -3,7 +3,6 @@ package dev.mmps.spark.cli;
 import dev.mmps.spark.compress.CompressJob;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.JobConfig;
-import java.io.File;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -81,22 +80,6 @@ public final class CompressCommand implements Callable<Integer> {
             + "profile (default 32; 0 = the paper's uniform caps).")
     String calibration;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], in-process).")
-    String master;
-
-    @Option(names = "--local-cores", paramLabel = "N", description = "Shorthand for --master local[N].")
-    String localCores;
-
-    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the compress stage (default: "
-            + "about four per core).")
-    String partitions;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "A config file overlaying conf/reference.conf.")
-    File config;
-
-    @Option(names = "--overwrite", description = "Replace an existing output folder.")
-    boolean overwrite;
-
     @Option(names = "--incremental", description = "Add to an existing output: compress only new and changed files "
             + "(same settings as the table); write nothing when nothing is new.")
     boolean incremental;
@@ -108,12 +91,15 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--ui", description = "Keep Spark's web UI on while the job runs.")
     boolean ui;
 
+    @CommandLine.Mixin
+    SparkOptions sparkOptions = new SparkOptions();
+
     @Override
     public Integer call() {
-        JobConfig job = ConfigLoader.load(config, overrides());
+        JobConfig job = ConfigLoader.load(sparkOptions.config, overrides());
         checkLocalPaths(job, true);
         PrintWriter out = spec.commandLine().getOut();
-        try (Sessions.Handle spark = Sessions.open(job.spark(), master != null || localCores != null)) {
+        try (Sessions.Handle spark = Sessions.open(job.spark(), sparkOptions.masterGiven())) {
             Map<String, Object> manifest = new CompressJob(spark.session(), job).run();
             Summary.print(manifest, out);
             return Main.OK;
@@ -137,10 +123,7 @@ public final class CompressCommand implements Callable<Integer> {
         put(o, "compression.calibration-images", integer("--calibration-images", calibration));
         put(o, "ingest.size", size);
         put(o, "ingest.channels", channels);
-        putSpark(o, master, localCores, partitions);
-        if (overwrite) {
-            o.put("overwrite", true);
-        }
+        sparkOptions.put(o);
         if (incremental) {
             o.put("incremental", true);
         }
@@ -151,19 +134,6 @@ public final class CompressCommand implements Callable<Integer> {
             o.put("spark.ui", true);
         }
         return o;
-    }
-
-    /** The Spark flags every job command takes: --master, --local-cores (its shorthand), --partitions. */
-    static void putSpark(Map<String, Object> o, String master, String localCores, String partitions) {
-        if (localCores != null) {
-            Integer cores = integer("--local-cores", localCores);
-            if (cores < 1) {
-                throw new IllegalArgumentException("--local-cores " + cores + " is invalid: use 1 or more");
-            }
-            put(o, "spark.master", "local[" + cores + "]");
-        }
-        put(o, "spark.master", master);
-        put(o, "spark.partitions", integer("--partitions", partitions));
     }
 
     /**

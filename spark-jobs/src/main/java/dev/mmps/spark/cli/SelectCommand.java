@@ -3,12 +3,10 @@ package dev.mmps.spark.cli;
 import static dev.mmps.spark.cli.CompressCommand.integer;
 import static dev.mmps.spark.cli.CompressCommand.number;
 import static dev.mmps.spark.cli.CompressCommand.put;
-import static dev.mmps.spark.cli.CompressCommand.putSpark;
 
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.SelectionConfig;
 import dev.mmps.spark.select.SelectJob;
-import java.io.File;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -56,27 +54,14 @@ public final class SelectCommand implements Callable<Integer> {
     @Option(names = "--channels", paramLabel = "rgb|gray", description = "Measure colour (default) or gray levels.")
     String channels;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], in-process).")
-    String master;
-
-    @Option(names = "--local-cores", paramLabel = "N", description = "Shorthand for --master local[N].")
-    String localCores;
-
-    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the decoding pass (default: "
-            + "about four per core).")
-    String partitions;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "A config file overlaying conf/reference.conf.")
-    File config;
-
-    @Option(names = "--overwrite", description = "Replace an existing output folder.")
-    boolean overwrite;
+    @CommandLine.Mixin
+    SparkOptions sparkOptions = new SparkOptions();
 
     @Override
     public Integer call() {
-        SelectionConfig selection = ConfigLoader.loadSelection(config, overrides());
+        SelectionConfig selection = ConfigLoader.loadSelection(sparkOptions.config, overrides());
         CompressCommand.checkLocalPaths(selection.job(), false);
-        try (Sessions.Handle spark = Sessions.open(selection.job().spark(), master != null || localCores != null)) {
+        try (Sessions.Handle spark = Sessions.open(selection.job().spark(), sparkOptions.masterGiven())) {
             Map<String, Object> manifest = new SelectJob(spark.session(), selection).run();
             Summary.printSelection(manifest, selection.job().output(), spec.commandLine().getOut());
             return Main.OK;
@@ -93,10 +78,7 @@ public final class SelectCommand implements Callable<Integer> {
         put(o, "selection.feature-size", featureSize);
         put(o, "selection.group-images", integer("--group-images", groupImages));
         put(o, "ingest.channels", channels);
-        putSpark(o, master, localCores, partitions);
-        if (overwrite) {
-            o.put("overwrite", true);
-        }
+        sparkOptions.put(o);
         return o;
     }
 }

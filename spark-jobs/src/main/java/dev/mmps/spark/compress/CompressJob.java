@@ -16,7 +16,6 @@ import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.tt.TtSvd;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -60,17 +59,8 @@ public final class CompressJob {
     /** Runs the job and returns its manifest. */
     public Map<String, Object> run() {
         long start = System.nanoTime();
-        OutputFolder output = OutputFolder.prepare(config.output(), config.overwrite() || config.incremental(),
-                spark.sparkContext().hadoopConfiguration());
-        try {
-            return run(output, start);
-        } catch (IOException e) {
-            output.abandon();
-            throw new UncheckedIOException("writing " + config.output() + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            output.abandon();
-            throw e;
-        }
+        return OutputFolder.prepare(config.output(), config.overwrite() || config.incremental(),
+                spark.sparkContext().hadoopConfiguration()).run(output -> run(output, start));
     }
 
     /** What every task needs, and the rank profile the plan came from (for the manifest). */

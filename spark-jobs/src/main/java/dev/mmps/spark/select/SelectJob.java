@@ -18,7 +18,6 @@ import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.table.FactorFormat;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -75,17 +74,8 @@ public final class SelectJob {
     /** Runs the job and returns its manifest. */
     public Map<String, Object> run() {
         long start = System.nanoTime();
-        OutputFolder output = OutputFolder.prepare(config.output(), config.overwrite(),
-                spark.sparkContext().hadoopConfiguration());
-        try {
-            return run(output, start);
-        } catch (IOException e) {
-            output.abandon();
-            throw new UncheckedIOException("writing " + config.output() + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            output.abandon();
-            throw e;
-        }
+        return OutputFolder.prepare(config.output(), config.overwrite(),
+                spark.sparkContext().hadoopConfiguration()).run(output -> run(output, start));
     }
 
     private Map<String, Object> run(OutputFolder output, long start) throws IOException {

@@ -100,6 +100,24 @@ public final class OutputFolder {
         return path.getFileSystem(conf).exists(path);
     }
 
+    /** A job's work on an output folder: writes into the staging folder and commits it. */
+    public interface Work<T> {
+        T run(OutputFolder output) throws IOException;
+    }
+
+    /** Runs {@code work}; if it fails, the staging folder is removed and nothing else is left behind. */
+    public <T> T run(Work<T> work) {
+        try {
+            return work.run(this);
+        } catch (IOException e) {
+            abandon();
+            throw new UncheckedIOException("writing " + target + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            abandon();
+            throw e;
+        }
+    }
+
     public Path target() {
         return target;
     }
