@@ -5,6 +5,8 @@
 # bin/mmps evaluate with benchmarks/evaluation-*.conf.
 #
 #   benchmarks/training-tables.sh [cifar|fashion|all]      PER_CLASS (default 1000) images of each class
+#   benchmarks/training-tables.sh cifar-subsets            K-Center subsets of the CIFAR-10 subset made by
+#                                                          bin/mmps select (Spark), GROUP_IMAGES per group
 #
 # CIFAR-10 comes from ../shared/datasets (scripts/extract-datasets.sh); Fashion-MNIST from the Debian
 # package dataset-fashion-mnist (apt-get install dataset-fashion-mnist).
@@ -77,4 +79,18 @@ PY
   fi
   # Row order suits 28x28 grayscale images (README, BENCHMARKS.md "Choosing the layout").
   compress_all "fashion-$per_class" "$train/train-images-idx3-ubyte.gz" --order row
+fi
+
+if [[ "$which" == cifar-subsets ]]; then  # after 'cifar': the subsets evaluation.subsets points at
+  group="${GROUP_IMAGES:-10000}"
+  for ratio in "${ratios[@]}"; do
+    for seed in ${SEEDS:-1 2 3}; do
+      dir="$out/cifar10-$per_class-g$group-kcenter-$ratio-$seed"
+      [[ -f "$dir/manifest.json" ]] && continue
+      bin/mmps select --input "$out/cifar10-train-$per_class" --output "$dir" --method kcenter --ratio "$ratio" \
+        --seed "$seed" --group-images "$group" --local-cores 2 --overwrite > "$dir.log" 2>&1 \
+        || { cat "$dir.log" >&2; exit 1; }
+      grep -E "^  (time|subset|radius)" "$dir.log" | sed "s|^|g$group $ratio seed $seed: |" >&2
+    done
+  done
 fi

@@ -71,8 +71,11 @@ public final class OriginalReader {
         List<String> classes;
         List<Path> files;
         try (Stream<Path> top = Files.list(root); Stream<Path> all = Files.walk(root)) {
-            classes = top.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
-            files = all.filter(Files::isRegularFile).filter(p -> isImage(p.getFileName().toString())).sorted().toList();
+            // Folders starting with '.' or '_' are not classes, as for mmps compress (hidden, or Spark's markers).
+            classes = top.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith(".") && !n.startsWith("_")).sorted().toList();
+            files = all.filter(Files::isRegularFile).filter(p -> isImage(p.getFileName().toString()))
+                    .filter(p -> inClassOrLoose(root.relativize(p), classes)).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + root, e);
         }
@@ -100,6 +103,11 @@ public final class OriginalReader {
             pixels.add(decoded.get(i).pixels());
         }
         return new OriginalSource(root.toString(), shape, classes, ids, labels, pixels);
+    }
+
+    /** Under a class folder, or directly under the root (refused below); not under a hidden folder. */
+    private static boolean inClassOrLoose(Path relative, List<String> classes) {
+        return relative.getNameCount() < 2 || classes.contains(relative.getName(0).toString());
     }
 
     private static boolean isImage(String name) {

@@ -76,8 +76,8 @@ public final class CorrectionLearner {
         double after = 0;
         long start = System.nanoTime();
         long lastLog = start;
-        teacher.freeze(true);
-        try (NDManager manager = NDManager.newBaseManager(Classifier.device())) {
+        try (Classifier.Thaw thaw = teacher.frozen();
+                NDManager manager = NDManager.newBaseManager(Classifier.device())) {
             for (int first = 0; first < rebuilt.size(); first += settings.batchSize()) {
                 int[] batch = java.util.stream.IntStream.range(first, Math.min(rebuilt.size(), first + settings.batchSize()))
                         .toArray();
@@ -96,8 +96,6 @@ public final class CorrectionLearner {
                             format(before / terms.size()), format(after / terms.size()));
                 }
             }
-        } finally {
-            teacher.freeze(false);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Outcome outcome = new Outcome(new Corrections(rebuilt.shape(), settings.rank(), terms), before / rebuilt.size(),
@@ -139,12 +137,21 @@ public final class CorrectionLearner {
                 .optFinalValue(s.learningRate() / 100).setMaxUpdates(s.steps()).build()).build();
         NDArray before = distillationLoss(teacher, rebuilt, target);
         for (int step = 0; step < s.steps(); step++) {
-            try (GradientCollector collector = m.getEngine().newGradientCollector()) {
-                collector.backward(distillationLoss(teacher, rebuilt.add(product(u, v)), target).sum());
+            // Each step's activations, product and loss live in a manager of their own, closed before the
+            // update, so a batch holds one step's arrays at a time; the terms and Adam's state stay in m.
+            try (NDManager stepArrays = m.newSubManager()) {
+                for (NDArray a : new NDArray[] {rebuilt, target, u, v}) {
+                    if (a != null) {
+                        a.tempAttach(stepArrays);
+                    }
+                }
+                try (GradientCollector collector = m.getEngine().newGradientCollector()) {
+                    collector.backward(distillationLoss(teacher, rebuilt.add(product(u, v)), target).sum());
+                }
             }
-            adam.update("u", u, u.getGradient());
+            update(adam, "u", u);
             if (v != null) {
-                adam.update("v", v, v.getGradient());
+                update(adam, "v", v);
             }
         }
         NDArray after = distillationLoss(teacher, rebuilt.add(product(u, v)), target);
@@ -173,6 +180,12 @@ public final class CorrectionLearner {
             }
         }
         return new BatchTerms(b, u, v, sumBefore, sumAfter);
+    }
+
+    private static void update(Optimizer adam, String name, NDArray parameter) {
+        try (NDArray gradient = parameter.getGradient()) {
+            adam.update(name, parameter, gradient);
+        }
     }
 
     /** The correction itself: {@code U V} per channel, or the full term {@code U} at rank 0. */

@@ -48,13 +48,14 @@ public final class CorrectionTable {
      */
     public static long write(Path dir, Corrections corrections, Map<String, Object> summary) {
         Path table = dir.resolve(TABLE);
+        Path partial = dir.resolve(TABLE + ".partial");
         try {
             Files.createDirectories(dir);
-            Files.deleteIfExists(table);
+            Files.deleteIfExists(partial);
             SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
             ImageShape s = corrections.shape();
             try (ParquetWriter<Group> writer = ExampleParquetWriter
-                    .builder(new org.apache.hadoop.fs.Path(table.toUri())).withType(SCHEMA)
+                    .builder(new org.apache.hadoop.fs.Path(partial.toUri())).withType(SCHEMA)
                     .withCompressionCodec(CompressionCodecName.ZSTD).withConf(new Configuration()).build()) {
                 for (Map.Entry<String, Corrections.Term> e : corrections.terms().entrySet()) {
                     writer.write(rows.newGroup().append("id", e.getKey()).append("height", s.height())
@@ -64,14 +65,18 @@ public final class CorrectionTable {
                             .append("v", Binary.fromConstantByteArray(bytes(e.getValue().v()))));
                 }
             }
-            Files.deleteIfExists(dir.resolve("." + TABLE + ".crc"));
-            long bytes = Files.size(table);
+            Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
+            long bytes = Files.size(partial);
             Map<String, Object> out = new LinkedHashMap<>(summary);
             out.put("images", corrections.terms().size());
             out.put("rank", corrections.rank());
             out.put("values_per_image", corrections.valuesPerImage());
             out.put("stored_bytes", bytes);
             Files.writeString(dir.resolve(SUMMARY), GSON.toJson(out));
+            // The table appears last and in one rename: a folder with the table has its summary too, and a
+            // run stopped while writing leaves only the partial file, which the next run replaces.
+            Files.move(partial, table, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return bytes;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write corrections to " + dir + ": " + e.getMessage(), e);

@@ -42,6 +42,7 @@ public final class EvaluationGrid {
     private OriginalSource test;
     private Stages.Teacher teacher;
     private String tableKey;
+    private java.util.Set<String> trainIds;
     private FactorSource table;
 
     public EvaluationGrid(EvaluationConfig config) {
@@ -220,16 +221,36 @@ public final class EvaluationGrid {
             return SubsetTable.read(config.subset(cell.method(), cell.ratio(), cell.seed()), train, budget);
         }
         return cell.method() == Method.RANDOM ? Selection.random(train.size(), budget, cell.seed())
-                : Selection.kCenter(train, budget, config.kcenterFeatures(), teacher(report).classifier(), cell.seed());
+                : Selection.kCenter(train, budget, config.kcenterFeatures(),
+                        config.kcenterFeatures() == Selection.Features.TEACHER ? teacher(report).classifier() : null,
+                        cell.seed());
     }
 
     private FactorSource table(String codec, double ratio) {
         String key = codec + "-" + EvaluationConfig.ratioText(ratio);
         if (!key.equals(tableKey)) {
             table = FactorSource.open(config.table(codec, ratio));
+            requireTrainingImages(table);
             tableKey = key;
         }
         return table;
+    }
+
+    /** A table compressed from other images than the training set (its test split, say) is refused. */
+    private void requireTrainingImages(FactorSource t) {
+        if (trainIds == null) {
+            trainIds = new java.util.HashSet<>(train.size() * 2);
+            for (int i = 0; i < train.size(); i++) {
+                trainIds.add(train.id(i));
+            }
+        }
+        for (int i = 0; i < t.size(); i++) {
+            if (!trainIds.contains(t.id(i))) {
+                throw new IllegalArgumentException("the factor table " + t.description() + " holds image " + t.id(i)
+                        + ", which is not in the training set " + config.train() + "; compress the images given as "
+                        + "evaluation.train");
+            }
+        }
     }
 
     private Stages.Learned corrections(FactorSource t, Cell cell, EvaluationReport report) {

@@ -139,8 +139,8 @@ final class EvaluationReport {
         List<Cell> cells = summary();
         List<Double> ratios = cells.stream().filter(c -> !c.method().equals(Method.ORIGINAL.label()))
                 .map(Cell::ratio).distinct().sorted().toList();
-        StringBuilder md = new StringBuilder("# Evaluation\n\nTop-1 accuracy (%) on the real test set, mean ± standard "
-                + "deviation over seeds (n in brackets), for students trained on each source. Settings: `" + JSON
+        StringBuilder md = new StringBuilder("# Evaluation\n\nTop-1 accuracy (%) on the real test set, mean ± sample "
+                + "standard deviation (n - 1) over seeds (n in brackets; none for one seed), for students trained on each source. Settings: `" + JSON
                 + "`.\n");
         for (String arch : cells.stream().map(Cell::architecture).distinct().toList()) {
             md.append("\n## ").append(arch).append(": Table 1\n\n");
@@ -168,8 +168,9 @@ final class EvaluationReport {
             md.append("| ").append(title.apply(m)).append(" |");
             for (double r : ratios) {
                 Cell c = find(cells, m, r, arch);
-                md.append(' ').append(c == null ? "" : String.format(Locale.ROOT, "%.2f ± %.2f (%d)", 100 * c.mean(),
-                        100 * c.std(), c.n())).append(" |");
+                md.append(' ').append(c == null ? "" : c.n() == 1 ? String.format(Locale.ROOT, "%.2f (1)", 100 * c.mean())
+                        : String.format(Locale.ROOT, "%.2f ± %.2f (%d)", 100 * c.mean(), 100 * c.std(), c.n()))
+                        .append(" |");
             }
             md.append('\n');
         }

@@ -27,6 +27,9 @@ public final class Stages {
 
     private Stages() {}
 
+    /** The key under which a teacher's notes and a correction summary record what they were made with. */
+    private static final String SETTINGS = "settings";
+
     /** A trained teacher and its test accuracy. */
     public record Teacher(Classifier classifier, double testAccuracy, Path folder) {}
 
@@ -37,7 +40,11 @@ public final class Stages {
      */
     public static Teacher teacher(EvaluationConfig config, OriginalSource train, OriginalSource test, Path folder) {
         SourceDataset testSet = new SourceDataset(test, SourceDataset.Options.inOrder(config.batchSize()));
+        EvaluationConfig.Teacher t = config.teacher();
+        String trainedWith = t.architecture().label() + ", " + t.training() + ", seed " + t.seed() + ", on "
+                + train.description() + " (" + train.size() + " images)";
         if (Files.isRegularFile(folder.resolve("classifier.json"))) {
+            requireSame(Classifier.notes(folder).get(SETTINGS), trainedWith, "teacher", folder);
             Classifier loaded = Classifier.load(folder);
             loaded.requireFits(train, "training set");
             double accuracy = ClassifierTraining.accuracy(loaded, testSet);
@@ -45,7 +52,6 @@ public final class Stages {
                     loaded.spec().shape(), percent(accuracy));
             return new Teacher(loaded, accuracy, folder);
         }
-        EvaluationConfig.Teacher t = config.teacher();
         Classifier teacher = Classifier.create(Classifier.Spec.of(t.architecture(), train));
         teacher.requireFits(test, "test set");
         SourceDataset trainSet = new SourceDataset(train,
@@ -53,6 +59,7 @@ public final class Stages {
         ClassifierTraining.Result result = ClassifierTraining.fit(teacher, trainSet, t.training(), t.seed(), "teacher");
         double accuracy = ClassifierTraining.accuracy(teacher, testSet);
         Map<String, Object> notes = new LinkedHashMap<>();
+        notes.put(SETTINGS, trainedWith);
         notes.put("trained_on", train.description());
         notes.put("images", train.size());
         notes.put("epochs", result.epochs());
@@ -70,13 +77,17 @@ public final class Stages {
     /** Reads the corrections in {@code folder}, or learns them for {@code table} and writes them there. */
     public static Learned corrections(Classifier teacher, ImageSource originals, FactorSource table,
             CorrectionLearner.Settings settings, int seed, Path folder) {
+        String learnedWith = settings + ", seed " + seed + ", for " + table.description() + " with a "
+                + teacher.spec().architecture().label() + " teacher";
         if (Files.isRegularFile(folder.resolve(CorrectionTable.TABLE))) {
+            requireSame(CorrectionTable.summary(folder).get(SETTINGS), learnedWith, "corrections", folder);
             Corrections read = CorrectionTable.read(folder);
             LOG.info("corrections read from {}: {} images, rank {}", folder, read.terms().size(), read.rank());
             return new Learned(read, CorrectionTable.summary(folder), CorrectionTable.storedBytes(folder));
         }
         CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table, settings, seed);
         Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put(SETTINGS, learnedWith);
         summary.put("table", table.description());
         summary.put("teacher_architecture", teacher.spec().architecture().label());
         summary.put("steps", settings.steps());
@@ -87,6 +98,18 @@ public final class Stages {
         long bytes = CorrectionTable.write(folder, outcome.corrections(), summary);
         summary.put("stored_bytes", bytes);
         return new Learned(outcome.corrections(), summary, bytes);
+    }
+
+    /**
+     * Results kept in an output folder are reused only if they were made with the settings asked for now;
+     * results written before settings were recorded are reused as they are.
+     */
+    private static void requireSame(Object stored, String asked, String what, Path folder) {
+        if (stored != null && !stored.equals(asked)) {
+            throw new IllegalArgumentException("the " + what + " in " + folder + " came from " + stored
+                    + ", but the settings now ask for " + asked + "; remove " + folder + " to make it again, or "
+                    + "choose another evaluation.output");
+        }
     }
 
     static String percent(double accuracy) {

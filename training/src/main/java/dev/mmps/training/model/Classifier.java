@@ -84,14 +84,30 @@ public final class Classifier implements AutoCloseable {
             Spec spec = new Spec(Architecture.parse(stored.architecture()), ImageShape.parse(stored.shape()),
                     stored.classes());
             Model model = Model.newInstance(MODEL_NAME, device());
-            model.setBlock(spec.architecture().build(spec.shape(), spec.classes().size()));
-            model.load(dir, MODEL_NAME);
+            try {
+                model.setBlock(spec.architecture().build(spec.shape(), spec.classes().size()));
+                model.load(dir, MODEL_NAME);
+            } catch (IOException | MalformedModelException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
             return new Classifier(spec, model);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the classifier at " + dir + ": " + e.getMessage(), e);
         } catch (MalformedModelException e) {
             throw new IllegalArgumentException("the classifier at " + dir + " is damaged (" + e.getMessage()
                     + "); train it again", e);
+        }
+    }
+
+    /** The notes a classifier was saved with ({@link #save}); empty if it has none. */
+    public static Map<String, Object> notes(Path dir) {
+        Path description = dir.resolve(DESCRIPTION);
+        try {
+            Stored stored = GSON.fromJson(Files.readString(description), Stored.class);
+            return stored.notes() == null ? Map.of() : stored.notes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + description + ": " + e.getMessage(), e);
         }
     }
 
@@ -152,9 +168,24 @@ public final class Classifier implements AutoCloseable {
         return x.singletonOrThrow().reshape(images.getShape().get(0), -1);
     }
 
-    /** Whether the parameters may change: off for a teacher during distillation. */
-    public void freeze(boolean frozen) {
-        model.getBlock().freezeParameters(frozen);
+    /** Undoes {@link #frozen}. */
+    public interface Thaw extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Freezes every parameter, for a teacher during distillation, and returns what undoes it: each
+     * parameter's gradient requirement as it was (batch-norm running statistics never take gradients, and
+     * DJL's own unfreezing would give them one).
+     */
+    public Thaw frozen() {
+        java.util.Map<ai.djl.nn.Parameter, Boolean> before = new java.util.LinkedHashMap<>();
+        for (var p : model.getBlock().getParameters().values()) {
+            before.put(p, p.requiresGradient());
+        }
+        model.getBlock().freezeParameters(true);
+        return () -> before.forEach((p, requires) -> p.freeze(!requires));
     }
 
     @Override

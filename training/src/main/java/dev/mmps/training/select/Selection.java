@@ -64,6 +64,9 @@ public final class Selection {
 
     /** {@code m} distinct indices of {@code [0, n)}, sorted, drawn uniformly. */
     public static int[] random(int n, int m, long seed) {
+        if (m < 0 || m > n) {
+            throw new IllegalArgumentException("cannot keep " + m + " of " + n + " images");
+        }
         int[] all = java.util.stream.IntStream.range(0, n).toArray();
         Random random = new Random(seed);
         for (int i = 0; i < m; i++) {
@@ -83,6 +86,14 @@ public final class Selection {
      * @param teacher the network whose features are measured, for {@link Features#TEACHER}; unused for pixels
      */
     public static int[] kCenter(ImageSource source, int m, Features features, Classifier teacher, long seed) {
+        if (features == Features.TEACHER && teacher == null) {
+            throw new IllegalArgumentException("K-Center on teacher features needs a teacher; train one, or set "
+                    + "evaluation.kcenter.features = pixels");
+        }
+        if (m < 1 || m > source.size()) {
+            throw new IllegalArgumentException("cannot keep " + m + " of the " + source.size() + " images of "
+                    + source.description());
+        }
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(Classifier.device())) {
             NDArray x = features == Features.PIXELS ? describe(source, manager, images -> images)
@@ -134,6 +145,9 @@ public final class Selection {
                     updated = nearest.minimum(distance);
                     nearest.close();
                 }
+                // A chosen image stays out of reach: rounding in |x|^2 - 2 x.c + |c|^2 leaves its own distance
+                // near zero rather than at it, and duplicates of it would otherwise tie with it.
+                updated.set(new ai.djl.ndarray.index.NDIndex(next), -1f);
                 next = (int) updated.argMax().getLong();
                 updated.attach(manager);
                 nearest = updated;

@@ -86,9 +86,20 @@ class CorrectionTest {
     }
 
     @Test
-    void fullCorrectionAlsoLowersTheLoss() {
+    void fullCorrectionAlsoLowersTheLossAndLeavesTheTeacherAsItWas() {
+        Map<String, Boolean> gradients = new java.util.LinkedHashMap<>();
+        Map<String, float[]> values = new java.util.LinkedHashMap<>();
+        for (var p : teacher.model().getBlock().getParameters()) {
+            gradients.put(p.getKey(), p.getValue().requiresGradient());
+            values.put(p.getKey(), p.getValue().getArray().toFloatArray());
+        }
+        assertTrue(gradients.containsValue(false), "the teacher has statistics that take no gradient: " + gradients);
         CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table,
                 new CorrectionLearner.Settings(0, 30, 0.01f, 20), 12);
+        for (var p : teacher.model().getBlock().getParameters()) {
+            assertEquals(gradients.get(p.getKey()), p.getValue().requiresGradient(), p.getKey());
+            assertArrayEquals(values.get(p.getKey()), p.getValue().getArray().toFloatArray(), p.getKey());
+        }
         assertEquals(uncorrectedLoss(), outcome.lossBefore(), LOSS_TOLERANCE * outcome.lossBefore());
         assertTrue(outcome.lossAfter() < REQUIRED_REDUCTION * outcome.lossBefore(),
                 outcome.lossBefore() + " -> " + outcome.lossAfter());

@@ -64,6 +64,19 @@ class EvaluationGridTest {
         IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
                 () -> new EvaluationGrid(EvaluationConfig.load(config, Map.of("student.epochs", 2))).run());
         assertTrue(changed.getMessage().contains("other settings"), changed.getMessage());
+
+        // Without evaluation.json, a kept teacher or corrections made with other settings are not reused either.
+        Files.delete(json);
+        IllegalArgumentException teacher = assertThrows(IllegalArgumentException.class,
+                () -> new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("kcenter"),
+                        "teacher.epochs", 2))).run());
+        assertTrue(teacher.getMessage().contains("teacher-convnet") && teacher.getMessage().contains("epochs=1"),
+                teacher.getMessage());
+        IllegalArgumentException corrections = assertThrows(IllegalArgumentException.class,
+                () -> new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("mmps+kd"),
+                        "ablation", false, "correction.steps", 6))).run());
+        assertTrue(corrections.getMessage().contains("mmps-0.3") && corrections.getMessage().contains("steps=5"),
+                corrections.getMessage());
     }
 
     private static Map<String, JsonObject> runs(JsonObject report) {
