@@ -127,20 +127,18 @@ public final class FactorSource extends LabelledSource {
         }
     }
 
-    /** The Parquet bytes of the factor table. */
+    /** The Parquet bytes of the factor table: its part files as the reader finds them. */
     private static long storedBytes(Path path) {
-        Path folder = Files.isDirectory(path.resolve("factors")) ? path.resolve("factors") : path;
-        try (var files = Files.list(folder)) {
-            return files.filter(p -> p.toString().endsWith(".parquet")).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).sum();
+        Configuration conf = new Configuration();
+        long bytes = 0;
+        try {
+            for (org.apache.hadoop.fs.Path part : FactorTableReader.parts(path.toString(), conf)) {
+                bytes += part.getFileSystem(conf).getFileStatus(part).getLen();
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + folder, e);
+            throw new UncheckedIOException("cannot measure the factor table at " + path + ": " + e.getMessage(), e);
         }
+        return bytes;
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.mmps.training.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mmps.tensor.layout.ImageShape;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A labelled set of images of one shape, indexed {@code 0 .. size()-1}, that can hand any of them to DJL
@@ -25,6 +27,15 @@ public interface ImageSource {
     String id(int index);
 
     int label(int index);
+
+    /** Index by id, to match images across sources (an original and its factor row share an id). */
+    default Map<String, Integer> indexById() {
+        Map<String, Integer> index = new HashMap<>(size() * 2);
+        for (int i = 0; i < size(); i++) {
+            index.put(id(i), i);
+        }
+        return index;
+    }
 
     /** Values this source stores for all its images: pixels for originals, factor values for tables. */
     long storedValues();

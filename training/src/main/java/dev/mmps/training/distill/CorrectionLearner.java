@@ -10,7 +10,6 @@ import ai.djl.engine.Engine;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.model.Classifier;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -199,10 +198,7 @@ public final class CorrectionLearner {
     }
 
     private static int[] matchById(ImageSource real, ImageSource rebuilt) {
-        Map<String, Integer> byId = new HashMap<>();
-        for (int i = 0; i < real.size(); i++) {
-            byId.put(real.id(i), i);
-        }
+        Map<String, Integer> byId = real.indexById();
         int[] match = new int[rebuilt.size()];
         for (int i = 0; i < rebuilt.size(); i++) {
             Integer o = byId.get(rebuilt.id(i));

@@ -42,7 +42,7 @@ public final class EvaluationGrid {
     private OriginalSource test;
     private Stages.Teacher teacher;
     private String tableKey;
-    private java.util.Set<String> trainIds;
+    private Map<String, Integer> trainIds;
     private FactorSource table;
 
     public EvaluationGrid(EvaluationConfig config) {
@@ -239,13 +239,10 @@ public final class EvaluationGrid {
     /** A table compressed from other images than the training set (its test split, say) is refused. */
     private void requireTrainingImages(FactorSource t) {
         if (trainIds == null) {
-            trainIds = new java.util.HashSet<>(train.size() * 2);
-            for (int i = 0; i < train.size(); i++) {
-                trainIds.add(train.id(i));
-            }
+            trainIds = train.indexById();
         }
         for (int i = 0; i < t.size(); i++) {
-            if (!trainIds.contains(t.id(i))) {
+            if (!trainIds.containsKey(t.id(i))) {
                 throw new IllegalArgumentException("the factor table " + t.description() + " holds image " + t.id(i)
                         + ", which is not in the training set " + config.train() + "; compress the images given as "
                         + "evaluation.train");

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -39,10 +38,7 @@ public final class SubsetTable {
             throw new IllegalArgumentException("subset " + folder + " has no selection/ table; make it with "
                     + "'bin/mmps select --input <training images> --output " + folder + "'");
         }
-        Map<String, Integer> index = new HashMap<>(train.size() * 2);
-        for (int i = 0; i < train.size(); i++) {
-            index.put(train.id(i), i);
-        }
+        Map<String, Integer> index = train.indexById();
         List<Integer> rows = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
