@@ -40,7 +40,8 @@ final class PaddedStack {
     private static void copyPadded(float[] v, int[] d, float[] out, int offset, int[] max) {
         if (v.length != (long) d[0] * d[1] * d[2]) {
             throw new IllegalArgumentException("a factor holds " + v.length + " values where its extents "
-                    + d[0] + "x" + d[1] + "x" + d[2] + " make " + (long) d[0] * d[1] * d[2]);
+                    + d[0] + "x" + d[1] + "x" + d[2] + " make " + (long) d[0] * d[1] * d[2]
+                    + "; the factor table is damaged: check it with 'mmps inspect' and compress the images again");
         }
         for (int x = 0; x < d[0]; x++) {
             for (int y = 0; y < d[1]; y++) {

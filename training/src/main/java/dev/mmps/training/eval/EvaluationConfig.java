@@ -131,8 +131,12 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
 
     private static ClassifierTraining.Settings training(Config c, String block) {
         String p = ROOT + block + ".";
-        return new ClassifierTraining.Settings(c.getInt(p + "epochs"), (float) c.getDouble(p + "learning-rate"),
-                (float) c.getDouble(p + "momentum"), (float) c.getDouble(p + "weight-decay"));
+        try {
+            return new ClassifierTraining.Settings(c.getInt(p + "epochs"), (float) c.getDouble(p + "learning-rate"),
+                    (float) c.getDouble(p + "momentum"), (float) c.getDouble(p + "weight-decay"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(p + "*: " + e.getMessage(), e);
+        }
     }
 
     private static int positive(Config c, String key) {

@@ -125,6 +125,7 @@ public final class EvaluationGrid {
      * before anything trains.
      */
     private void requireInputs(List<Cell> cells, ImageShape testShape) {
+        java.util.Set<Path> checked = new java.util.HashSet<>();
         for (Cell c : cells) {
             boolean selected = c.method() == Method.RANDOM || c.method() == Method.KCENTER;
             if (selected && config.subsets() != null) {
@@ -137,7 +138,7 @@ public final class EvaluationGrid {
                             + EvaluationConfig.ratioText(c.ratio()) + " --seed " + c.seed() + "'");
                 }
             }
-            if (c.method().codec() == null) {
+            if (c.method().codec() == null || !checked.add(config.table(c.method().codec(), c.ratio()))) {
                 continue;
             }
             Path t = config.table(c.method().codec(), c.ratio());
