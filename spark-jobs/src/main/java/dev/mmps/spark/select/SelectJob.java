@@ -87,33 +87,10 @@ public final class SelectJob {
         }
         LOG.info("Input {}: {} file(s), {} (listed)", Printable.of(scan.rootUri()), scan.files(), scan.describe());
         String rootPath = FactorRows.Origin.rootPath(scan.rootUri());
-        SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-        Preprocess thumbnails = new Preprocess(settings.featureHeight(), settings.featureWidth(),
-                settings.featureChannels() == 1 ? ChannelMode.GRAY : ChannelMode.RGB, config.ingest().maxPixels());
-        LongAccumulator decoded = spark.sparkContext().longAccumulator("decoded");
         long listed = scan.files() - scan.issues().size();
-        int partitions = config.spark().partitions() > 0 ? config.spark().partitions()
-                : (int) Math.max(4L * spark.sparkContext().defaultParallelism(),
-                        (long) Math.ceil((double) listed / IMAGES_PER_TASK));
-        try (Progress progress = Progress.start("select: decode", decoded, listed, config.progressSeconds())) {
-            write(scan.imageFiles(partitions).mapPartitions(new FeatureStage(thumbnails,
-                    config.ingest().maxFileBytes(), rootPath, scan.classIndex(), hadoop, decoded),
-                    Encoders.row(SelectRows.FEATURES)), output.staged(FEATURES));
-            progress.finish();
-        }
-        Dataset<Row> staged = spark.read().schema(SelectRows.FEATURES).parquet(output.staged(FEATURES));
-        String features = SelectRows.FEATURES_COLUMN;
-
-        List<Row> errors = new ArrayList<>(staged.where(col(features).isNull())
-                .select(Arrays.stream(FactorRows.ERRORS.fieldNames()).map(org.apache.spark.sql.functions::col)
-                        .toArray(org.apache.spark.sql.Column[]::new))
-                .collectAsList());
-        scan.issues().forEach(issue -> errors.add(FactorRows.errorRow(FactorRows.Origin.of(rootPath,
-                scan.classIndex(), issue.uri(), issue.modified() > 0 ? new java.sql.Timestamp(issue.modified()) : null,
-                0), issue.failure())));
-        errors.sort(Comparator.comparing(r -> r.getString(0)));
-
-        Dataset<Row> images = staged.where(col(features).isNotNull()).drop(FactorFormat.ERROR_STEP,
+        Dataset<Row> staged = decode(scan, rootPath, listed, output);
+        List<Row> errors = errors(staged, scan, rootPath);
+        Dataset<Row> images = staged.where(col(SelectRows.FEATURES_COLUMN).isNotNull()).drop(FactorFormat.ERROR_STEP,
                 FactorFormat.ERROR_REASON);
         long n = listed - (errors.size() - scan.issues().size());
         long budget = Math.round(settings.ratio() * n);
@@ -157,6 +134,37 @@ public final class SelectJob {
         output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
         output.commit();
         return manifest;
+    }
+
+    /** The first pass: every listed image decoded once into a thumbnail (or a failure), staged as Parquet. */
+    private Dataset<Row> decode(InputScan scan, String rootPath, long listed, OutputFolder output) {
+        SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        Preprocess thumbnails = new Preprocess(settings.featureHeight(), settings.featureWidth(),
+                settings.featureChannels() == 1 ? ChannelMode.GRAY : ChannelMode.RGB, config.ingest().maxPixels());
+        LongAccumulator decoded = spark.sparkContext().longAccumulator("decoded");
+        int partitions = config.spark().partitions() > 0 ? config.spark().partitions()
+                : (int) Math.max(4L * spark.sparkContext().defaultParallelism(),
+                        (long) Math.ceil((double) listed / IMAGES_PER_TASK));
+        try (Progress progress = Progress.start("select: decode", decoded, listed, config.progressSeconds())) {
+            write(scan.imageFiles(partitions).mapPartitions(new FeatureStage(thumbnails,
+                    config.ingest().maxFileBytes(), rootPath, scan.classIndex(), hadoop, decoded),
+                    Encoders.row(SelectRows.FEATURES)), output.staged(FEATURES));
+            progress.finish();
+        }
+        return spark.read().schema(SelectRows.FEATURES).parquet(output.staged(FEATURES));
+    }
+
+    /** Error rows, sorted by id: images that failed to decode, and inputs the listing could not read. */
+    private static List<Row> errors(Dataset<Row> staged, InputScan scan, String rootPath) {
+        List<Row> errors = new ArrayList<>(staged.where(col(SelectRows.FEATURES_COLUMN).isNull())
+                .select(Arrays.stream(FactorRows.ERRORS.fieldNames()).map(org.apache.spark.sql.functions::col)
+                        .toArray(org.apache.spark.sql.Column[]::new))
+                .collectAsList());
+        scan.issues().forEach(issue -> errors.add(FactorRows.errorRow(FactorRows.Origin.of(rootPath,
+                scan.classIndex(), issue.uri(), issue.modified() > 0 ? new java.sql.Timestamp(issue.modified()) : null,
+                0), issue.failure())));
+        errors.sort(Comparator.comparing(r -> r.getString(0)));
+        return errors;
     }
 
     /**

@@ -131,8 +131,7 @@ public final class FactorRows {
         for (int i = 0; i < discarded.length; i++) {
             discardedRows[i] = Arrays.stream(discarded[i]).boxed().toArray(Double[]::new);
         }
-        return RowFactory.create(origin.id(), origin.source(), origin.bytes(), origin.modified(),
-                origin.label(), origin.className(), shape.height(), shape.width(), shape.channels(), layout.spec(),
+        return row(origin, shape.height(), shape.width(), shape.channels(), layout.spec(),
                 layout.order().label(), boxed(layout.dims()), layout.paddedHeight(), layout.paddedWidth(), codec,
                 precision.dtype(), stages.toArray(new Row[0]), stats.parameters(), stats.ratio(), stats.relativeError(),
                 stats.psnrDb(), stats.errorBound(), discardedRows);
