@@ -55,4 +55,20 @@ class TrainingSmokeTest {
             assertTrue(Double.isFinite(result.loss()) && result.loss() > 0, "loss " + result.loss());
         }
     }
+
+    /** Chance on the table's ten classes is 10%; a student that learns from the rebuilt images fits them. */
+    private static final double FITTED_ACCURACY = 0.5;
+
+    @Test
+    void aStudentLearnsTheRebuiltImagesAndTheirLabels() {
+        FactorSource table = FactorSource.open(TestData.table("mmps-fp32"));
+        SourceDataset train = new SourceDataset(table, new SourceDataset.Options(20, true, Augmentation.NONE, 3));
+        try (Classifier student = Classifier.create(Classifier.Spec.of(Architecture.CONVNET, table))) {
+            ClassifierTraining.Result first = ClassifierTraining.fit(student, train, ONE_EPOCH, 4, "smoke");
+            ClassifierTraining.Result fitted = ClassifierTraining.fit(student, train,
+                    new ClassifierTraining.Settings(25, 0.05f, 0.9f, 5e-4f), 4, "smoke");
+            assertTrue(fitted.loss() < first.loss(), first.loss() + " -> " + fitted.loss());
+            assertTrue(fitted.trainAccuracy() > FITTED_ACCURACY, "training accuracy " + fitted.trainAccuracy());
+        }
+    }
 }
