@@ -1,8 +1,8 @@
 package dev.mmps.spark.cli;
 
-import static dev.mmps.spark.cli.CompressCommand.integer;
-import static dev.mmps.spark.cli.CompressCommand.number;
-import static dev.mmps.spark.cli.CompressCommand.put;
+import static dev.mmps.spark.cli.JobFlags.integer;
+import static dev.mmps.spark.cli.JobFlags.number;
+import static dev.mmps.spark.cli.JobFlags.put;
 
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.SelectionConfig;
@@ -60,7 +60,7 @@ public final class SelectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SelectionConfig selection = ConfigLoader.loadSelection(sparkOptions.config, overrides());
-        CompressCommand.checkLocalPaths(selection.job(), false);
+        JobFlags.checkLocalPaths(selection.job(), false);
         try (Sessions.Handle spark = Sessions.open(selection.job().spark(), sparkOptions.masterGiven())) {
             Map<String, Object> manifest = new SelectJob(spark.session(), selection).run();
             Summary.printSelection(manifest, selection.job().output(), spec.commandLine().getOut());

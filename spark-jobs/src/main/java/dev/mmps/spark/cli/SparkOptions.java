@@ -31,14 +31,14 @@ final class SparkOptions {
     /** Adds these options' settings to a command's overrides. */
     void put(Map<String, Object> o) {
         if (localCores != null) {
-            Integer cores = CompressCommand.integer("--local-cores", localCores);
+            Integer cores = JobFlags.integer("--local-cores", localCores);
             if (cores < 1) {
                 throw new IllegalArgumentException("--local-cores " + cores + " is invalid: use 1 or more");
             }
             o.put("spark.master", "local[" + cores + "]");
         }
-        CompressCommand.put(o, "spark.master", master);
-        CompressCommand.put(o, "spark.partitions", CompressCommand.integer("--partitions", partitions));
+        JobFlags.put(o, "spark.master", master);
+        JobFlags.put(o, "spark.partitions", JobFlags.integer("--partitions", partitions));
         if (overwrite) {
             o.put("overwrite", true);
         }
