@@ -35,6 +35,19 @@ public final class TestData {
         }
     }
 
+    /**
+     * What a training run wrote with release 0.1: {@code grid.conf}, and {@code run/} with
+     * {@code evaluation.json}, {@code teacher-convnet/} and {@code corrections/mmps-0.3/}
+     * ({@code src/test/resources/outputs-v0.1/make-outputs.sh} records how).
+     */
+    public static Path outputsV01() {
+        try {
+            return Path.of(TestData.class.getResource("/outputs-v0.1").toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("src/test/resources/outputs-v0.1 is missing", e);
+        }
+    }
+
     /** The images the golden tables were made from: the first four of each class of the sample. */
     public static Path goldenInput(Path dir) throws IOException {
         try (Stream<Path> classes = Files.list(cifarSample())) {

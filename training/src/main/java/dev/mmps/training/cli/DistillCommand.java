@@ -10,6 +10,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,9 +58,9 @@ final class DistillCommand implements Callable<Integer> {
             FactorSource rebuilt = FactorSource.open(table);
             Stages.Learned learned = Stages.corrections(t, OriginalReader.read(originals), rebuilt, c.correction(),
                     c.correctionSeed(), out);
-            System.out.printf("mmps distill: %d corrections of rank %d, distillation loss %s -> %s, %d bytes in %s%n",
-                    learned.corrections().terms().size(), learned.corrections().rank(),
-                    learned.summary().get("distillation_loss_before"), learned.summary().get("distillation_loss_after"),
+            System.out.printf(Locale.ROOT, "mmps distill: %d corrections of rank %d, distillation loss %.5f -> %.5f, "
+                    + "%d bytes in %s%n", learned.corrections().terms().size(), learned.corrections().rank(),
+                    learned.summary().distillationLossBefore(), learned.summary().distillationLossAfter(),
                     learned.storedBytes(), out.resolve(CorrectionTable.TABLE));
         }
         return Main.OK;

@@ -1,8 +1,10 @@
 package dev.mmps.training.distill;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.training.files.JsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -37,16 +39,41 @@ public final class CorrectionTable {
     private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("message correction {"
             + " required binary id (STRING); required int32 height; required int32 width; required int32 channels;"
             + " required int32 rank; required binary u; required binary v; }");
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private CorrectionTable() {}
 
     /**
-     * Writes the corrections and their summary into {@code dir}; the summary gains {@code stored_bytes}.
+     * {@code corrections.json}: how the corrections were learned (the settings as one line, the table, the
+     * teacher, the distillation loss before and after) and what they store.
      *
-     * @return the Parquet file's size in bytes
+     * @param settings everything that shaped the corrections, as one line; kept corrections are reused only
+     *     when the settings asked for now give the same line
      */
-    public static long write(Path dir, Corrections corrections, Map<String, Object> summary) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Summary(String settings, String table, String teacherArchitecture, int steps, float learningRate,
+            double distillationLossBefore, double distillationLossAfter, double seconds, int images, int rank,
+            long valuesPerImage, long storedBytes) {
+
+        /** The summary of a learning run; {@link #write} adds what the written table holds and its bytes. */
+        public static Summary learned(String settings, String table, String teacherArchitecture,
+                CorrectionLearner.Settings learning, CorrectionLearner.Outcome outcome) {
+            return new Summary(settings, table, teacherArchitecture, learning.steps(), learning.learningRate(),
+                    outcome.lossBefore(), outcome.lossAfter(), outcome.seconds(), 0, 0, 0, 0);
+        }
+
+        Summary written(Corrections corrections, long bytes) {
+            return new Summary(settings, table, teacherArchitecture, steps, learningRate, distillationLossBefore,
+                    distillationLossAfter, seconds, corrections.terms().size(), corrections.rank(),
+                    corrections.valuesPerImage(), bytes);
+        }
+    }
+
+    /**
+     * Writes the corrections and their summary into {@code dir}.
+     *
+     * @return the summary as written: with the images, rank, values per image and the Parquet file's bytes
+     */
+    public static Summary write(Path dir, Corrections corrections, Summary learned) {
         Path table = dir.resolve(TABLE);
         Path partial = dir.resolve(TABLE + ".partial");
         try {
@@ -66,18 +93,13 @@ public final class CorrectionTable {
                 }
             }
             Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
-            long bytes = Files.size(partial);
-            Map<String, Object> out = new LinkedHashMap<>(summary);
-            out.put("images", corrections.terms().size());
-            out.put("rank", corrections.rank());
-            out.put("values_per_image", corrections.valuesPerImage());
-            out.put("stored_bytes", bytes);
-            Files.writeString(dir.resolve(SUMMARY), GSON.toJson(out));
+            Summary summary = learned.written(corrections, Files.size(partial));
+            JsonFiles.write(dir.resolve(SUMMARY), summary);
             // The table appears last and in one rename: a folder with the table has its summary too, and a
             // run stopped while writing leaves only the partial file, which the next run replaces.
             Files.move(partial, table, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return bytes;
+            return summary;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write corrections to " + dir + ": " + e.getMessage(), e);
         }
@@ -122,15 +144,22 @@ public final class CorrectionTable {
         return new Corrections(shape, rank, terms);
     }
 
-    /** The summary written beside the table: settings, losses, stored bytes. */
-    public static Map<String, Object> summary(Path dir) {
+    /**
+     * The summary written beside the table: settings, losses, stored bytes.
+     *
+     * @throws IllegalArgumentException if it is missing or damaged
+     */
+    public static Summary summary(Path dir) {
         Path file = dir.resolve(SUMMARY);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("the corrections at " + dir + " lack their " + SUMMARY + "; learn them "
+                    + "again with 'mmps distill --out " + dir + "' after removing " + dir.resolve(TABLE));
+        }
         try {
-            Map<String, Object> summary = GSON.fromJson(Files.readString(file),
-                    new com.google.gson.reflect.TypeToken<LinkedHashMap<String, Object>>() {}.getType());
-            return summary == null ? new LinkedHashMap<>() : summary;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            return JsonFiles.read(file, Summary.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + " is damaged (" + e.getOriginalMessage() + "); learn the "
+                    + "corrections again with 'mmps distill --out " + dir + "' after removing " + dir.resolve(TABLE), e);
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.mmps.training.eval;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.data.FactorSource;
@@ -18,7 +18,6 @@ import dev.mmps.training.select.SubsetTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,7 +65,7 @@ public final class EvaluationGrid {
      */
     public Path run() {
         List<Cell> cells = cells();
-        EvaluationReport report = EvaluationReport.open(output, settings());
+        EvaluationReport report = EvaluationReport.open(output, EvaluationReport.Settings.of(config));
         long todo = cells.stream().filter(c -> !report.has(c.key())).count();
         LOG.info("evaluation: {} runs in the grid, {} done before, {} to run; output {}", cells.size(),
                 cells.size() - todo, todo, output);
@@ -209,8 +208,8 @@ public final class EvaluationGrid {
         if (teacher == null) {
             Path folder = output.resolve("teacher-" + config.teacher().architecture().label());
             teacher = Stages.teacher(config, train, test, folder);
-            report.note("teacher", Map.of("folder", folder.toString(), "architecture",
-                    config.teacher().architecture().label(), "test_accuracy", teacher.testAccuracy()));
+            report.note("teacher", new TeacherNote(folder.toString(), config.teacher().architecture().label(),
+                    teacher.testAccuracy()));
         }
         return teacher;
     }
@@ -259,23 +258,7 @@ public final class EvaluationGrid {
         return learned;
     }
 
-    /** Everything that changes a run's result, apart from the grid's extent (which may grow on resume). */
-    private JsonObject settings() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("train", config.train().toString());
-        s.put("test", config.test().toString());
-        s.put("tables", config.tables());
-        if (config.subsets() != null) {
-            s.put("subsets", config.subsets());
-        }
-        s.put("batch_size", config.batchSize());
-        s.put("augmentation", config.augmentation());
-        s.put("student", config.student());
-        s.put("teacher", Map.of("architecture", config.teacher().architecture().label(), "training",
-                config.teacher().training(), "seed", config.teacher().seed()));
-        s.put("correction", config.correction());
-        s.put("correction_seed", config.correctionSeed());
-        s.put("kcenter_features", config.kcenterFeatures().name().toLowerCase(Locale.ROOT));
-        return new Gson().toJsonTree(s).getAsJsonObject();
-    }
+    /** What the report notes of the grid's teacher. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    private record TeacherNote(String folder, String architecture, double testAccuracy) {}
 }

@@ -1,11 +1,13 @@
 package dev.mmps.training.eval;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.reflect.TypeToken;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.mmps.training.data.Augmentation;
+import dev.mmps.training.distill.CorrectionLearner;
+import dev.mmps.training.files.JsonFiles;
+import dev.mmps.training.model.ClassifierTraining;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,41 +35,65 @@ final class EvaluationReport {
             Method.CP, Method.TUCKER, Method.MPS, Method.MMPS, Method.MMPS_KD);
     private static final List<Method> ABLATION = List.of(Method.ORIGINAL, Method.MPS, Method.MPS_KD, Method.MMPS,
             Method.MMPS_KD);
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-            .create();
+
+    /**
+     * What {@code evaluation.json} records of the settings: everything that changes a run's result, apart
+     * from the grid's extent (which may grow on resume). Null values are left out of the file.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Settings(String train, String test, String tables, String subsets, int batchSize,
+            Augmentation augmentation, ClassifierTraining.Settings student, Teacher teacher,
+            CorrectionLearner.Settings correction, int correctionSeed, String kcenterFeatures) {
+
+        static Settings of(EvaluationConfig c) {
+            return new Settings(c.train().toString(), c.test().toString(), c.tables(), c.subsets(), c.batchSize(),
+                    c.augmentation(), c.student(), new Teacher(c.teacher().architecture().label(),
+                            c.teacher().training(), c.teacher().seed()), c.correction(), c.correctionSeed(),
+                    c.kcenterFeatures().name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** The teacher's part of {@link Settings}. */
+    record Teacher(String architecture, ClassifierTraining.Settings training, int seed) {}
+
+    /** The file: settings, what shared steps made, every finished run, and the means over seeds. */
+    private record ReportFile(JsonNode settings, Map<String, JsonNode> notes, List<Run> runs, List<Cell> summary) {}
 
     private final Path folder;
-    private final JsonObject settings;
+    /** As read back from a file, so that it compares equal to the settings of an earlier file when they are. */
+    private final JsonNode settings;
     private final Map<String, Run> runs = new LinkedHashMap<>();
-    private final Map<String, JsonElement> notes = new LinkedHashMap<>();
+    private final Map<String, JsonNode> notes = new LinkedHashMap<>();
 
-    private EvaluationReport(Path folder, JsonObject settings) {
+    private EvaluationReport(Path folder, Settings settings) {
         this.folder = folder;
-        // Through text once, so numbers compare as they will after being read back from the file.
-        this.settings = JsonParser.parseString(settings.toString()).getAsJsonObject();
+        this.settings = JsonFiles.tree(settings);
     }
 
     /**
      * Opens the report in {@code folder}, keeping the runs of an earlier evaluation with the same settings.
      *
-     * @throws IllegalArgumentException if the folder holds an evaluation made with other settings
+     * @throws IllegalArgumentException if the folder holds an evaluation made with other settings, or a
+     *     damaged one
      */
-    static EvaluationReport open(Path folder, JsonObject settings) {
+    static EvaluationReport open(Path folder, Settings settings) {
         EvaluationReport report = new EvaluationReport(folder, settings);
         Path file = folder.resolve(JSON);
         if (Files.isRegularFile(file)) {
             try {
-                JsonObject old = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-                if (!old.get("settings").equals(report.settings)) {
+                JsonNode old = JsonFiles.readTree(file);
+                if (!report.settings.equals(old.get("settings"))) {
                     throw new IllegalArgumentException(file + " was made with other settings (" + old.get("settings")
                             + " against " + report.settings + "); give a new evaluation.output, or delete the file to start "
                             + "over");
                 }
-                List<Run> done = GSON.fromJson(old.get("runs"), new TypeToken<List<Run>>() {}.getType());
-                done.forEach(r -> report.runs.put(r.key(), r));
-                old.getAsJsonObject("notes").entrySet().forEach(e -> report.notes.put(e.getKey(), e.getValue()));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
+                for (Run r : JsonFiles.convert(old.path("runs"), Run[].class)) {
+                    report.runs.put(r.key(), r);
+                }
+                old.path("notes").fields().forEachRemaining(e -> report.notes.put(e.getKey(), e.getValue()));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(file + " is damaged (" + e.getOriginalMessage() + "); delete it to "
+                        + "start over, or give a new evaluation.output", e);
             }
         }
         return report;
@@ -89,7 +115,7 @@ final class EvaluationReport {
 
     /** Records what a shared step made (a teacher, a correction table), and rewrites both files. */
     void note(String name, Object value) {
-        notes.put(name, GSON.toJsonTree(value));
+        notes.put(name, JsonFiles.tree(value));
         write();
     }
 
@@ -115,12 +141,8 @@ final class EvaluationReport {
     }
 
     private void write() {
-        JsonObject root = new JsonObject();
-        root.add("settings", settings);
-        root.add("notes", GSON.toJsonTree(notes));
-        root.add("runs", GSON.toJsonTree(new ArrayList<>(runs.values())));
-        root.add("summary", GSON.toJsonTree(summary()));
-        writeAtomically(folder.resolve(JSON), GSON.toJson(root));
+        writeAtomically(folder.resolve(JSON), JsonFiles.text(new ReportFile(settings, notes, List.copyOf(runs.values()),
+                summary())));
         writeAtomically(folder.resolve(MARKDOWN), markdown());
     }
 

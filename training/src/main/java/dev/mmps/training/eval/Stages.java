@@ -11,9 +11,7 @@ import dev.mmps.training.model.Classifier;
 import dev.mmps.training.model.ClassifierTraining;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +24,6 @@ public final class Stages {
     private static final Logger LOG = LoggerFactory.getLogger(Stages.class);
 
     private Stages() {}
-
-    /** The key under which a teacher's notes and a correction summary record what they were made with. */
-    private static final String SETTINGS = "settings";
 
     /** A trained teacher and its test accuracy. */
     public record Teacher(Classifier classifier, double testAccuracy, Path folder) {}
@@ -44,7 +39,7 @@ public final class Stages {
         String trainedWith = t.architecture().label() + ", " + t.training() + ", seed " + t.seed() + ", on "
                 + train.description() + " (" + train.size() + " images)";
         if (Files.isRegularFile(folder.resolve("classifier.json"))) {
-            requireSame(Classifier.notes(folder).get(SETTINGS), trainedWith, "teacher", folder);
+            requireSame(Classifier.notes(folder).settings(), trainedWith, "teacher", folder);
             Classifier loaded = Classifier.load(folder);
             loaded.requireFits(train, "training set");
             double accuracy = ClassifierTraining.accuracy(loaded, testSet);
@@ -58,21 +53,15 @@ public final class Stages {
                 new SourceDataset.Options(config.batchSize(), true, config.augmentation(), t.seed()));
         ClassifierTraining.Result result = ClassifierTraining.fit(teacher, trainSet, t.training(), t.seed(), "teacher");
         double accuracy = ClassifierTraining.accuracy(teacher, testSet);
-        Map<String, Object> notes = new LinkedHashMap<>();
-        notes.put(SETTINGS, trainedWith);
-        notes.put("trained_on", train.description());
-        notes.put("images", train.size());
-        notes.put("epochs", result.epochs());
-        notes.put("test_accuracy", accuracy);
-        notes.put("seconds", result.seconds());
-        teacher.save(folder, notes);
+        teacher.save(folder, new Classifier.Notes(trainedWith, train.description(), train.size(), result.epochs(),
+                accuracy, result.seconds()));
         LOG.info("teacher {} trained on {} images in {} s: test accuracy {}%, saved to {}", t.architecture().label(),
                 train.size(), String.format(Locale.ROOT, "%.0f", result.seconds()), percent(accuracy), folder);
         return new Teacher(teacher, accuracy, folder);
     }
 
     /** A table's corrections with the distillation losses and the stored bytes. */
-    public record Learned(Corrections corrections, Map<String, Object> summary, long storedBytes) {}
+    public record Learned(Corrections corrections, CorrectionTable.Summary summary, long storedBytes) {}
 
     /** Reads the corrections in {@code folder}, or learns them for {@code table} and writes them there. */
     public static Learned corrections(Classifier teacher, ImageSource originals, FactorSource table,
@@ -80,31 +69,24 @@ public final class Stages {
         String learnedWith = settings + ", seed " + seed + ", for " + table.description() + " with a "
                 + teacher.spec().architecture().label() + " teacher";
         if (Files.isRegularFile(folder.resolve(CorrectionTable.TABLE))) {
-            requireSame(CorrectionTable.summary(folder).get(SETTINGS), learnedWith, "corrections", folder);
+            CorrectionTable.Summary summary = CorrectionTable.summary(folder);
+            requireSame(summary.settings(), learnedWith, "corrections", folder);
             Corrections read = CorrectionTable.read(folder);
             LOG.info("corrections read from {}: {} images, rank {}", folder, read.terms().size(), read.rank());
-            return new Learned(read, CorrectionTable.summary(folder), CorrectionTable.storedBytes(folder));
+            return new Learned(read, summary, CorrectionTable.storedBytes(folder));
         }
         CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table, settings, seed);
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put(SETTINGS, learnedWith);
-        summary.put("table", table.description());
-        summary.put("teacher_architecture", teacher.spec().architecture().label());
-        summary.put("steps", settings.steps());
-        summary.put("learning_rate", settings.learningRate());
-        summary.put("distillation_loss_before", outcome.lossBefore());
-        summary.put("distillation_loss_after", outcome.lossAfter());
-        summary.put("seconds", outcome.seconds());
-        long bytes = CorrectionTable.write(folder, outcome.corrections(), summary);
-        summary.put("stored_bytes", bytes);
-        return new Learned(outcome.corrections(), summary, bytes);
+        CorrectionTable.Summary summary = CorrectionTable.write(folder, outcome.corrections(),
+                CorrectionTable.Summary.learned(learnedWith, table.description(),
+                        teacher.spec().architecture().label(), settings, outcome));
+        return new Learned(outcome.corrections(), summary, summary.storedBytes());
     }
 
     /**
      * Results kept in an output folder are reused only if they were made with the settings asked for now;
      * results written before settings were recorded are reused as they are.
      */
-    private static void requireSame(Object stored, String asked, String what, Path folder) {
+    private static void requireSame(String stored, String asked, String what, Path folder) {
         if (stored != null && !stored.equals(asked)) {
             throw new IllegalArgumentException("the " + what + " in " + folder + " came from " + stored
                     + ", but the settings now ask for " + asked + "; remove " + folder + " to make it again, or "

@@ -9,16 +9,18 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.data.ImageSource;
+import dev.mmps.training.files.JsonFiles;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A network with its input contract: the architecture, the image shape it takes and the class names its
@@ -29,7 +31,6 @@ public final class Classifier implements AutoCloseable {
 
     private static final String MODEL_NAME = "classifier";
     private static final String DESCRIPTION = "classifier.json";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** What a classifier takes and gives. */
     public record Spec(Architecture architecture, ImageShape shape, List<String> classes) {
@@ -46,7 +47,22 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    private record Stored(String architecture, String shape, List<String> classes, Map<String, Object> notes) {}
+    /**
+     * What a classifier was trained with and how it scored, for its reader and for deciding whether a kept
+     * classifier may be reused; any of them may be absent (null).
+     *
+     * @param settings everything that shaped the training, as one line; a kept teacher is reused only when
+     *     the settings asked for now give the same line
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Notes(String settings, String trainedOn, Integer images, Integer epochs, Double testAccuracy,
+            Double seconds) {
+
+        public static final Notes NONE = new Notes(null, null, null, null, null, null);
+    }
+
+    /** {@code classifier.json}: the input contract and the notes. */
+    private record Description(String architecture, String shape, List<String> classes, Notes notes) {}
 
     private final Spec spec;
     private final Model model;
@@ -71,53 +87,76 @@ public final class Classifier implements AutoCloseable {
     /**
      * Loads a classifier saved by {@link #save}.
      *
-     * @throws IllegalArgumentException if the folder holds no saved classifier
+     * @throws IllegalArgumentException if the folder holds no saved classifier, or a damaged one
      */
     public static Classifier load(Path dir) {
-        Path description = dir.resolve(DESCRIPTION);
-        if (!Files.isRegularFile(description)) {
+        Description description = description(dir);
+        Spec spec;
+        try {
+            spec = new Spec(Architecture.parse(description.architecture()), ImageShape.parse(description.shape()),
+                    description.classes());
+        } catch (IllegalArgumentException e) {
+            throw damaged(dir, e.getMessage(), e);
+        }
+        Model model = Model.newInstance(MODEL_NAME, device());
+        try {
+            model.setBlock(spec.architecture().build(spec.shape(), spec.classes().size()));
+            model.load(dir, MODEL_NAME);
+            return new Classifier(spec, model);
+        } catch (FileNotFoundException e) {
+            model.close();
+            throw damaged(dir, "its parameter file is missing: " + e.getMessage(), e);
+        } catch (MalformedModelException e) {
+            model.close();
+            throw damaged(dir, e.getMessage(), e);
+        } catch (IOException e) {
+            model.close();
+            throw new UncheckedIOException("cannot read the classifier at " + dir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The notes a classifier was saved with ({@link #save}); {@link Notes#NONE} if it has none.
+     *
+     * @throws IllegalArgumentException if the folder holds no saved classifier, or a damaged one
+     */
+    public static Notes notes(Path dir) {
+        Notes notes = description(dir).notes();
+        return notes == null ? Notes.NONE : notes;
+    }
+
+    private static Description description(Path dir) {
+        Path file = dir.resolve(DESCRIPTION);
+        if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no trained classifier at " + dir + " (" + DESCRIPTION + " is missing); "
                     + "train one first with 'mmps train-teacher --out " + dir + "'");
         }
         try {
-            Stored stored = GSON.fromJson(Files.readString(description), Stored.class);
-            Spec spec = new Spec(Architecture.parse(stored.architecture()), ImageShape.parse(stored.shape()),
-                    stored.classes());
-            Model model = Model.newInstance(MODEL_NAME, device());
-            try {
-                model.setBlock(spec.architecture().build(spec.shape(), spec.classes().size()));
-                model.load(dir, MODEL_NAME);
-            } catch (IOException | MalformedModelException | RuntimeException e) {
-                model.close();
-                throw e;
+            Description description = JsonFiles.read(file, Description.class);
+            if (description.architecture() == null || description.shape() == null || description.classes() == null) {
+                throw damaged(dir, DESCRIPTION + " lacks its architecture, shape or classes", null);
             }
-            return new Classifier(spec, model);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the classifier at " + dir + ": " + e.getMessage(), e);
-        } catch (MalformedModelException e) {
-            throw new IllegalArgumentException("the classifier at " + dir + " is damaged (" + e.getMessage()
-                    + "); train it again", e);
+            return description;
+        } catch (JsonProcessingException e) {
+            throw damaged(dir, DESCRIPTION + " is not valid: " + e.getOriginalMessage(), e);
         }
     }
 
-    /** The notes a classifier was saved with ({@link #save}); empty if it has none. */
-    public static Map<String, Object> notes(Path dir) {
-        Path description = dir.resolve(DESCRIPTION);
-        try {
-            Stored stored = GSON.fromJson(Files.readString(description), Stored.class);
-            return stored.notes() == null ? Map.of() : stored.notes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + description + ": " + e.getMessage(), e);
-        }
+    private static IllegalArgumentException damaged(Path dir, String what, Exception cause) {
+        return new IllegalArgumentException("the classifier at " + dir + " is damaged (" + what + "); train it again, "
+                + "or pass the folder of another one", cause);
     }
 
-    /** Saves the parameters and the contract, with notes (accuracy, epochs, data) for the reader. */
-    public void save(Path dir, Map<String, Object> notes) {
+    /** Saves the parameters and the contract, with notes (settings, accuracy, epochs, data) for the reader. */
+    public void save(Path dir, Notes notes) {
         try {
             Files.createDirectories(dir);
             model.save(dir, MODEL_NAME);
-            Stored stored = new Stored(spec.architecture().label(), spec.shape().toString(), spec.classes(), notes);
-            Files.writeString(dir.resolve(DESCRIPTION), GSON.toJson(stored));
+            JsonFiles.write(dir.resolve(DESCRIPTION), new Description(spec.architecture().label(),
+                    spec.shape().toString(), spec.classes(), notes));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the classifier to " + dir + ": " + e.getMessage(), e);
         }

@@ -65,9 +65,12 @@ class CorrectionTest {
         assertEquals(40, corrections.terms().size());
         assertEquals(2L * (32 + 32) * 3, corrections.valuesPerImage());
 
-        long bytes = CorrectionTable.write(dir, corrections, Map.of("teacher", "test"));
-        assertEquals(java.nio.file.Files.size(dir.resolve(CorrectionTable.TABLE)), bytes);
-        assertEquals((double) bytes, ((Number) CorrectionTable.summary(dir).get("stored_bytes")).doubleValue());
+        CorrectionTable.Summary written = CorrectionTable.write(dir, corrections, CorrectionTable.Summary.learned("test",
+                table.description(), "convnet", new CorrectionLearner.Settings(2, 30, 0.01f, 20), outcome));
+        assertEquals(java.nio.file.Files.size(dir.resolve(CorrectionTable.TABLE)), written.storedBytes());
+        assertEquals(written, CorrectionTable.summary(dir));
+        assertEquals(40, written.images());
+        assertEquals(corrections.valuesPerImage(), written.valuesPerImage());
         Corrections read = CorrectionTable.read(dir);
         assertEquals(corrections.terms().keySet(), read.terms().keySet());
         for (String id : corrections.terms().keySet()) {

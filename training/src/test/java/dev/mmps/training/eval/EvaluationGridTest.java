@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mmps.training.TestData;
 import java.io.File;
 import java.nio.file.Files;
@@ -26,24 +24,26 @@ class EvaluationGridTest {
 
     /** Stored-ratio bookkeeping is exact arithmetic on counts. */
     private static final double RATIO_TOLERANCE = 1e-9;
+    /** A plain reader, not the one the report is written with. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void runsTheGridAndResumes(@TempDir Path dir) throws Exception {
         File config = config(dir, 1);
         Path json = new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
-        JsonObject report = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
-        Map<String, JsonObject> runs = runs(report);
+        JsonNode report = JSON.readTree(json.toFile());
+        Map<String, JsonNode> runs = runs(report);
         assertEquals(List.of("original|1.0|convnet|1", "random|0.3|convnet|1", "kcenter|0.3|convnet|1",
                 "mps|0.3|convnet|1", "mmps|0.3|convnet|1", "mmps+kd|0.3|convnet|1", "mps+kd|0.3|convnet|1"),
                 List.copyOf(runs.keySet()));
-        for (JsonObject r : runs.values()) {
-            double accuracy = r.get("accuracy").getAsDouble();
+        for (JsonNode r : runs.values()) {
+            double accuracy = r.get("accuracy").asDouble();
             assertTrue(accuracy >= 0 && accuracy <= 1, r.toString());
         }
-        assertEquals(12, runs.get("random|0.3|convnet|1").get("trainImages").getAsInt());
-        assertEquals(12, runs.get("kcenter|0.3|convnet|1").get("trainImages").getAsInt());
-        double mmps = runs.get("mmps|0.3|convnet|1").get("storedRatio").getAsDouble();
-        double corrected = runs.get("mmps+kd|0.3|convnet|1").get("storedRatio").getAsDouble();
+        assertEquals(12, runs.get("random|0.3|convnet|1").get("trainImages").asInt());
+        assertEquals(12, runs.get("kcenter|0.3|convnet|1").get("trainImages").asInt());
+        double mmps = runs.get("mmps|0.3|convnet|1").get("storedRatio").asDouble();
+        double corrected = runs.get("mmps+kd|0.3|convnet|1").get("storedRatio").asDouble();
         assertEquals(mmps + (32.0 + 32.0) * 3 / 3072, corrected, RATIO_TOLERANCE, "rank-1 corrections' share");
         assertTrue(Files.isRegularFile(dir.resolve("out/teacher-convnet/classifier.json")));
         assertTrue(Files.isRegularFile(dir.resolve("out/corrections/mmps-0.3/corrections.parquet")));
@@ -52,12 +52,12 @@ class EvaluationGridTest {
                 && markdown.contains("| 30% |"), markdown);
 
         new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
-        JsonObject again = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        JsonNode again = JSON.readTree(json.toFile());
         assertEquals(report.get("runs"), again.get("runs"), "a finished grid runs nothing again");
 
         new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("mmps"), "seeds", List.of(1, 2))))
                 .run();
-        Map<String, JsonObject> grown = runs(JsonParser.parseString(Files.readString(json)).getAsJsonObject());
+        Map<String, JsonNode> grown = runs(JSON.readTree(json.toFile()));
         assertEquals(8, grown.size());
         assertEquals(runs.get("mmps|0.3|convnet|1"), grown.get("mmps|0.3|convnet|1"));
 
@@ -79,13 +79,11 @@ class EvaluationGridTest {
                 corrections.getMessage());
     }
 
-    private static Map<String, JsonObject> runs(JsonObject report) {
-        Map<String, JsonObject> out = new java.util.LinkedHashMap<>();
-        JsonArray runs = report.getAsJsonArray("runs");
-        for (JsonElement e : runs) {
-            JsonObject r = e.getAsJsonObject();
-            out.put(r.get("method").getAsString() + "|" + r.get("ratio").getAsDouble() + "|"
-                    + r.get("architecture").getAsString() + "|" + r.get("seed").getAsInt(), r);
+    private static Map<String, JsonNode> runs(JsonNode report) {
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        for (JsonNode r : report.get("runs")) {
+            out.put(r.get("method").asText() + "|" + r.get("ratio").asDouble() + "|" + r.get("architecture").asText()
+                    + "|" + r.get("seed").asInt(), r);
         }
         return out;
     }

@@ -12,7 +12,6 @@ import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
 import dev.mmps.training.data.SourceDataset;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +34,7 @@ class TrainingSmokeTest {
             assertTrue(Double.isFinite(result.loss()) && result.loss() > 0, "loss " + result.loss());
             double accuracy = ClassifierTraining.accuracy(teacher, test);
             assertTrue(accuracy >= 0 && accuracy <= 1);
-            teacher.save(dir, Map.of("accuracy", accuracy));
+            teacher.save(dir, new Classifier.Notes("smoke", originals.description(), originals.size(), 1, accuracy, null));
             try (Classifier loaded = Classifier.load(dir); NDManager m = NDManager.newBaseManager()) {
                 assertEquals(teacher.spec(), loaded.spec());
                 var images = originals.images(m, new int[] {0, 57, 199});
