@@ -2,6 +2,7 @@ package dev.mmps.training.cli;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.data.OriginalReader;
@@ -38,7 +39,7 @@ final class DatasetSpeedCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (rounds < 1 || batchSize < 1) {
-            throw new IllegalArgumentException("--rounds " + rounds + " and --batch-size " + batchSize
+            throw new ValidationException("--rounds " + rounds + " and --batch-size " + batchSize
                     + " must both be at least 1");
         }
         double decode = 0;

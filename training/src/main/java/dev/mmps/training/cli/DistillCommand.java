@@ -1,5 +1,6 @@
 package dev.mmps.training.cli;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.distill.CorrectionTable;
@@ -51,7 +52,7 @@ final class DistillCommand implements Callable<Integer> {
         TrainTeacherCommand.putIfSet(o, "correction.steps", steps);
         EvaluationConfig c = EvaluationConfig.load(config, o);
         if (Files.exists(out.resolve(CorrectionTable.TABLE))) {
-            throw new IllegalArgumentException(out + " already holds corrections; delete " + out.resolve(CorrectionTable.TABLE)
+            throw new ValidationException(out + " already holds corrections; delete " + out.resolve(CorrectionTable.TABLE)
                     + " or choose another --out");
         }
         try (Classifier t = Classifier.load(teacher)) {

@@ -1,5 +1,6 @@
 package dev.mmps.training.cli;
 
+import dev.mmps.settings.ValidationException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,6 +25,15 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code; used by main and by tests. */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The commands with their exit codes: a user's mistake ({@link ValidationException}, or a flag picocli
+     * cannot parse) is one line and {@link #USAGE}; anything else is a defect or an environment failure
+     * (a full disk, say), printed with its stack trace, {@link #FAILED}.
+     */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, given) -> {
             PrintWriter err = ex.getCommandLine().getErr();
@@ -32,15 +42,16 @@ public final class Main implements Runnable {
             return USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof IllegalArgumentException) {
-                commandLine.getErr().println(commandLine.getCommandName() + ": " + ex.getMessage());
+            PrintWriter err = commandLine.getErr();
+            if (ex instanceof ValidationException) {
+                err.println(commandLine.getCommandName() + ": " + ex.getMessage());
                 return USAGE;
             }
-            commandLine.getErr().println(commandLine.getCommandName() + " failed: " + ex);
-            ex.printStackTrace(commandLine.getErr());
+            err.println(commandLine.getCommandName() + " failed: " + ex);
+            ex.printStackTrace(err);
             return FAILED;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.mmps.training.cli;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
 import dev.mmps.training.eval.EvaluationConfig;
@@ -54,7 +55,7 @@ final class TrainTeacherCommand implements Callable<Integer> {
         Path description = out.resolve("classifier.json");
         if (Files.exists(description)) {
             if (!overwrite) {
-                throw new IllegalArgumentException(out + " already holds a teacher; pass --overwrite to replace it or "
+                throw new ValidationException(out + " already holds a teacher; pass --overwrite to replace it or "
                         + "choose another --out");
             }
             Files.delete(description);

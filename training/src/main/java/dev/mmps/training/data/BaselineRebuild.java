@@ -3,7 +3,6 @@ package dev.mmps.training.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mmps.table.FactorTableReader;
-import dev.mmps.table.Precision;
 import dev.mmps.tensor.layout.ImageShape;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +105,6 @@ final class BaselineRebuild implements Rebuild {
     }
 
     private static float[] factor(FactorTableReader.Entry row, int stage, int k) {
-        return Precision.decode(row.dtype(), row.stages().get(stage).cores().get(k));
+        return Rebuild.decode(row, row.stages().get(stage).cores().get(k));
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class FactorSource extends LabelledSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(FactorSource.class);
+    private static final List<String> REBUILT_CODECS = List.of("mmps", "mps", "svd", "cp", "tucker");
 
     private final List<FactorTableReader.Entry> rows;
     private final String codec;
@@ -36,7 +38,7 @@ public final class FactorSource extends LabelledSource {
     private final Rebuild rebuild;
 
     private FactorSource(String description, List<FactorTableReader.Entry> rows, List<String> classes,
-            long storedBytes) {
+            long storedBytes, Rebuild rebuild) {
         super(description + " (" + rows.get(0).codec() + ")", rows.get(0).shape(), classes,
                 rows.stream().map(FactorTableReader.Entry::id).toList(),
                 rows.stream().mapToInt(FactorTableReader.Entry::label).toArray());
@@ -50,47 +52,83 @@ public final class FactorSource extends LabelledSource {
             values += Math.round(row.ratio() * shape.values());
         }
         this.storedValues = values;
-        this.rebuild = codec.equals("mmps") || codec.equals("mps")
-                ? new MpsRebuild(TensorLayout.parse(first.layout(), shape)) : new BaselineRebuild(codec, shape);
+        this.rebuild = rebuild;
+    }
+
+    /** The rebuild of the table's codec, for the layout its rows name. */
+    private static Rebuild rebuild(Path path, FactorTableReader.Entry first) {
+        ValidationException.check(REBUILT_CODECS.contains(first.codec()), "the factor table at " + path + " holds "
+                + first.codec() + " rows, which this release cannot rebuild: it rebuilds " + REBUILT_CODECS
+                + "; compress the images with one of them");
+        if (!first.codec().equals("mmps") && !first.codec().equals("mps")) {
+            return new BaselineRebuild(first.codec(), first.shape());
+        }
+        TensorLayout layout;
+        try {
+            layout = TensorLayout.parse(first.layout(), first.shape());
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("the factor table at " + path + " names layout " + first.layout()
+                    + ", which does not fit its " + first.shape() + " images (" + e.getMessage() + "); check it "
+                    + "with 'mmps inspect' and compress the images again", e);
+        }
+        return new MpsRebuild(layout);
     }
 
     /**
      * Reads an mmps output folder (or its {@code factors/} folder).
      *
-     * @throws IllegalArgumentException if there is no table, it is empty, its rows are unlabelled, or its
+     * @throws ValidationException if there is no table, it is empty, its rows are unlabelled, or its
      *     rows differ in shape, codec or layout
      */
     public static FactorSource open(Path path) {
         long start = System.nanoTime();
         List<FactorTableReader.Entry> rows = new ArrayList<>();
-        try (FactorTableReader reader = FactorTableReader.open(path.toString(), new Configuration())) {
+        try (FactorTableReader reader = reader(path)) {
             reader.forEachRemaining(rows::add);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the factor table at " + path + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // The reader's refusal of a row: a shape or layout no image can have.
+            throw new ValidationException("the factor table at " + path + " is damaged (" + e.getMessage() + "); check "
+                    + "it with 'mmps inspect' and compress the images again", e);
         }
         if (rows.isEmpty()) {
-            throw new IllegalArgumentException("the factor table at " + path + " holds no rows; compress a folder "
+            throw new ValidationException("the factor table at " + path + " holds no rows; compress a folder "
                     + "that has images (see its errors/ table for inputs that failed)");
         }
         FactorTableReader.Entry first = rows.get(0);
         for (FactorTableReader.Entry row : rows) {
             if (row.label() == null) {
-                throw new IllegalArgumentException("row " + row.id() + " of " + path + " has no label; training "
+                throw new ValidationException("row " + row.id() + " of " + path + " has no label; training "
                         + "needs class folders (<root>/<class>/<file>) or IDX labels when compressing");
             }
             if (!row.shape().equals(first.shape()) || !row.codec().equals(first.codec())
                     || !row.layout().equals(first.layout())) {
-                throw new IllegalArgumentException("row " + row.id() + " of " + path + " is " + row.shape() + " "
+                throw new ValidationException("row " + row.id() + " of " + path + " is " + row.shape() + " "
                         + row.codec() + " " + row.layout() + " but row " + first.id() + " is " + first.shape() + " "
                         + first.codec() + " " + first.layout() + "; a training table needs one shape, codec and layout "
                         + "(compress with --size HxW)");
             }
         }
-        FactorSource source = new FactorSource(path.toString(), rows, classes(path, rows), storedBytes(path));
+        FactorSource source = new FactorSource(path.toString(), rows, classes(path, rows), storedBytes(path),
+                rebuild(path, first));
         LOG.info("read factor table {}: {} rows of {}, codec {}, {} stored values ({} per image), {} s", path,
                 rows.size(), source.shape(), source.codec, source.storedValues, source.storedValues / rows.size(),
                 String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
         return source;
+    }
+
+    /**
+     * Opens a factor table's reader; a path that holds no table is the user's to fix.
+     *
+     * @throws ValidationException if there is no factor table at {@code path}
+     */
+    public static FactorTableReader reader(Path path) {
+        try {
+            return FactorTableReader.open(path.toString(), new Configuration());
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException(e.getMessage(), e);
+        }
     }
 
     /** Class names: the manifest's sorted class folders, else each label's {@code class_name}. */

@@ -3,9 +3,9 @@ package dev.mmps.training.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.FactorTableReader;
-import dev.mmps.table.Precision;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ final class MpsRebuild implements Rebuild {
         for (FactorTableReader.Entry row : rows) {
             if (stage < row.stages().size()) {
                 FactorFormat.StoredStage st = row.stages().get(stage);
-                values.add(Precision.decode(row.dtype(), st.cores().get(k)));
+                values.add(Rebuild.decode(row, st.cores().get(k)));
                 dims.add(new int[] {st.ranks()[k], layout.dim(k), st.ranks()[k + 1]});
             } else {
                 values.add(null);
@@ -82,7 +82,7 @@ final class MpsRebuild implements Rebuild {
         ImageShape shape = layout.shape();
         int n = shape.values();
         if (n > 1 << 24) {
-            throw new IllegalArgumentException("images of " + shape + " hold " + n + " values, more than the "
+            throw new ValidationException("images of " + shape + " hold " + n + " values, more than the "
                     + (1 << 24) + " this rebuild indexes exactly; compress them at a smaller --size");
         }
         float[] numbers = new float[n];

@@ -6,6 +6,7 @@ import dev.mmps.images.IdxFormat;
 import dev.mmps.images.ImageDecoder;
 import dev.mmps.images.ImageFailure;
 import dev.mmps.images.Preprocess;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -38,12 +39,12 @@ public final class OriginalReader {
     /**
      * Reads a class-folder tree, an IDX images file, or a folder holding exactly one IDX images file.
      *
-     * @throws IllegalArgumentException if the path holds no images, the images differ in shape, or files
+     * @throws ValidationException if the path holds no images, the images differ in shape, or files
      *     lie outside class folders
      */
     public static OriginalSource read(Path path) {
         if (!Files.exists(path)) {
-            throw new IllegalArgumentException("original images at " + path + " do not exist; pass a folder of class "
+            throw new ValidationException("original images at " + path + " do not exist; pass a folder of class "
                     + "folders or an IDX images file");
         }
         long start = System.nanoTime();
@@ -58,7 +59,7 @@ public final class OriginalReader {
         try (Stream<Path> files = Files.list(folder)) {
             List<Path> idx = files.filter(p -> IdxFormat.isImagesFile(p.getFileName().toString())).sorted().toList();
             if (idx.size() > 1) {
-                throw new IllegalArgumentException(folder + " holds " + idx.size() + " IDX images files " + idx
+                throw new ValidationException(folder + " holds " + idx.size() + " IDX images files " + idx
                         + "; pass one of them (the training or the test split)");
             }
             return idx.isEmpty() ? null : idx.get(0);
@@ -79,12 +80,13 @@ public final class OriginalReader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + root, e);
         }
+        requireImages(root, files.size());
         List<String> ids = new ArrayList<>(files.size());
         int[] labels = new int[files.size()];
         for (int i = 0; i < files.size(); i++) {
             Path relative = root.relativize(files.get(i));
             if (relative.getNameCount() < 2) {
-                throw new IllegalArgumentException("image " + files.get(i) + " lies directly under " + root
+                throw new ValidationException("image " + files.get(i) + " lies directly under " + root
                         + " and so has no class; move it into a class folder");
             }
             ids.add(relative.toString().replace('\\', '/'));
@@ -96,13 +98,18 @@ public final class OriginalReader {
         List<byte[]> pixels = new ArrayList<>(decoded.size());
         for (int i = 0; i < decoded.size(); i++) {
             if (!decoded.get(i).shape().equals(shape)) {
-                throw new IllegalArgumentException("image " + ids.get(i) + " is " + decoded.get(i).shape() + " but "
+                throw new ValidationException("image " + ids.get(i) + " is " + decoded.get(i).shape() + " but "
                         + ids.get(0) + " is " + shape + "; originals are read at their own size, so resize the folder "
                         + "to one size first");
             }
             pixels.add(decoded.get(i).pixels());
         }
         return new OriginalSource(root.toString(), shape, classes, ids, labels, pixels);
+    }
+
+    private static void requireImages(Path path, int count) {
+        ValidationException.check(count > 0, path + " holds no images; point it at a folder of class folders "
+                + "(<root>/<class>/<file>) with JPEG or PNG files, or at an IDX images file with images");
     }
 
     /** Under a class folder, or directly under the root (refused below); not under a hidden folder. */
@@ -128,7 +135,7 @@ public final class OriginalReader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (ImageFailure e) {
-            throw new IllegalArgumentException("cannot " + e.step().label() + " original image " + file + ": "
+            throw new ValidationException("cannot " + e.step().label() + " original image " + file + ": "
                     + e.getMessage() + "; remove or replace the file", e);
         }
         float[] p = image.pixels();
@@ -143,16 +150,17 @@ public final class OriginalReader {
         String name = images.getFileName().toString();
         Path labelsFile = images.resolveSibling(IdxFormat.labelsFileFor(name));
         if (!IdxFormat.isImagesFile(name) || !Files.isRegularFile(labelsFile)) {
-            throw new IllegalArgumentException(images + " is not an IDX images file with its labels file beside it ("
+            throw new ValidationException(images + " is not an IDX images file with its labels file beside it ("
                     + labelsFile.getFileName() + "); pass for example train-images-idx3-ubyte.gz");
         }
         try (DataInputStream in = open(images); DataInputStream lab = open(labelsFile)) {
             IdxFormat.Header header = IdxFormat.readImagesHeader(in, images.toString());
             int count = header.count();
+            requireImages(images, count);
             ImageShape shape = new ImageShape(header.rows(), header.cols(), 1);
             int labelCount = IdxFormat.readLabelsHeader(lab, labelsFile.toString());
             if (labelCount != count) {
-                throw new IllegalArgumentException(labelsFile + " holds " + labelCount + " labels for " + count
+                throw new ValidationException(labelsFile + " holds " + labelCount + " labels for " + count
                         + " images in " + images + "; pass the labels file of the same split");
             }
             List<String> ids = new ArrayList<>(count);

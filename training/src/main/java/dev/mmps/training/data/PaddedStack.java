@@ -3,6 +3,7 @@ package dev.mmps.training.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mmps.settings.ValidationException;
 import java.util.List;
 
 /**
@@ -39,7 +40,7 @@ final class PaddedStack {
 
     private static void copyPadded(float[] v, int[] d, float[] out, int offset, int[] max) {
         if (v.length != (long) d[0] * d[1] * d[2]) {
-            throw new IllegalArgumentException("a factor holds " + v.length + " values where its extents "
+            throw new ValidationException("a factor holds " + v.length + " values where its extents "
                     + d[0] + "x" + d[1] + "x" + d[2] + " make " + (long) d[0] * d[1] * d[2]
                     + "; the factor table is damaged: check it with 'mmps inspect' and compress the images again");
         }

@@ -2,6 +2,7 @@ package dev.mmps.training.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.data.ImageSource;
 import java.util.ArrayList;
@@ -14,16 +15,16 @@ public final class CorrectedSource implements ImageSource {
     private final Corrections corrections;
 
     /**
-     * @throws IllegalArgumentException if the corrections are for another shape or lack an image of the source
+     * @throws ValidationException if the corrections are for another shape or lack an image of the source
      */
     public CorrectedSource(ImageSource base, Corrections corrections) {
         if (!corrections.shape().equals(base.shape())) {
-            throw new IllegalArgumentException("corrections of " + corrections.shape() + " images cannot apply to "
+            throw new ValidationException("corrections of " + corrections.shape() + " images cannot apply to "
                     + base.description() + " of " + base.shape() + "; learn them on this table with 'mmps distill'");
         }
         for (int i = 0; i < base.size(); i++) {
             if (!corrections.terms().containsKey(base.id(i))) {
-                throw new IllegalArgumentException("the corrections lack image " + base.id(i) + " of "
+                throw new ValidationException("the corrections lack image " + base.id(i) + " of "
                         + base.description() + "; learn them on this table with 'mmps distill'");
             }
         }

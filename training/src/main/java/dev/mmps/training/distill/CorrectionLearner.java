@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.engine.Engine;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.model.Classifier;
 import java.util.Arrays;
@@ -62,7 +63,7 @@ public final class CorrectionLearner {
      * @param teacher a classifier trained on the original images
      * @param real the original images, matched to {@code rebuilt} by id
      * @param rebuilt the compressed images to correct
-     * @throws IllegalArgumentException if the teacher does not fit the data or an image has no original
+     * @throws ValidationException if the teacher does not fit the data or an image has no original
      */
     public static Outcome learn(Classifier teacher, ImageSource real, ImageSource rebuilt, Settings settings, int seed) {
         teacher.requireFits(rebuilt, "compressed source");
@@ -203,7 +204,7 @@ public final class CorrectionLearner {
         for (int i = 0; i < rebuilt.size(); i++) {
             Integer o = byId.get(rebuilt.id(i));
             if (o == null) {
-                throw new IllegalArgumentException("image " + rebuilt.id(i) + " of " + rebuilt.description()
+                throw new ValidationException("image " + rebuilt.id(i) + " of " + rebuilt.description()
                         + " is not among the originals in " + real.description() + "; pass the images the table was "
                         + "compressed from");
             }

@@ -3,6 +3,7 @@ package dev.mmps.training.distill;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.files.JsonFiles;
 import java.io.IOException;
@@ -108,12 +109,13 @@ public final class CorrectionTable {
     /**
      * Reads corrections written by {@link #write}.
      *
-     * @throws IllegalArgumentException if the folder holds no correction table, or its rows disagree in shape or rank
+     * @throws ValidationException if the folder holds no correction table, or its rows disagree in shape,
+     *     rank or size
      */
     public static Corrections read(Path dir) {
         Path table = dir.resolve(TABLE);
         if (!Files.isRegularFile(table)) {
-            throw new IllegalArgumentException("no corrections at " + dir + " (" + TABLE + " is missing); learn them "
+            throw new ValidationException("no corrections at " + dir + " (" + TABLE + " is missing); learn them "
                     + "with 'mmps distill --out " + dir + "'");
         }
         Map<String, Corrections.Term> terms = new LinkedHashMap<>();
@@ -122,43 +124,59 @@ public final class CorrectionTable {
         try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
                 new org.apache.hadoop.fs.Path(table.toUri())).withConf(new Configuration()).build()) {
             for (Group g = reader.read(); g != null; g = reader.read()) {
-                ImageShape s = new ImageShape(g.getInteger("height", 0), g.getInteger("width", 0),
-                        g.getInteger("channels", 0));
+                ImageShape s = shape(table, g);
                 int r = g.getInteger("rank", 0);
                 if (shape != null && (!s.equals(shape) || r != rank)) {
-                    throw new IllegalArgumentException("correction table " + table + " mixes " + shape + " rank " + rank
+                    throw new ValidationException("correction table " + table + " mixes " + shape + " rank " + rank
                             + " with " + s + " rank " + r + "; learn it again with 'mmps distill'");
                 }
                 shape = s;
                 rank = r;
-                terms.put(g.getString("id", 0), new Corrections.Term(floats(g.getBinary("u", 0).getBytes()),
-                        floats(g.getBinary("v", 0).getBytes())));
+                String id = g.getString("id", 0);
+                Corrections.Term term = new Corrections.Term(floats(g.getBinary("u", 0).getBytes()),
+                        floats(g.getBinary("v", 0).getBytes()));
+                ValidationException.check(r >= 0 && term.u().length == Corrections.uSize(s, r)
+                        && term.v().length == Corrections.vSize(s, r), "correction table " + table + " is damaged: "
+                        + "the correction of " + id + " holds " + term.u().length + " + " + term.v().length
+                        + " values where rank " + r + " on " + s + " needs " + Corrections.uSize(s, r) + " + "
+                        + Corrections.vSize(s, r) + "; learn it again with 'mmps distill'");
+                terms.put(id, term);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read corrections from " + table + ": " + e.getMessage(), e);
         }
         if (shape == null) {
-            throw new IllegalArgumentException("correction table " + table + " is empty; learn it again with "
+            throw new ValidationException("correction table " + table + " is empty; learn it again with "
                     + "'mmps distill'");
         }
         return new Corrections(shape, rank, terms);
     }
 
+    private static ImageShape shape(Path table, Group row) {
+        try {
+            return new ImageShape(row.getInteger("height", 0), row.getInteger("width", 0),
+                    row.getInteger("channels", 0));
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("correction table " + table + " is damaged (" + e.getMessage() + "); learn "
+                    + "it again with 'mmps distill'", e);
+        }
+    }
+
     /**
      * The summary written beside the table: settings, losses, stored bytes.
      *
-     * @throws IllegalArgumentException if it is missing or damaged
+     * @throws ValidationException if it is missing or damaged
      */
     public static Summary summary(Path dir) {
         Path file = dir.resolve(SUMMARY);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("the corrections at " + dir + " lack their " + SUMMARY + "; learn them "
+            throw new ValidationException("the corrections at " + dir + " lack their " + SUMMARY + "; learn them "
                     + "again with 'mmps distill --out " + dir + "' after removing " + dir.resolve(TABLE));
         }
         try {
             return JsonFiles.read(file, Summary.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(file + " is damaged (" + e.getOriginalMessage() + "); learn the "
+            throw new ValidationException(file + " is damaged (" + e.getOriginalMessage() + "); learn the "
                     + "corrections again with 'mmps distill --out " + dir + "' after removing " + dir.resolve(TABLE), e);
         }
     }

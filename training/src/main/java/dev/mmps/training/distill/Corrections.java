@@ -34,7 +34,7 @@ public record Corrections(ImageShape shape, int rank, Map<String, Term> terms) {
             if (t.u().length != uSize(shape, rank) || t.v().length != vSize(shape, rank)) {
                 throw new IllegalArgumentException("the correction of " + e.getKey() + " holds " + t.u().length + " + "
                         + t.v().length + " values where rank " + rank + " on " + shape + " needs " + uSize(shape, rank)
-                        + " + " + vSize(shape, rank) + "; the table is damaged, learn it again with 'mmps distill'");
+                        + " + " + vSize(shape, rank));
             }
         }
     }

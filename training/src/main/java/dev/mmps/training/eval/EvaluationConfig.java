@@ -1,23 +1,22 @@
 package dev.mmps.training.eval;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigSyntax;
-import com.typesafe.config.ConfigValueFactory;
+import dev.mmps.settings.ConfigLayers;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.distill.CorrectionLearner;
 import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.ClassifierTraining;
 import dev.mmps.training.select.Selection;
 import java.io.File;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The training stage's settings: the documented defaults ({@code conf/evaluation.conf}, packaged in the
@@ -32,7 +31,8 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
         Augmentation augmentation, ClassifierTraining.Settings student, Teacher teacher,
         CorrectionLearner.Settings correction, int correctionSeed, Selection.Features kcenterFeatures) {
 
-    private static final String ROOT = "evaluation.";
+    private static final String DEFAULTS = "evaluation.conf";
+    private static final String ROOT = "evaluation";
 
     /** The teacher's architecture, training and seed. */
     public record Teacher(Architecture architecture, ClassifierTraining.Settings training, int seed) {}
@@ -45,132 +45,111 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
     }
 
     /**
+     * The defaults of {@code conf/evaluation.conf}, overlaid by {@code userFile}, overlaid by {@code overrides}.
+     *
      * @param userFile a config file, or null
      * @param overrides values by key under {@code evaluation.}, e.g. {@code teacher.epochs}
-     * @throws IllegalArgumentException for a missing file or any invalid value, naming the key
+     * @throws ValidationException for a missing or malformed file or any invalid value, naming the key
      */
-    public static EvaluationConfig load(File userFile, Map<String, Object> overrides) {
-        Config reference = ConfigFactory.parseResources(EvaluationConfig.class.getClassLoader(), "evaluation.conf");
-        if (!reference.hasPath("evaluation")) {
-            throw new IllegalStateException("evaluation.conf is missing from the classpath; rebuild the training jar");
-        }
-        Config user = ConfigFactory.empty();
-        if (userFile != null) {
-            if (!userFile.isFile()) {
-                throw new IllegalArgumentException("config file " + userFile + " does not exist; pass an existing file "
-                        + "to --config (its keys are those of conf/evaluation.conf)");
-            }
-            try {
-                user = ConfigFactory.parseFile(userFile, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
-                        .setAllowMissing(false));
-            } catch (ConfigException e) {
-                throw new IllegalArgumentException("config file " + userFile + " cannot be read: " + e.getMessage(), e);
-            }
-        }
-        Config cli = ConfigFactory.empty();
-        for (Map.Entry<String, Object> e : overrides.entrySet()) {
-            cli = cli.withValue(ROOT + e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue()));
-        }
-        Config c = cli.withFallback(user).withFallback(reference).resolve();
-        try {
-            return build(c);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException("configuration error: " + e.getMessage(), e);
-        }
+    public static EvaluationConfig load(File userFile, Map<String, ?> overrides) {
+        return ConfigLayers.load(DEFAULTS, ROOT, userFile, overrides).build(layers -> build(layers.merged()));
     }
 
     private static EvaluationConfig build(Config c) {
-        List<Method> methods = new ArrayList<>(new LinkedHashSet<>(c.getStringList(ROOT + "methods").stream()
-                .map(Method::parse).toList()));
-        if (methods.isEmpty()) {
-            throw new IllegalArgumentException("evaluation.methods is empty; list at least one, e.g. [original, mmps]");
-        }
-        if (c.getBoolean(ROOT + "ablation") && methods.contains(Method.MMPS_KD) && !methods.contains(Method.MPS_KD)) {
+        List<Method> methods = new ArrayList<>(new LinkedHashSet<>(c.getStringList("methods").stream()
+                .map(m -> setting("methods", () -> Method.parse(m))).toList()));
+        ValidationException.check(!methods.isEmpty(),
+                "evaluation.methods is empty; list at least one, e.g. [original, mmps]");
+        if (c.getBoolean("ablation") && methods.contains(Method.MMPS_KD) && !methods.contains(Method.MPS_KD)) {
             methods.add(Method.MPS_KD);
         }
-        List<Double> ratios = c.getDoubleList(ROOT + "ratios");
+        List<Double> ratios = c.getDoubleList("ratios");
         for (double r : ratios) {
-            if (!(r > 0 && r <= 1)) {
-                throw new IllegalArgumentException("evaluation.ratios holds " + r + ": every ratio must be in (0, 1]");
-            }
+            ValidationException.check(r > 0 && r <= 1, "evaluation.ratios holds " + r + ": every ratio must be in "
+                    + "(0, 1], e.g. [0.3, 0.5, 0.7]");
         }
-        if (ratios.isEmpty() && methods.stream().anyMatch(Method::usesRatio)) {
-            throw new IllegalArgumentException("evaluation.ratios is empty but methods " + methods + " need a ratio; "
-                    + "list some, e.g. [0.3, 0.5, 0.7]");
-        }
-        List<Architecture> architectures = c.getStringList(ROOT + "architectures").stream().map(Architecture::parse)
-                .distinct().toList();
-        List<Integer> seeds = c.getIntList(ROOT + "seeds").stream().distinct().toList();
-        if (architectures.isEmpty() || seeds.isEmpty()) {
-            throw new IllegalArgumentException("evaluation.architectures and evaluation.seeds need at least one value "
-                    + "each, e.g. [convnet] and [1, 2, 3]");
-        }
+        ValidationException.check(!ratios.isEmpty() || methods.stream().noneMatch(Method::usesRatio),
+                "evaluation.ratios is empty but methods " + methods + " need a ratio; list some, e.g. [0.3, 0.5, 0.7]");
+        List<Architecture> architectures = c.getStringList("architectures").stream()
+                .map(a -> setting("architectures", () -> Architecture.parse(a))).distinct().toList();
+        List<Integer> seeds = c.getIntList("seeds").stream().distinct().toList();
+        ValidationException.check(!architectures.isEmpty() && !seeds.isEmpty(), "evaluation.architectures and "
+                + "evaluation.seeds need at least one value each, e.g. [convnet] and [1, 2, 3]");
         int batchSize = positive(c, "batch-size");
-        Augmentation augmentation = new Augmentation(c.getInt(ROOT + "augmentation.padding"),
-                c.getBoolean(ROOT + "augmentation.flip"));
-        Teacher teacher = new Teacher(Architecture.parse(c.getString(ROOT + "teacher.architecture")),
-                training(c, "teacher"), c.getInt(ROOT + "teacher.seed"));
-        CorrectionLearner.Settings correction = new CorrectionLearner.Settings(c.getInt(ROOT + "correction.rank"),
-                c.getInt(ROOT + "correction.steps"), (float) c.getDouble(ROOT + "correction.learning-rate"),
-                c.getInt(ROOT + "correction.batch-size"));
+        Augmentation augmentation = setting("augmentation", () -> new Augmentation(c.getInt("augmentation.padding"),
+                c.getBoolean("augmentation.flip")));
+        Teacher teacher = new Teacher(setting("teacher.architecture",
+                () -> Architecture.parse(c.getString("teacher.architecture"))), training(c, "teacher"),
+                c.getInt("teacher.seed"));
+        CorrectionLearner.Settings correction = setting("correction", () -> new CorrectionLearner.Settings(
+                c.getInt("correction.rank"), c.getInt("correction.steps"),
+                (float) c.getDouble("correction.learning-rate"), c.getInt("correction.batch-size")));
         String tables = string(c, "tables");
-        if (tables != null && (!tables.contains("{codec}") || !tables.contains("{ratio}"))) {
-            throw new IllegalArgumentException("evaluation.tables '" + tables + "' must contain {codec} and {ratio}, "
-                    + "e.g. out/cifar10-{codec}-{ratio}");
-        }
+        ValidationException.check(tables == null || (tables.contains("{codec}") && tables.contains("{ratio}")),
+                "evaluation.tables '" + tables + "' must contain {codec} and {ratio}, e.g. out/cifar10-{codec}-{ratio}");
         String subsets = string(c, "subsets");
-        if (subsets != null && !(subsets.contains("{method}") && subsets.contains("{ratio}")
-                && subsets.contains("{seed}"))) {
-            throw new IllegalArgumentException("evaluation.subsets '" + subsets + "' must contain {method}, {ratio} "
-                    + "and {seed}, e.g. out/cifar10-{method}-{ratio}-{seed}");
-        }
+        ValidationException.check(subsets == null || (subsets.contains("{method}") && subsets.contains("{ratio}")
+                && subsets.contains("{seed}")), "evaluation.subsets '" + subsets + "' must contain {method}, {ratio} "
+                + "and {seed}, e.g. out/cifar10-{method}-{ratio}-{seed}");
         return new EvaluationConfig(path(c, "output"), path(c, "train"), path(c, "test"), tables, subsets, methods,
                 ratios, architectures, seeds, batchSize, augmentation, training(c, "student"), teacher, correction,
-                c.getInt(ROOT + "correction.seed"), Selection.Features.parse(c.getString(ROOT + "kcenter.features")));
+                c.getInt("correction.seed"), setting("kcenter.features",
+                        () -> Selection.Features.parse(c.getString("kcenter.features"))));
+    }
+
+    /**
+     * A value built from a block of settings; a value its type refuses (an {@link IllegalArgumentException}
+     * of the record's own checks) is the user's, and its message is prefixed with the key.
+     */
+    private static <T> T setting(String key, Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (IllegalArgumentException | ValidationException e) {
+            throw new ValidationException("evaluation." + key + ": " + e.getMessage(), e);
+        }
     }
 
     private static ClassifierTraining.Settings training(Config c, String block) {
-        String p = ROOT + block + ".";
-        try {
-            return new ClassifierTraining.Settings(c.getInt(p + "epochs"), (float) c.getDouble(p + "learning-rate"),
-                    (float) c.getDouble(p + "momentum"), (float) c.getDouble(p + "weight-decay"));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(p + "*: " + e.getMessage(), e);
-        }
+        String p = block + ".";
+        return setting(block, () -> new ClassifierTraining.Settings(c.getInt(p + "epochs"),
+                (float) c.getDouble(p + "learning-rate"), (float) c.getDouble(p + "momentum"),
+                (float) c.getDouble(p + "weight-decay")));
     }
 
     private static int positive(Config c, String key) {
-        int v = c.getInt(ROOT + key);
-        if (v < 1) {
-            throw new IllegalArgumentException("evaluation." + key + "=" + v + " is invalid: it must be at least 1");
-        }
+        int v = c.getInt(key);
+        ValidationException.check(v >= 1, "evaluation." + key + "=" + v + " is invalid: it must be at least 1");
         return v;
     }
 
     private static String string(Config c, String key) {
-        return c.getIsNull(ROOT + key) ? null : c.getString(ROOT + key).trim();
+        return c.getIsNull(key) ? null : c.getString(key).trim();
     }
 
     private static Path path(Config c, String key) {
         String s = string(c, key);
-        return s == null || s.isEmpty() ? null : Path.of(s);
+        return s == null || s.isEmpty() ? null : setting(key, () -> pathOf(s));
+    }
+
+    private static Path pathOf(String s) {
+        try {
+            return Path.of(s);
+        } catch (InvalidPathException e) {
+            throw new ValidationException("'" + s + "' is not a path: " + e.getReason(), e);
+        }
     }
 
     /** A required path, or an error saying where to set it. */
     public static Path require(Path value, String key) {
-        if (value == null) {
-            throw new IllegalArgumentException("evaluation." + key + " is not set; set it in the --config file (its "
-                    + "keys are those of conf/evaluation.conf)");
-        }
+        ValidationException.check(value != null, "evaluation." + key + " is not set; set it in the --config file "
+                + "(its keys are those of conf/evaluation.conf)");
         return value;
     }
 
     /** The factor table of a codec at a ratio, from the {@code tables} pattern. */
     public Path table(String codec, double ratio) {
-        if (tables == null) {
-            throw new IllegalArgumentException("evaluation.tables is not set but the grid has codec methods; set it to "
-                    + "a pattern such as out/cifar10-{codec}-{ratio}");
-        }
+        ValidationException.check(tables != null, "evaluation.tables is not set but the grid has codec methods; set "
+                + "it to a pattern such as out/cifar10-{codec}-{ratio}");
         return Path.of(tables.replace("{codec}", codec).replace("{ratio}", ratioText(ratio)));
     }
 

@@ -2,6 +2,7 @@ package dev.mmps.training.eval;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.table.FactorTableReader;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.data.FactorSource;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,7 +130,7 @@ public final class EvaluationGrid {
             if (selected && config.subsets() != null) {
                 Path subset = config.subset(c.method(), c.ratio(), c.seed());
                 if (!Files.isRegularFile(subset.resolve("manifest.json"))) {
-                    throw new IllegalArgumentException("the " + c.method().label() + " subset at ratio "
+                    throw new ValidationException("the " + c.method().label() + " subset at ratio "
                             + EvaluationConfig.ratioText(c.ratio()) + ", seed " + c.seed() + " is missing: " + subset
                             + " holds no mmps select output; make it with 'mmps select --input " + config.train()
                             + " --output " + subset + " --method " + c.method().label() + " --ratio "
@@ -142,15 +142,15 @@ public final class EvaluationGrid {
             }
             Path t = config.table(c.method().codec(), c.ratio());
             if (!Files.isRegularFile(t.resolve("manifest.json"))) {
-                throw new IllegalArgumentException("the " + c.method().codec() + " table at ratio "
+                throw new ValidationException("the " + c.method().codec() + " table at ratio "
                         + EvaluationConfig.ratioText(c.ratio()) + " is missing: " + t + " holds no mmps output; make "
                         + "it with 'mmps compress --input " + config.train() + " --output " + t + " --codec "
                         + c.method().codec() + " --ratio " + EvaluationConfig.ratioText(c.ratio()) + "'");
             }
-            try (FactorTableReader reader = FactorTableReader.open(t.toString(), new Configuration())) {
+            try (FactorTableReader reader = FactorSource.reader(t)) {
                 ImageShape shape = reader.hasNext() ? reader.next().shape() : testShape;
                 if (!shape.equals(testShape)) {
-                    throw new IllegalArgumentException("the factor table " + t + " holds " + shape + " images but the "
+                    throw new ValidationException("the factor table " + t + " holds " + shape + " images but the "
                             + "test set " + config.test() + " holds " + testShape + "; compress the training split of "
                             + "the test set's dataset, at --size " + testShape.height() + "x" + testShape.width());
                 }
@@ -162,7 +162,7 @@ public final class EvaluationGrid {
 
     private void requireSameClasses() {
         if (!test.classes().equals(train.classes()) || !test.shape().equals(train.shape())) {
-            throw new IllegalArgumentException("the test set " + test.description() + " has classes " + test.classes()
+            throw new ValidationException("the test set " + test.description() + " has classes " + test.classes()
                     + " of " + test.shape() + " but the training set " + train.description() + " has "
                     + train.classes() + " of " + train.shape() + "; use the test split of the same dataset");
         }
@@ -243,7 +243,7 @@ public final class EvaluationGrid {
         }
         for (int i = 0; i < t.size(); i++) {
             if (!trainIds.containsKey(t.id(i))) {
-                throw new IllegalArgumentException("the factor table " + t.description() + " holds image " + t.id(i)
+                throw new ValidationException("the factor table " + t.description() + " holds image " + t.id(i)
                         + ", which is not in the training set " + config.train() + "; compress the images given as "
                         + "evaluation.train");
             }

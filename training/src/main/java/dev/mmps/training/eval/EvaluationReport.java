@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.distill.CorrectionLearner;
 import dev.mmps.training.files.JsonFiles;
@@ -73,7 +74,7 @@ final class EvaluationReport {
     /**
      * Opens the report in {@code folder}, keeping the runs of an earlier evaluation with the same settings.
      *
-     * @throws IllegalArgumentException if the folder holds an evaluation made with other settings, or a
+     * @throws ValidationException if the folder holds an evaluation made with other settings, or a
      *     damaged one
      */
     static EvaluationReport open(Path folder, Settings settings) {
@@ -83,7 +84,7 @@ final class EvaluationReport {
             try {
                 JsonNode old = JsonFiles.readTree(file);
                 if (!report.settings.equals(old.get("settings"))) {
-                    throw new IllegalArgumentException(file + " was made with other settings (" + old.get("settings")
+                    throw new ValidationException(file + " was made with other settings (" + old.get("settings")
                             + " against " + report.settings + "); give a new evaluation.output, or delete the file to start "
                             + "over");
                 }
@@ -92,7 +93,7 @@ final class EvaluationReport {
                 }
                 old.path("notes").fields().forEachRemaining(e -> report.notes.put(e.getKey(), e.getValue()));
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(file + " is damaged (" + e.getOriginalMessage() + "); delete it to "
+                throw new ValidationException(file + " is damaged (" + e.getOriginalMessage() + "); delete it to "
                         + "start over, or give a new evaluation.output", e);
             }
         }

@@ -1,5 +1,6 @@
 package dev.mmps.training.eval;
 
+import dev.mmps.settings.ValidationException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -59,7 +60,7 @@ public enum Method {
                 return m;
             }
         }
-        throw new IllegalArgumentException("method '" + text + "' is unknown: use one of "
+        throw new ValidationException("method '" + text + "' is unknown: use one of "
                 + Arrays.stream(values()).map(Method::label).collect(Collectors.joining(", ")));
     }
 }

@@ -1,5 +1,6 @@
 package dev.mmps.training.eval;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.data.OriginalSource;
@@ -31,7 +32,8 @@ public final class Stages {
     /**
      * Loads the teacher saved in {@code folder}, or trains one on {@code train} and saves it there.
      *
-     * @throws IllegalArgumentException if the test set does not fit the training data
+     * @throws ValidationException if the test set does not fit the training data, or a teacher kept in
+     *     {@code folder} was trained with other settings
      */
     public static Teacher teacher(EvaluationConfig config, OriginalSource train, OriginalSource test, Path folder) {
         SourceDataset testSet = new SourceDataset(test, SourceDataset.Options.inOrder(config.batchSize()));
@@ -88,7 +90,7 @@ public final class Stages {
      */
     private static void requireSame(String stored, String asked, String what, Path folder) {
         if (stored != null && !stored.equals(asked)) {
-            throw new IllegalArgumentException("the " + what + " in " + folder + " came from " + stored
+            throw new ValidationException("the " + what + " in " + folder + " came from " + stored
                     + ", but the settings now ask for " + asked + "; remove " + folder + " to make it again, or "
                     + "choose another evaluation.output");
         }

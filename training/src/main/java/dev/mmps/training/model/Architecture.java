@@ -12,6 +12,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
 import java.util.Arrays;
 import java.util.Locale;
@@ -66,18 +67,18 @@ public enum Architecture {
                 return a;
             }
         }
-        throw new IllegalArgumentException("architecture '" + name + "' is unknown: use one of "
+        throw new ValidationException("architecture '" + name + "' is unknown: use one of "
                 + Arrays.stream(values()).map(Architecture::label).collect(Collectors.joining(", ")));
     }
 
     /** A fresh, uninitialised network for images of this shape and this many classes. */
     public SequentialBlock build(ImageShape shape, int classes) {
         if (classes < 2) {
-            throw new IllegalArgumentException("a classifier needs at least 2 classes, the data has " + classes
+            throw new ValidationException("a classifier needs at least 2 classes, the data has " + classes
                     + "; train on labelled class folders or IDX files with labels");
         }
         if (Math.min(shape.height(), shape.width()) < 8) {
-            throw new IllegalArgumentException("images of " + shape + " are too small for " + label + ": it needs "
+            throw new ValidationException("images of " + shape + " are too small for " + label + ": it needs "
                     + "at least 8x8 pixels; compress and train at a larger --size");
         }
         SequentialBlock net = new SequentialBlock().add(Architecture::normalise);

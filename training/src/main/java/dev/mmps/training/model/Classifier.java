@@ -12,10 +12,10 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.files.JsonFiles;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -87,7 +87,7 @@ public final class Classifier implements AutoCloseable {
     /**
      * Loads a classifier saved by {@link #save}.
      *
-     * @throws IllegalArgumentException if the folder holds no saved classifier, or a damaged one
+     * @throws ValidationException if the folder holds no saved classifier, or a damaged one
      */
     public static Classifier load(Path dir) {
         Description description = description(dir);
@@ -95,17 +95,17 @@ public final class Classifier implements AutoCloseable {
         try {
             spec = new Spec(Architecture.parse(description.architecture()), ImageShape.parse(description.shape()),
                     description.classes());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ValidationException e) {
             throw damaged(dir, e.getMessage(), e);
+        }
+        if (!hasParameters(dir)) {
+            throw damaged(dir, "it has no " + MODEL_NAME + "-NNNN.params file beside " + DESCRIPTION, null);
         }
         Model model = Model.newInstance(MODEL_NAME, device());
         try {
             model.setBlock(spec.architecture().build(spec.shape(), spec.classes().size()));
             model.load(dir, MODEL_NAME);
             return new Classifier(spec, model);
-        } catch (FileNotFoundException e) {
-            model.close();
-            throw damaged(dir, "its parameter file is missing: " + e.getMessage(), e);
         } catch (MalformedModelException e) {
             model.close();
             throw damaged(dir, e.getMessage(), e);
@@ -121,7 +121,7 @@ public final class Classifier implements AutoCloseable {
     /**
      * The notes a classifier was saved with ({@link #save}); {@link Notes#NONE} if it has none.
      *
-     * @throws IllegalArgumentException if the folder holds no saved classifier, or a damaged one
+     * @throws ValidationException if the folder holds no saved classifier, or a damaged one
      */
     public static Notes notes(Path dir) {
         Notes notes = description(dir).notes();
@@ -131,7 +131,7 @@ public final class Classifier implements AutoCloseable {
     private static Description description(Path dir) {
         Path file = dir.resolve(DESCRIPTION);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("no trained classifier at " + dir + " (" + DESCRIPTION + " is missing); "
+            throw new ValidationException("no trained classifier at " + dir + " (" + DESCRIPTION + " is missing); "
                     + "train one first with 'mmps train-teacher --out " + dir + "'");
         }
         try {
@@ -145,8 +145,18 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    private static IllegalArgumentException damaged(Path dir, String what, Exception cause) {
-        return new IllegalArgumentException("the classifier at " + dir + " is damaged (" + what + "); train it again, "
+    /** Whether DJL's parameter file ({@code classifier-0000.params} as {@link #save} names it) is there. */
+    private static boolean hasParameters(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString())
+                    .anyMatch(n -> n.startsWith(MODEL_NAME) && n.endsWith(".params"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ValidationException damaged(Path dir, String what, Exception cause) {
+        return new ValidationException("the classifier at " + dir + " is damaged (" + what + "); train it again, "
                 + "or pass the folder of another one", cause);
     }
 
@@ -174,17 +184,17 @@ public final class Classifier implements AutoCloseable {
      * Checks that a source's images and classes are what this classifier takes.
      *
      * @param role what the source is for, e.g. "test set", for the message
-     * @throws IllegalArgumentException naming the mismatch and the fix
+     * @throws ValidationException naming the mismatch and the fix
      */
     public void requireFits(ImageSource source, String role) {
         if (!source.shape().equals(spec.shape())) {
-            throw new IllegalArgumentException("the " + role + " " + source.description() + " holds " + source.shape()
+            throw new ValidationException("the " + role + " " + source.description() + " holds " + source.shape()
                     + " images but the " + spec.architecture().label() + " takes " + spec.shape() + "; use data of one "
                     + "shape throughout (compress with --size " + spec.shape().height() + "x" + spec.shape().width()
                     + ")");
         }
         if (!source.classes().equals(spec.classes())) {
-            throw new IllegalArgumentException("the " + role + " " + source.description() + " has classes "
+            throw new ValidationException("the " + role + " " + source.description() + " has classes "
                     + source.classes() + " but the model was made for " + spec.classes() + "; use the same dataset's "
                     + "splits, whose class folders match");
         }

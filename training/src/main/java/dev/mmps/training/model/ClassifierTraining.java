@@ -113,7 +113,7 @@ public final class ClassifierTraining {
     /**
      * Top-1 accuracy on a dataset, in inference mode.
      *
-     * @throws IllegalArgumentException if the dataset's shape or classes do not fit the classifier
+     * @throws dev.mmps.settings.ValidationException if the dataset's shape or classes do not fit the classifier
      */
     public static double accuracy(Classifier classifier, SourceDataset test) {
         classifier.requireFits(test.source(), "test set");

@@ -3,6 +3,7 @@ package dev.mmps.training.select;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.data.SourceDataset;
 import dev.mmps.training.model.Classifier;
@@ -37,7 +38,7 @@ public final class Selection {
             return switch (text == null ? "" : text.trim().toLowerCase(Locale.ROOT)) {
                 case "pixels" -> PIXELS;
                 case "teacher" -> TEACHER;
-                default -> throw new IllegalArgumentException("K-Center features '" + text + "' are unknown: use "
+                default -> throw new ValidationException("K-Center features '" + text + "' are unknown: use "
                         + "pixels or teacher");
             };
         }
@@ -48,7 +49,8 @@ public final class Selection {
     /**
      * Images a budget of {@code ratio} buys from {@code source}.
      *
-     * @throws IllegalArgumentException if the ratio is outside (0, 1] or buys no image
+     * @throws IllegalArgumentException if the ratio is outside (0, 1]
+     * @throws ValidationException if it buys no image of the source
      */
     public static int budget(ImageSource source, double ratio) {
         if (!(ratio > 0 && ratio <= 1)) {
@@ -56,7 +58,7 @@ public final class Selection {
         }
         int m = (int) Math.round(ratio * source.size());
         if (m < 1) {
-            throw new IllegalArgumentException("ratio " + ratio + " of " + source.size() + " images keeps no image; "
+            throw new ValidationException("ratio " + ratio + " of " + source.size() + " images keeps no image; "
                     + "use a larger ratio or more images");
         }
         return m;

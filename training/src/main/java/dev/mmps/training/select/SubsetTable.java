@@ -1,5 +1,6 @@
 package dev.mmps.training.select;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.ImageSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,13 +30,13 @@ public final class SubsetTable {
      *
      * @param expected how many images the budget buys; a subset of another size was made for another
      *     training set or ratio
-     * @throws IllegalArgumentException if the folder holds no selection, names images {@code train} lacks,
+     * @throws ValidationException if the folder holds no selection, names images {@code train} lacks,
      *     or keeps another number of images than {@code expected}
      */
     public static int[] read(Path folder, ImageSource train, int expected) {
         Path table = folder.resolve("selection");
         if (!Files.isDirectory(table)) {
-            throw new IllegalArgumentException("subset " + folder + " has no selection/ table; make it with "
+            throw new ValidationException("subset " + folder + " has no selection/ table; make it with "
                     + "'bin/mmps select --input <training images> --output " + folder + "'");
         }
         Map<String, Integer> index = train.indexById();
@@ -56,19 +57,19 @@ public final class SubsetTable {
             throw new UncheckedIOException("cannot read subset " + table + ": " + e.getMessage(), e);
         }
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("subset " + folder + " keeps " + unknown.size() + " image(s) that are "
+            throw new ValidationException("subset " + folder + " keeps " + unknown.size() + " image(s) that are "
                     + "not in the training set " + train.description() + ", e.g. "
                     + unknown.subList(0, Math.min(SHOWN, unknown.size())) + "; select from the same training images");
         }
         if (rows.size() != expected) {
-            throw new IllegalArgumentException("subset " + folder + " keeps " + rows.size() + " images where the "
+            throw new ValidationException("subset " + folder + " keeps " + rows.size() + " images where the "
                     + "budget buys " + expected + " of the " + train.size() + " training images; select with the "
                     + "grid's ratio from the same training images");
         }
         int[] sorted = rows.stream().mapToInt(Integer::intValue).sorted().toArray();
         for (int k = 1; k < sorted.length; k++) {
             if (sorted[k] == sorted[k - 1]) {
-                throw new IllegalArgumentException("subset " + folder + " names image " + train.id(sorted[k])
+                throw new ValidationException("subset " + folder + " names image " + train.id(sorted[k])
                         + " twice; make it again with 'bin/mmps select'");
             }
         }

@@ -1,6 +1,7 @@
 package dev.mmps.training.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmps.training.TestData;
@@ -10,23 +11,31 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Bad input to the training commands ends with exit code 2 and one line that names the value, the rule
- * and the fix, before anything trains.
+ * and the fix, before anything trains; a defect inside a command ends with exit code 1 and its stack trace.
  */
 class BadInputTest {
 
     private record Outcome(int code, String err) {}
 
     private static Outcome run(String... args) {
+        return run(Main::commandLine, args);
+    }
+
+    /** Runs the commands {@code cli} makes, which print to standard error as it is when they are made. */
+    private static Outcome run(Supplier<CommandLine> cli, String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try {
             System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-            return new Outcome(Main.run(args), buffer.toString(StandardCharsets.UTF_8).strip());
+            return new Outcome(cli.get().execute(args), buffer.toString(StandardCharsets.UTF_8).strip());
         } finally {
             System.setErr(saved);
         }
@@ -68,6 +77,12 @@ class BadInputTest {
             Path to = Files.createDirectories(test.resolve(c));
             Files.copy(TestData.cifarSample().resolve(c).resolve("0000.jpg"), to.resolve("0000.jpg"));
         }
+        Path withoutParameters = Files.createDirectories(dir.resolve("no-parameters"));
+        Files.copy(TestData.outputsV01().resolve("run/teacher-convnet/classifier.json"),
+                withoutParameters.resolve("classifier.json"));
+        assertUsage(run("distill", "--teacher", withoutParameters.toString(), "--originals",
+                TestData.cifarSample().toString(), "--table", TestData.table("mmps-fp32").toString(), "--out",
+                dir.resolve("c").toString()), withoutParameters.toString(), "classifier-NNNN.params");
         assertUsage(run("train-teacher", "--train", TestData.cifarSample().toString(), "--test", test.toString(),
                 "--out", dir.resolve("teacher").toString(), "--epochs", "1"), "[cat, dog]", "airplane",
                 "same dataset");
@@ -95,5 +110,54 @@ class BadInputTest {
                 "alexnet"), "alexnet", "convnet, resnet18, vgg16, mobilenetv2");
         assertUsage(run("evaluate", "--config", dir.resolve("nope.conf").toString()), "nope.conf", "does not exist");
         assertUsage(run("distill", "--teacher"), "--teacher");
+    }
+
+    @Test
+    void damagedOrKeptOutputsAndBadSettings(@TempDir Path dir) throws Exception {
+        Path teacher = Files.createDirectories(dir.resolve("teacher"));
+        Files.writeString(teacher.resolve("classifier.json"), "{\"architecture\": \"convnet\", \"shape\": ");
+        assertUsage(run("distill", "--teacher", teacher.toString(), "--originals", TestData.cifarSample().toString(),
+                "--table", TestData.table("mmps-fp32").toString(), "--out", dir.resolve("c").toString()),
+                teacher.toString(), "damaged", "train it again");
+        assertUsage(run("train-teacher", "--train", TestData.cifarSample().toString(), "--test",
+                TestData.cifarSample().toString(), "--out", teacher.toString()), "already holds a teacher",
+                "--overwrite");
+        assertUsage(run("dataset-speed", "--table", dir.resolve("no-table").toString(), "--originals",
+                TestData.cifarSample().toString()), "no-table", "holds no factor table");
+        Path config = Files.writeString(dir.resolve("bad.conf"), "evaluation { teacher.epochs = 0 }");
+        assertUsage(run("train-teacher", "--train", "x", "--test", "y", "--out", dir.resolve("t").toString(),
+                "--config", config.toString()), "evaluation.teacher", "epochs=0", "at least 1 epoch");
+        assertUsage(run("dataset-speed", "--table", TestData.table("mmps-fp32").toString(), "--originals",
+                TestData.cifarSample().toString(), "--rounds", "0"), "--rounds 0", "at least 1");
+        assertFalse(Files.exists(dir.resolve("t")) || Files.exists(dir.resolve("c")), "nothing was written");
+    }
+
+    /** Commands that fail the way a bug in mmps does: a check of its own, a null, a caller's bad argument. */
+    @CommandLine.Command(name = "defect")
+    static final class Defect implements Callable<Integer> {
+
+        @CommandLine.Parameters(index = "0")
+        private String kind;
+
+        @Override
+        public Integer call() {
+            String missing = kind.equals("null") ? null : kind;
+            return switch (kind) {
+                case "state" -> throw new IllegalStateException("the rebuilt pixels are NaN");
+                case "argument" -> throw new IllegalArgumentException("image index 7 is outside [0, 4)");
+                default -> missing.length();
+            };
+        }
+    }
+
+    @Test
+    void aDefectInsideACommandExitsWithCodeOneAndItsStackTrace() {
+        for (String kind : List.of("state", "argument", "null")) {
+            Outcome o = run(() -> Main.commandLine().addSubcommand(new Defect()), "defect", kind);
+            assertEquals(Main.FAILED, o.code(), o.err());
+            assertTrue(o.err().startsWith("defect failed: java.lang."), o.err());
+            assertTrue(o.err().lines().anyMatch(l -> l.strip().startsWith("at dev.mmps.training.cli.BadInputTest$Defect"
+                    + ".call(")), "no stack trace: " + o.err());
+        }
     }
 }

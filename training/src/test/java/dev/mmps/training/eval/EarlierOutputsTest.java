@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.TestData;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
@@ -102,7 +103,7 @@ class EarlierOutputsTest {
         assertEquals(Files.readString(RUN.resolve(EvaluationReport.MARKDOWN)),
                 Files.readString(dir.resolve(EvaluationReport.MARKDOWN)));
 
-        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+        ValidationException other = assertThrows(ValidationException.class,
                 () -> EvaluationReport.open(dir, EvaluationReport.Settings.of(EvaluationConfig.load(grid.toFile(),
                         Map.of("student.epochs", 2)))));
         assertTrue(other.getMessage().contains("other settings"), other.getMessage());

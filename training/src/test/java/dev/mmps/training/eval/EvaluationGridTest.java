@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.TestData;
 import java.io.File;
 import java.nio.file.Files;
@@ -61,18 +62,18 @@ class EvaluationGridTest {
         assertEquals(8, grown.size());
         assertEquals(runs.get("mmps|0.3|convnet|1"), grown.get("mmps|0.3|convnet|1"));
 
-        IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
+        ValidationException changed = assertThrows(ValidationException.class,
                 () -> new EvaluationGrid(EvaluationConfig.load(config, Map.of("student.epochs", 2))).run());
         assertTrue(changed.getMessage().contains("other settings"), changed.getMessage());
 
         // Without evaluation.json, a kept teacher or corrections made with other settings are not reused either.
         Files.delete(json);
-        IllegalArgumentException teacher = assertThrows(IllegalArgumentException.class,
+        ValidationException teacher = assertThrows(ValidationException.class,
                 () -> new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("kcenter"),
                         "teacher.epochs", 2))).run());
         assertTrue(teacher.getMessage().contains("teacher-convnet") && teacher.getMessage().contains("epochs=1"),
                 teacher.getMessage());
-        IllegalArgumentException corrections = assertThrows(IllegalArgumentException.class,
+        ValidationException corrections = assertThrows(ValidationException.class,
                 () -> new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("mmps+kd"),
                         "ablation", false, "correction.steps", 6))).run());
         assertTrue(corrections.getMessage().contains("mmps-0.3") && corrections.getMessage().contains("steps=5"),

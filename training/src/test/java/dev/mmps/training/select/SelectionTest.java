@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.TestData;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
@@ -20,7 +22,10 @@ class SelectionTest {
         OriginalSource sample = OriginalReader.read(TestData.cifarSample());
         assertEquals(60, Selection.budget(sample, 0.3));
         assertEquals(200, Selection.budget(sample, 1.0));
-        assertThrows(IllegalArgumentException.class, () -> Selection.budget(sample, 0.001));
+        // A ratio that buys nothing of this training set is the user's to change; one outside (0, 1] never
+        // gets here (the settings refuse it), so it is the caller's mistake.
+        ValidationException none = assertThrows(ValidationException.class, () -> Selection.budget(sample, 0.001));
+        assertTrue(none.getMessage().contains("keeps no image"), none.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Selection.budget(sample, 1.5));
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.TestData;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
@@ -51,16 +52,16 @@ class SubsetTableTest {
             ids.add(train.id(i));
         }
         Path other = write("other", ids);
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        ValidationException unknown = assertThrows(ValidationException.class,
                 () -> SubsetTable.read(other, train, 60));
         assertTrue(unknown.getMessage().contains("cat/not-here.jpg"), unknown.getMessage());
 
         Path small = write("small", ids.subList(1, 60));
-        IllegalArgumentException budget = assertThrows(IllegalArgumentException.class,
+        ValidationException budget = assertThrows(ValidationException.class,
                 () -> SubsetTable.read(small, train, 60));
         assertTrue(budget.getMessage().contains("59 images where the budget buys 60"), budget.getMessage());
 
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        ValidationException missing = assertThrows(ValidationException.class,
                 () -> SubsetTable.read(dir.resolve("nothing"), train, 60));
         assertTrue(missing.getMessage().contains("bin/mmps select"), missing.getMessage());
     }
