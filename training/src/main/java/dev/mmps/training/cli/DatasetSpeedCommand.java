@@ -42,6 +42,7 @@ final class DatasetSpeedCommand implements Callable<Integer> {
             throw new ValidationException("--rounds " + rounds + " and --batch-size " + batchSize
                     + " must both be at least 1");
         }
+        Main.logDevice();
         double decode = 0;
         double read = 0;
         double rebuild = 0;
@@ -61,8 +62,8 @@ final class DatasetSpeedCommand implements Callable<Integer> {
             System.out.printf("round %d: decode %.2f s, read table %.2f s, rebuild %.2f s, originals from memory "
                     + "%.2f s%n", round, decode, read, rebuild, copy);
         }
-        System.out.printf("mmps dataset-speed (%d images, batch %d, device %s, last of %d rounds)%n", images, batchSize,
-                Classifier.device(), rounds);
+        System.out.printf("mmps dataset-speed (%d images, batch %d, last of %d rounds) on %s%n", images, batchSize,
+                rounds, Classifier.deviceDescription());
         System.out.printf("| step | s | images/s |%n|---|---:|---:|%n");
         row("decode the original files (ImageIO, all cores)", decode, images);
         row("read the factor table (Parquet, one thread)", read, images);

@@ -55,14 +55,15 @@ final class DistillCommand implements Callable<Integer> {
             throw new ValidationException(out + " already holds corrections; delete " + out.resolve(CorrectionTable.TABLE)
                     + " or choose another --out");
         }
+        Main.logDevice();
         try (Classifier t = Classifier.load(teacher)) {
             FactorSource rebuilt = FactorSource.open(table);
             Stages.Learned learned = Stages.corrections(t, OriginalReader.read(originals), rebuilt, c.correction(),
                     c.correctionSeed(), out);
-            System.out.printf(Locale.ROOT, "mmps distill: %d corrections of rank %d, distillation loss %.5f -> %.5f, "
-                    + "%d bytes in %s%n", learned.corrections().terms().size(), learned.corrections().rank(),
-                    learned.summary().distillationLossBefore(), learned.summary().distillationLossAfter(),
-                    learned.storedBytes(), out.resolve(CorrectionTable.TABLE));
+            // The losses are in the learner's last line; this one says where the result is.
+            System.out.printf(Locale.ROOT, "mmps distill: %d corrections of rank %d, %,d bytes, in %s%n",
+                    learned.corrections().terms().size(), learned.corrections().rank(), learned.storedBytes(),
+                    out.resolve(CorrectionTable.TABLE));
         }
         return Main.OK;
     }

@@ -30,7 +30,9 @@ final class EvaluateCommand implements Callable<Integer> {
         if (output != null) {
             overrides.put("output", output);
         }
-        Path json = new EvaluationGrid(EvaluationConfig.load(config, overrides)).run();
+        EvaluationGrid grid = new EvaluationGrid(EvaluationConfig.load(config, overrides));
+        Main.logDevice();
+        Path json = grid.run();
         System.out.println(Files.readString(json.resolveSibling("evaluation.md")));
         return Main.OK;
     }

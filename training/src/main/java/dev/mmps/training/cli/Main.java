@@ -1,7 +1,11 @@
 package dev.mmps.training.cli;
 
 import dev.mmps.settings.ValidationException;
+import dev.mmps.training.model.Classifier;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,6 +15,8 @@ import picocli.CommandLine.Command;
         subcommands = {EvaluateCommand.class, TrainTeacherCommand.class, DistillCommand.class,
             DatasetSpeedCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
     public static final int OK = 0;
     public static final int FAILED = 1;
@@ -47,11 +53,21 @@ public final class Main implements Runnable {
                 err.println(commandLine.getCommandName() + ": " + ex.getMessage());
                 return USAGE;
             }
+            // The header names the exception; the trace follows without repeating it.
+            StringWriter trace = new StringWriter();
+            ex.printStackTrace(new PrintWriter(trace));
+            String frames = trace.toString();
             err.println(commandLine.getCommandName() + " failed: " + ex);
-            ex.printStackTrace(err);
+            err.print(frames.substring(Math.min(frames.length(), frames.indexOf('\n') + 1)));
+            err.flush();
             return FAILED;
         });
         return cli;
+    }
+
+    /** Logs the device the command trains on, once its settings are known to be good. */
+    static void logDevice() {
+        LOG.info("device: {}", Classifier.deviceDescription());
     }
 
     @Override

@@ -60,12 +60,11 @@ final class TrainTeacherCommand implements Callable<Integer> {
             }
             Files.delete(description);
         }
+        Main.logDevice();
         OriginalSource trainSet = OriginalReader.read(c.train());
         OriginalSource testSet = OriginalReader.read(c.test());
-        Stages.Teacher teacher = Stages.teacher(c, trainSet, testSet, out);
-        System.out.printf("mmps train-teacher: %s, test accuracy %.2f%%, saved to %s%n",
-                teacher.classifier().spec().architecture().label(), 100 * teacher.testAccuracy(), out);
-        teacher.classifier().close();
+        // Stages logs what was trained, its test accuracy and where it is saved: the command's result.
+        Stages.teacher(c, trainSet, testSet, out).classifier().close();
         return Main.OK;
     }
 

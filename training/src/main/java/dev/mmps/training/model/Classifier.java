@@ -4,11 +4,13 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -75,6 +77,34 @@ public final class Classifier implements AutoCloseable {
     /** The device DJL offers first: a GPU when there is one, else the CPU. */
     public static Device device() {
         return Engine.getInstance().defaultDevice();
+    }
+
+    /**
+     * The device in one line, for the start of a command: {@code cpu (DJL PyTorch 2.7.1, 2 threads)}, or a
+     * GPU with its CUDA version, compute capability and memory. A CUDA build of libtorch that found no
+     * usable GPU says so.
+     */
+    public static String deviceDescription() {
+        Engine engine = Engine.getInstance();
+        Device device = device();
+        String build = "DJL " + engine.getEngineName() + " " + engine.getVersion();
+        String name = device.isGpu() ? "gpu " + device.getDeviceId() : device.getDeviceType();
+        if (!device.isGpu()) {
+            String threads = System.getProperty("ai.djl.pytorch.num_threads");
+            String cuda = engine.hasCapability(StandardCapabilities.CUDA)
+                    ? ", a CUDA build, but no usable GPU was found (is the NVIDIA driver installed?)" : "";
+            return name + " (" + build + cuda + ", " + (threads == null ? "threads as PyTorch chooses"
+                    : threads + " threads") + ")";
+        }
+        try {
+            int version = CudaUtils.getCudaVersion();
+            return name + " of " + engine.getGpuCount() + " (" + build + ", CUDA " + version / 1000 + "."
+                    + version / 10 % 10 + ", compute capability " + CudaUtils.getComputeCapability(device.getDeviceId())
+                    + ", " + String.format(java.util.Locale.ROOT, "%.1f GB",
+                            CudaUtils.getGpuMemory(device).getMax() / 1e9) + ")";
+        } catch (RuntimeException e) {
+            return name + " (" + build + "; CUDA did not describe it: " + e.getMessage() + ")";
+        }
     }
 
     /** A fresh network; its parameters are initialised by {@link ClassifierTraining}. */

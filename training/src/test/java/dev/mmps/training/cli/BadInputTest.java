@@ -156,6 +156,9 @@ class BadInputTest {
             Outcome o = run(() -> Main.commandLine().addSubcommand(new Defect()), "defect", kind);
             assertEquals(Main.FAILED, o.code(), o.err());
             assertTrue(o.err().startsWith("defect failed: java.lang."), o.err());
+            String header = o.err().lines().findFirst().orElseThrow();
+            assertEquals(1, o.err().lines().filter(l -> l.endsWith(header.substring("defect failed: ".length())))
+                    .count(), "the exception is named once: " + o.err());
             assertTrue(o.err().lines().anyMatch(l -> l.strip().startsWith("at dev.mmps.training.cli.BadInputTest$Defect"
                     + ".call(")), "no stack trace: " + o.err());
         }
