@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.training.TestData;
+import dev.mmps.training.data.OriginalReader;
+import dev.mmps.training.data.OriginalSource;
+import dev.mmps.training.data.SourceDataset;
+import dev.mmps.training.model.Classifier;
+import dev.mmps.training.model.ClassifierTraining;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A whole grid on the golden tables' 40 images (two batches of 20 per epoch), tested on the 200 sample
- * images: every method runs, the report holds what it should, and a second start resumes instead of
- * repeating.
+ * images: every method runs, the report holds what it should (accuracies that are counts of the test set, a
+ * teacher that scores what it is noted to), a cell repeats exactly when trained alone, and a second start
+ * resumes instead of repeating.
  */
 class EvaluationGridTest {
 
-    /** Stored-ratio bookkeeping is exact arithmetic on counts. */
+    /** Bookkeeping that is exact arithmetic on counts (stored ratios, accuracies as right answers). */
     private static final double RATIO_TOLERANCE = 1e-9;
+    /** Two batches per epoch of the golden tables' 40 images. */
+    private static final int BATCH_SIZE = 20;
     /** A plain reader, not the one the report is written with. */
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,9 +45,19 @@ class EvaluationGridTest {
         assertEquals(List.of("original|1.0|convnet|1", "random|0.3|convnet|1", "kcenter|0.3|convnet|1",
                 "mps|0.3|convnet|1", "mmps|0.3|convnet|1", "mmps+kd|0.3|convnet|1", "mps+kd|0.3|convnet|1"),
                 List.copyOf(runs.keySet()));
+        OriginalSource test = OriginalReader.read(TestData.cifarSample());
         for (JsonNode r : runs.values()) {
-            double accuracy = r.get("accuracy").asDouble();
-            assertTrue(accuracy >= 0 && accuracy <= 1, r.toString());
+            // Every accuracy counts right answers on the whole test set, nothing else.
+            double right = r.get("accuracy").asDouble() * test.size();
+            assertEquals(Math.rint(right), right, RATIO_TOLERANCE, r.toString());
+        }
+        // The kept teacher is the one that was scored: it scores what the report and its notes say.
+        Path teacherFolder = dir.resolve("out/teacher-convnet");
+        try (Classifier teacher = Classifier.load(teacherFolder)) {
+            double rescored = ClassifierTraining.accuracy(teacher, new SourceDataset(test,
+                    SourceDataset.Options.inOrder(BATCH_SIZE)));
+            assertEquals(report.get("notes").get("teacher").get("test_accuracy").asDouble(), rescored);
+            assertEquals(Classifier.notes(teacherFolder).testAccuracy(), rescored);
         }
         assertEquals(12, runs.get("random|0.3|convnet|1").get("trainImages").asInt());
         assertEquals(12, runs.get("kcenter|0.3|convnet|1").get("trainImages").asInt());
@@ -55,6 +73,15 @@ class EvaluationGridTest {
         new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
         JsonNode again = JSON.readTree(json.toFile());
         assertEquals(report.get("runs"), again.get("runs"), "a finished grid runs nothing again");
+
+        // A cell trained alone, first in a fresh output, gives the same student as after six others: its
+        // seed alone decides initial weights, shuffles and augmentation.
+        Path alone = new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("mmps"), "output",
+                dir.resolve("alone").toString()))).run();
+        JsonNode single = runs(JSON.readTree(alone.toFile())).get("mmps|0.3|convnet|1");
+        for (String field : List.of("accuracy", "loss", "trainAccuracy", "storedValues", "storedBytes")) {
+            assertEquals(runs.get("mmps|0.3|convnet|1").get(field), single.get(field), field);
+        }
 
         new EvaluationGrid(EvaluationConfig.load(config, Map.of("methods", List.of("mmps"), "seeds", List.of(1, 2))))
                 .run();
@@ -100,7 +127,7 @@ class EvaluationGridTest {
                 + "  test = \"" + TestData.cifarSample() + "\"\n"
                 + "  tables = \"" + tables + "/{codec}-{ratio}\"\n"
                 + "  methods = [original, random, kcenter, mps, mmps, \"mmps+kd\"]\n"
-                + "  ratios = [0.3]\n  seeds = [1]\n  batch-size = 20\n"
+                + "  ratios = [0.3]\n  seeds = [1]\n  batch-size = " + BATCH_SIZE + "\n"
                 + "  student.epochs = " + epochs + "\n  teacher.epochs = 1\n  correction.steps = 5\n}\n");
         return file.toFile();
     }

@@ -15,7 +15,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two batches of training on the real sample, from the originals and from a factor table, then save and load. */
+/**
+ * Training on the real sample: a teacher on the originals that learns what it saw and reloads as the same
+ * network, two batches of a factor table, and a student that fits a factor table's rebuilt images.
+ */
 class TrainingSmokeTest {
 
     /** Logits of a saved and reloaded network against the network in memory: the same floats, same kernels. */
@@ -23,24 +26,32 @@ class TrainingSmokeTest {
 
     private static final ClassifierTraining.Settings ONE_EPOCH = new ClassifierTraining.Settings(1, 0.05f, 0.9f, 5e-4f);
 
+    /**
+     * Chance on the sample's ten classes is 10%; a teacher that learns from its images scores well above it
+     * on the images it saw: eight epochs of four batches scored 79-87% on them (seeds 1 to 5, in inference
+     * mode); a pipeline that mixes up labels or images stays near 10%.
+     */
+    private static final double ABOVE_CHANCE = 0.5;
+
     @Test
-    void trainsTwoBatchesOfOriginalsAndReloadsTheSameNetwork(@TempDir Path dir) {
+    void aTeacherLearnsTheImagesItSawAndReloadsAsTheSameNetwork(@TempDir Path dir) {
         OriginalSource originals = OriginalReader.read(TestData.cifarSample());
-        SourceDataset train = new SourceDataset(originals,
-                new SourceDataset.Options(100, true, new Augmentation(4, true), 7));
-        SourceDataset test = new SourceDataset(originals, SourceDataset.Options.inOrder(64));
+        SourceDataset train = new SourceDataset(originals, new SourceDataset.Options(50, true, Augmentation.NONE, 7));
+        SourceDataset seen = new SourceDataset(originals, SourceDataset.Options.inOrder(64));
         try (Classifier teacher = Classifier.create(Classifier.Spec.of(Architecture.CONVNET, originals))) {
-            ClassifierTraining.Result result = ClassifierTraining.fit(teacher, train, ONE_EPOCH, 1, "smoke");
+            ClassifierTraining.Result result = ClassifierTraining.fit(teacher, train,
+                    new ClassifierTraining.Settings(8, 0.05f, 0.9f, 5e-4f), 1, "smoke");
             assertTrue(Double.isFinite(result.loss()) && result.loss() > 0, "loss " + result.loss());
-            double accuracy = ClassifierTraining.accuracy(teacher, test);
-            assertTrue(accuracy >= 0 && accuracy <= 1);
-            teacher.save(dir, new Classifier.Notes("smoke", originals.description(), originals.size(), 1, accuracy, null));
+            double accuracy = ClassifierTraining.accuracy(teacher, seen);
+            assertTrue(accuracy > ABOVE_CHANCE, "accuracy on the training images " + accuracy);
+            teacher.save(dir, new Classifier.Notes("smoke", originals.description(), originals.size(),
+                    result.epochs(), accuracy, null));
             try (Classifier loaded = Classifier.load(dir); NDManager m = NDManager.newBaseManager()) {
                 assertEquals(teacher.spec(), loaded.spec());
                 var images = originals.images(m, new int[] {0, 57, 199});
                 assertArrayEquals(teacher.logits(images).toFloatArray(), loaded.logits(images).toFloatArray(),
                         RELOAD_TOLERANCE);
-                assertEquals(accuracy, ClassifierTraining.accuracy(loaded, test));
+                assertEquals(accuracy, ClassifierTraining.accuracy(loaded, seen));
             }
         }
     }
