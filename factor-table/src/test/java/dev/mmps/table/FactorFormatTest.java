@@ -83,9 +83,11 @@ class FactorFormatTest {
         assertArrayEquals(new byte[] {0, 0, (byte) 0x80, 0x3f, 0, 0, 0x20, (byte) 0xc0},
                 Precision.FP32.encode(new float[] {1.0f, -2.5f}, 1));
         assertArrayEquals(new byte[] {0, 0x3c, 0, (byte) 0xc1}, Precision.FP16.encode(new float[] {1.0f, -2.5f}, 1));
-        byte[] int8 = Precision.INT8.encode(new float[] {1.27f, -0.635f, 0.5f, 0.25f}, 2);
+        float[] values = {1.27f, -0.635f, 0.5f, 0.25f};
+        byte[] int8 = Precision.INT8.encode(values, 2);
         assertEquals(4 + 2 * 4 + 4, int8.length);
-        assertArrayEquals(new float[] {1.27f, -0.635f, 0.5f, 0.25f}, Precision.decode("int8", int8), 0.005f);
+        // Two slices of two values, each within half a step of its slice's largest; 1.27 is the larger one.
+        assertArrayEquals(values, Precision.decode("int8", int8), (float) (INT8_STEP * values[0]));
         assertThrows(IllegalArgumentException.class, () -> Precision.decode("float32", new byte[5]));
         assertThrows(IllegalArgumentException.class, () -> Precision.decode("int8", new byte[] {9, 0, 0, 0, 1}));
         var unknown = assertThrows(IllegalArgumentException.class, () -> Precision.decode("bfloat16", new byte[2]));

@@ -12,6 +12,13 @@ public final class Tolerance {
      * core (unit roundoff 6e-8) over five cores.
      */
     public static final double F32 = 2e-6;
+    /**
+     * Pixels on the [0, 1] scale rebuilt from the same factors by two routes, at least one in float32
+     * (the training Dataset's batched contraction on the DJL device against the factor-table reader's),
+     * absolute: the sums differ in order and precision only, a few hundred float32 roundings (unit
+     * roundoff 6e-8) of values no larger than 1.
+     */
+    public static final double PIXEL_F32 = 1e-5;
 
     private Tolerance() {}
 }

@@ -16,9 +16,6 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class TestData {
 
-    /** Pixels on [0, 1]: float32 contractions against the reader's double ones differ by rounding only. */
-    public static final double REBUILD_TOLERANCE = 1e-5;
-
     private TestData() {}
 
     /** {@code samples/cifar10}: 200 test images in class folders. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
 import dev.mmps.table.FactorTableReader;
+import dev.mmps.tensor.Tolerance;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.TestData;
 import java.util.HashMap;
@@ -58,7 +59,7 @@ class RebuildTest {
             }
         }
         assertEquals(40, seen);
-        assertTrue(worst <= TestData.REBUILD_TOLERANCE, table + ": largest pixel difference " + worst);
+        assertTrue(worst <= Tolerance.PIXEL_F32, table + ": largest pixel difference " + worst);
     }
 
     @Test
