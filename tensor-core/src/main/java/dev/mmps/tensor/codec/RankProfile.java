@@ -6,6 +6,7 @@ import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
 import dev.mmps.tensor.tt.MpsContractor;
+import dev.mmps.tensor.tt.StagedTtSvd;
 import dev.mmps.tensor.tt.TtSvd;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -189,13 +190,14 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             double[] tensor = new double[layout.size()];
             layout.tensorize(pixels, tensor);
             long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
-            Decomposition[] decomposed = fill(tt, tensor, layout.dims(), stages, budget);
-            double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed[0].inputNorm()));
+            List<Decomposition> decomposed = fill(new StagedTtSvd(tt, new MpsContractor()), tensor, layout.dims(),
+                    stages, budget);
+            double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed.get(0).inputNorm()));
             for (int s = 0; s < stages; s++) {
-                int[] ranks = decomposed[s].mps().bonds();
+                int[] ranks = decomposed.get(s).mps().bonds();
                 for (int k = 0; k < ranks.length; k++) {
                     rankSums[s][k] += ranks[k];
-                    double[] spectrum = decomposed[s].spectrum(k);
+                    double[] spectrum = decomposed.get(s).spectrum(k);
                     if (energySums[s][k].length < spectrum.length) {
                         energySums[s][k] = Arrays.copyOf(energySums[s][k], spectrum.length);
                     }
@@ -267,19 +269,22 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
      * The stages of the MMPS whose stages all truncate at one absolute threshold, bisected so the
      * stored values just fit the budget.
      */
-    private static Decomposition[] fill(TtSvd tt, double[] tensor, int[] dims, int stages, long budget) {
+    private static List<Decomposition> fill(StagedTtSvd staged, double[] tensor, int[] dims, int stages,
+            long budget) {
         double norm = 0;
         for (double v : tensor) {
             norm += v * v;
         }
         norm = Math.sqrt(norm);
-        Decomposition[] best = null;
+        double[] approximation = new double[tensor.length];
+        List<Decomposition> best = null;
         double lo = Math.log(SMALLEST_EPSILON);
         double hi = 0;
         for (int step = 0; step < BISECTION_STEPS; step++) {
             double mid = 0.5 * (lo + hi);
-            Decomposition[] trial = new Decomposition[stages];
-            if (trial(tt, tensor, dims, Math.exp(mid) * norm, trial) <= budget) {
+            List<Decomposition> trial = staged.decompose(tensor, dims, stages, threshold(Math.exp(mid) * norm),
+                    approximation);
+            if (parameters(trial) <= budget) {
                 best = trial;
                 hi = mid;
             } else {
@@ -287,45 +292,33 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             }
         }
         if (best == null) {
-            best = new Decomposition[stages];
-            trialWithCaps(tt, tensor, dims, best);
+            // Bond dimension 1 everywhere: what a budget too small for any threshold gets.
+            best = staged.decompose(tensor, dims,
+                    java.util.Collections.nCopies(stages, BondPolicy.uniform(1, dims.length)), approximation);
         }
         return best;
     }
 
-    /** Bond dimension 1 everywhere: what a budget too small for any threshold gets. */
-    private static void trialWithCaps(TtSvd tt, double[] tensor, int[] dims, Decomposition[] out) {
-        MpsContractor contractor = new MpsContractor();
-        double[] residual = tensor.clone();
-        double[] approximation = new double[tensor.length];
-        for (int s = 0; s < out.length; s++) {
-            out[s] = tt.decompose(residual, dims, BondPolicy.uniform(1, dims.length));
-            contractor.addTo(out[s].mps(), approximation);
-            for (int i = 0; i < residual.length; i++) {
-                residual[i] = tensor[i] - approximation[i];
-            }
-        }
-    }
-
-    private static long trial(TtSvd tt, double[] tensor, int[] dims, double threshold, Decomposition[] out) {
-        MpsContractor contractor = new MpsContractor();
-        double[] residual = tensor.clone();
-        double[] approximation = new double[tensor.length];
-        long params = 0;
-        for (int s = 0; s < out.length; s++) {
+    /**
+     * Every stage truncated at the same absolute error {@code threshold}: the Oseledets target
+     * relative to that stage's own input.
+     */
+    private static StagedTtSvd.StagePolicy threshold(double threshold) {
+        return (stage, residual, size) -> {
             double inputNorm = 0;
-            for (double v : residual) {
-                inputNorm += v * v;
+            for (int i = 0; i < size; i++) {
+                inputNorm += residual[i] * residual[i];
             }
             inputNorm = Math.sqrt(inputNorm);
             double epsilon = inputNorm == 0 ? 0.5 : Math.min(0.999, threshold / inputNorm);
-            Decomposition d = tt.decompose(residual, dims, BondPolicy.relativeError(Math.max(epsilon, 1e-12)));
-            out[s] = d;
+            return BondPolicy.relativeError(Math.max(epsilon, 1e-12));
+        };
+    }
+
+    private static long parameters(List<Decomposition> stages) {
+        long params = 0;
+        for (Decomposition d : stages) {
             params += d.mps().parameters();
-            contractor.addTo(d.mps(), approximation);
-            for (int i = 0; i < residual.length; i++) {
-                residual[i] = tensor[i] - approximation[i];
-            }
         }
         return params;
     }
