@@ -11,6 +11,8 @@ import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.metrics.Quality;
 import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
+import dev.mmps.tensor.tt.MpsContractor;
+import dev.mmps.tensor.tt.StagedTtSvd;
 import dev.mmps.tensor.tt.TtSvd;
 import java.util.List;
 import java.util.Locale;
@@ -74,20 +76,17 @@ public final class RatioRuleStudy {
         long share = (long) Math.floor(ratio * layout.shape().values() / k);
         double[] psnr = new double[2];
         double[][] rankSums = new double[k][dims.length - 1];
+        StagedTtSvd staged = new StagedTtSvd(tt, new MpsContractor());
+        StagedTtSvd.StagePolicy filling = (stage, residual, size) -> fill(tt, residual, dims, share);
         for (float[] image : images) {
             double[] tensor = new double[layout.size()];
             layout.tensorize(image, tensor);
-            double[] residual = tensor.clone();
             double[] approx = new double[tensor.length];
+            List<Decomposition> stages = staged.decompose(tensor, dims, k, filling, approx);
             for (int s = 0; s < k; s++) {
-                Decomposition best = fill(tt, residual, dims, share);
-                int[] bonds = best.mps().bonds();
+                int[] bonds = stages.get(s).mps().bonds();
                 for (int b = 0; b < bonds.length; b++) {
                     rankSums[s][b] += bonds[b];
-                }
-                new dev.mmps.tensor.tt.MpsContractor().addTo(best.mps(), approx);
-                for (int i = 0; i < tensor.length; i++) {
-                    residual[i] = tensor[i] - approx[i];
                 }
             }
             float[] rebuilt = new float[image.length];
@@ -119,21 +118,24 @@ public final class RatioRuleStudy {
         }
     }
 
-    /** The smallest error threshold whose decomposition fits the share: bisection on log epsilon. */
-    private static Decomposition fill(TtSvd tt, double[] residual, int[] dims, long share) {
+    /**
+     * The policy of the smallest error threshold whose decomposition fits the share: bisection on
+     * log epsilon (the stage loop then decomposes with it once more, to the same factors).
+     */
+    private static BondPolicy fill(TtSvd tt, double[] residual, int[] dims, long share) {
         double lo = Math.log(1e-6);
         double hi = Math.log(0.999);
-        Decomposition best = null;
+        BondPolicy best = null;
         for (int i = 0; i < 30; i++) {
             double mid = 0.5 * (lo + hi);
-            Decomposition d = tt.decompose(residual, dims, BondPolicy.relativeError(Math.exp(mid)));
-            if (d.mps().parameters() <= share) {
-                best = d;
+            BondPolicy policy = BondPolicy.relativeError(Math.exp(mid));
+            if (tt.decompose(residual, dims, policy).mps().parameters() <= share) {
+                best = policy;
                 hi = mid;
             } else {
                 lo = mid;
             }
         }
-        return best != null ? best : tt.decompose(residual, dims, BondPolicy.uniform(1, dims.length));
+        return best != null ? best : BondPolicy.uniform(1, dims.length);
     }
 }

@@ -9,6 +9,7 @@ import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
 import dev.mmps.tensor.tt.Mps;
 import dev.mmps.tensor.tt.MpsContractor;
+import dev.mmps.tensor.tt.StagedTtSvd;
 import dev.mmps.tensor.tt.TtSvd;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +22,8 @@ import java.util.Map;
  *
  * <p>The image is laid out as a tensor; stage 1 is the TT-SVD of the tensor, and each further stage
  * the TT-SVD of what the stages before it left out, computed from the float32 cores as stored, so
- * that later stages also absorb the rounding of earlier ones. The image is the sum of the stages.
+ * that later stages also absorb the rounding of earlier ones ({@link StagedTtSvd}). The image is the
+ * sum of the stages.
  *
  * <p>Layouts and bond caps are resolved once per image shape and cached. Not thread-safe: use one
  * codec per thread (a Spark task makes its own).
@@ -31,17 +33,15 @@ public final class MmpsCodec implements ImageCodec {
     private static final int LAYOUT_CACHE_SIZE = 64;
 
     private final CompressionSpec spec;
-    private final TtSvd ttSvd;
     private final Map<ImageShape, Plan> plans = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ImageShape, Plan> eldest) {
             return size() > LAYOUT_CACHE_SIZE;
         }
     };
+    private final StagedTtSvd stagedTtSvd;
     private double[] tensor = new double[0];
-    private double[] residual = new double[0];
     private double[] approximation = new double[0];
-    private final MpsContractor contractor;
 
     /** The resolved layout and per-stage bond policies for one image shape. */
     public record Plan(TensorLayout layout, List<BondPolicy> policies) {}
@@ -51,8 +51,7 @@ public final class MmpsCodec implements ImageCodec {
             throw new IllegalArgumentException("compression spec is null; use CompressionSpec.defaults()");
         }
         this.spec = spec;
-        this.ttSvd = new TtSvd(factorizer);
-        this.contractor = new MpsContractor(factorizer.products());
+        this.stagedTtSvd = new StagedTtSvd(new TtSvd(factorizer), new MpsContractor(factorizer.products()));
     }
 
     public CompressionSpec spec() {
@@ -102,23 +101,16 @@ public final class MmpsCodec implements ImageCodec {
         int size = layout.size();
         ensureCapacity(size);
         layout.tensorize(pixels, tensor);
-        System.arraycopy(tensor, 0, residual, 0, size);
-        java.util.Arrays.fill(approximation, 0, size, 0.0);
-
-        int[] dims = layout.dims();
-        List<Mps> stages = new ArrayList<>(spec.stages());
-        double[][] discarded = new double[spec.stages()][];
-        double[] bounds = new double[spec.stages()];
-        for (int s = 0; s < spec.stages(); s++) {
-            Decomposition d = ttSvd.decompose(residual, dims, plan.policies().get(s));
-            Mps mps = d.mps();
-            stages.add(mps);
+        List<Decomposition> decompositions = stagedTtSvd.decompose(tensor, layout.dims(), plan.policies(),
+                approximation);
+        List<Mps> stages = new ArrayList<>(decompositions.size());
+        double[][] discarded = new double[decompositions.size()][];
+        double[] bounds = new double[decompositions.size()];
+        for (int s = 0; s < decompositions.size(); s++) {
+            Decomposition d = decompositions.get(s);
+            stages.add(d.mps());
             discarded[s] = d.discarded();
             bounds[s] = d.errorBound();
-            contractor.addTo(mps, approximation);
-            for (int i = 0; i < size; i++) {
-                residual[i] = tensor[i] - approximation[i];
-            }
         }
         MmpsFactors factors = new MmpsFactors(layout, stages);
         float[] rebuilt = new float[shape.values()];
@@ -133,7 +125,6 @@ public final class MmpsCodec implements ImageCodec {
     private void ensureCapacity(int size) {
         if (tensor.length < size) {
             tensor = new double[size];
-            residual = new double[size];
             approximation = new double[size];
         }
     }

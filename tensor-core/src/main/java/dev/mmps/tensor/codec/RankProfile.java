@@ -6,11 +6,13 @@ import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
 import dev.mmps.tensor.tt.MpsContractor;
+import dev.mmps.tensor.tt.StagedTtSvd;
 import dev.mmps.tensor.tt.TtSvd;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * How a dataset's images spread their energy over the bonds of one layout: what the
@@ -37,7 +39,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
      * Bisection steps on log(epsilon) in [log 1e-6, 0] per sample image: 16 resolve epsilon to
      * within 0.03%, finer than one parameter of difference matters.
      */
-    private static final int BISECTION_STEPS = 16;
+    static final int BISECTION_STEPS = 16;
     private static final double SMALLEST_EPSILON = 1e-6;
 
     public RankProfile {
@@ -168,12 +170,28 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         private final ImageShape shape;
         private final int stages;
         private final double ratio;
+        private final int bisectionSteps;
         private final double[][] rankSums;
         private final double[][][] energySums;
         private long images;
+        /** The layout, parsed again after serialisation (its index map is worth keeping between images). */
+        private transient TensorLayout layout;
 
         public Calibration(TensorLayout layout, int stages, double ratio) {
+            this(layout, stages, ratio, BISECTION_STEPS);
+        }
+
+        /**
+         * A calibration that bisects each image's threshold in fewer steps than the default, for a
+         * quick comparison of layouts ({@link LayoutSearch}); its profile is not the job's.
+         */
+        Calibration(TensorLayout layout, int stages, double ratio, int bisectionSteps) {
             Truncation.TargetRatio.requireValid(ratio);
+            if (bisectionSteps < 1) {
+                throw new IllegalArgumentException("bisection steps " + bisectionSteps + " is invalid: use 1 or more");
+            }
+            this.bisectionSteps = bisectionSteps;
+            this.layout = layout;
             this.layoutSpec = layout.spec();
             this.shape = layout.shape();
             this.stages = stages;
@@ -185,17 +203,20 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         /** Adds one image, decomposing it with {@code tt}. */
         public void add(float[] pixels, TtSvd tt) {
             shape.requireMatches(pixels);
-            TensorLayout layout = TensorLayout.parse(layoutSpec, shape);
+            if (layout == null) {
+                layout = TensorLayout.parse(layoutSpec, shape);
+            }
             double[] tensor = new double[layout.size()];
             layout.tensorize(pixels, tensor);
             long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
-            Decomposition[] decomposed = fill(tt, tensor, layout.dims(), stages, budget);
-            double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed[0].inputNorm()));
+            List<Decomposition> decomposed = fill(new StagedTtSvd(tt, new MpsContractor()), tensor, layout.dims(),
+                    stages, budget, bisectionSteps);
+            double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed.get(0).inputNorm()));
             for (int s = 0; s < stages; s++) {
-                int[] ranks = decomposed[s].mps().bonds();
+                int[] ranks = decomposed.get(s).mps().bonds();
                 for (int k = 0; k < ranks.length; k++) {
                     rankSums[s][k] += ranks[k];
-                    double[] spectrum = decomposed[s].spectrum(k);
+                    double[] spectrum = decomposed.get(s).spectrum(k);
                     if (energySums[s][k].length < spectrum.length) {
                         energySums[s][k] = Arrays.copyOf(energySums[s][k], spectrum.length);
                     }
@@ -209,7 +230,8 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
 
         /** Adds another calibration's sums to this one. */
         public Calibration merge(Calibration other) {
-            if (!layoutSpec.equals(other.layoutSpec) || stages != other.stages || ratio != other.ratio) {
+            if (!layoutSpec.equals(other.layoutSpec) || stages != other.stages || ratio != other.ratio
+                    || bisectionSteps != other.bisectionSteps) {
                 throw new IllegalArgumentException("cannot merge calibrations of " + layoutSpec + " and "
                         + other.layoutSpec);
             }
@@ -267,67 +289,51 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
      * The stages of the MMPS whose stages all truncate at one absolute threshold, bisected so the
      * stored values just fit the budget.
      */
-    private static Decomposition[] fill(TtSvd tt, double[] tensor, int[] dims, int stages, long budget) {
+    private static List<Decomposition> fill(StagedTtSvd staged, double[] tensor, int[] dims, int stages,
+            long budget, int bisectionSteps) {
         double norm = 0;
         for (double v : tensor) {
             norm += v * v;
         }
         norm = Math.sqrt(norm);
-        Decomposition[] best = null;
+        double[] approximation = new double[tensor.length];
+        List<Decomposition> best = null;
         double lo = Math.log(SMALLEST_EPSILON);
         double hi = 0;
-        for (int step = 0; step < BISECTION_STEPS; step++) {
+        for (int step = 0; step < bisectionSteps; step++) {
             double mid = 0.5 * (lo + hi);
-            Decomposition[] trial = new Decomposition[stages];
-            if (trial(tt, tensor, dims, Math.exp(mid) * norm, trial) <= budget) {
-                best = trial;
+            // A trial past the budget is discarded, so it stops as soon as its cores exceed it.
+            Optional<List<Decomposition>> trial = staged.decomposeWithin(tensor, dims, stages,
+                    threshold(Math.exp(mid) * norm), approximation, budget);
+            if (trial.isPresent()) {
+                best = trial.get();
                 hi = mid;
             } else {
                 lo = mid;
             }
         }
         if (best == null) {
-            best = new Decomposition[stages];
-            trialWithCaps(tt, tensor, dims, best);
+            // Bond dimension 1 everywhere: what a budget too small for any threshold gets.
+            best = staged.decompose(tensor, dims,
+                    java.util.Collections.nCopies(stages, BondPolicy.uniform(1, dims.length)), approximation);
         }
         return best;
     }
 
-    /** Bond dimension 1 everywhere: what a budget too small for any threshold gets. */
-    private static void trialWithCaps(TtSvd tt, double[] tensor, int[] dims, Decomposition[] out) {
-        MpsContractor contractor = new MpsContractor();
-        double[] residual = tensor.clone();
-        double[] approximation = new double[tensor.length];
-        for (int s = 0; s < out.length; s++) {
-            out[s] = tt.decompose(residual, dims, BondPolicy.uniform(1, dims.length));
-            contractor.addTo(out[s].mps(), approximation);
-            for (int i = 0; i < residual.length; i++) {
-                residual[i] = tensor[i] - approximation[i];
-            }
-        }
-    }
-
-    private static long trial(TtSvd tt, double[] tensor, int[] dims, double threshold, Decomposition[] out) {
-        MpsContractor contractor = new MpsContractor();
-        double[] residual = tensor.clone();
-        double[] approximation = new double[tensor.length];
-        long params = 0;
-        for (int s = 0; s < out.length; s++) {
+    /**
+     * Every stage truncated at the same absolute error {@code threshold}: the Oseledets target
+     * relative to that stage's own input.
+     */
+    private static StagedTtSvd.StagePolicy threshold(double threshold) {
+        return (stage, residual, size) -> {
             double inputNorm = 0;
-            for (double v : residual) {
-                inputNorm += v * v;
+            for (int i = 0; i < size; i++) {
+                inputNorm += residual[i] * residual[i];
             }
             inputNorm = Math.sqrt(inputNorm);
             double epsilon = inputNorm == 0 ? 0.5 : Math.min(0.999, threshold / inputNorm);
-            Decomposition d = tt.decompose(residual, dims, BondPolicy.relativeError(Math.max(epsilon, 1e-12)));
-            out[s] = d;
-            params += d.mps().parameters();
-            contractor.addTo(d.mps(), approximation);
-            for (int i = 0; i < residual.length; i++) {
-                residual[i] = tensor[i] - approximation[i];
-            }
-        }
-        return params;
+            return BondPolicy.relativeError(Math.max(epsilon, 1e-12));
+        };
     }
 
     @Override

@@ -45,10 +45,6 @@ public final class RatioPlanner {
     private static final int MAX_CANDIDATES = 10_000;
     /** How far below the budget a plan may land: the 1% the ratio promise allows. */
     private static final double SLACK = 0.01;
-    /** Expected loss a calibrated plan may give up to use more of the budget (2%: 0.09 dB). */
-    private static final double LOSS_TOLERANCE = 0.02;
-    /** How much more expected loss a calibrated plan may have to land within the slack. */
-    private static final double SLACK_LOSS_TOLERANCE = 0.25;
 
     private RatioPlanner() {}
 
@@ -63,6 +59,12 @@ public final class RatioPlanner {
      *     layout or stage count
      */
     public static List<BondPolicy> plan(TensorLayout layout, int stages, double ratio, RankProfile profile) {
+        return plan(layout, stages, ratio, profile, PlanChoice::new);
+    }
+
+    /** The plan with another rendering of the choice among plans (tests compare two). */
+    static List<BondPolicy> plan(TensorLayout layout, int stages, double ratio, RankProfile profile,
+            PlanRule.Factory rules) {
         if (!profile.fits(layout, stages)) {
             throw new IllegalArgumentException("rank profile for " + profile.layoutSpec() + " with "
                     + profile.stages() + " stage(s) cannot plan layout " + layout.spec() + " with " + stages
@@ -96,15 +98,16 @@ public final class RatioPlanner {
         }
         long step = step(dims);
         // The uniform rule widens its search until a plan lands within the slack; a calibrated
-        // profile keeps the nearest plans, which it prefers for quality (see Choice).
+        // profile keeps the nearest plans, which it prefers for quality (see PlanChoice).
         double[] reaches = profile.calibrated() ? new double[] {REACH} : new double[] {REACH, 2 * REACH, 4 * REACH};
         for (double reach : reaches) {
             if (stages == 1) {
                 caps[0] = bestSingle(candidates(dims, targets[0], profile, 0, reach), budget, step,
-                        profile.calibrated()).caps;
+                        profile.calibrated(), rules).caps;
             } else {
                 Candidate[] pair = bestPair(candidates(dims, targets[0], profile, 0, reach),
-                        candidates(dims, targets[1], profile, 1, reach), budget - fixed, step, profile.calibrated());
+                        candidates(dims, targets[1], profile, 1, reach), budget - fixed, step, profile.calibrated(),
+                        rules);
                 caps[0] = pair[0].caps;
                 caps[1] = pair[1].caps;
             }
@@ -294,143 +297,75 @@ public final class RatioPlanner {
         return list;
     }
 
-    /** The best single-stage option: see {@link Choice}. */
-    private static Candidate bestSingle(List<Candidate> sorted, long budget, long step, boolean calibrated) {
-        Choice choice = new Choice(budget, step, calibrated);
+    /** The best single-stage option: see {@link PlanChoice}. */
+    private static Candidate bestSingle(List<Candidate> sorted, long budget, long step, boolean calibrated,
+            PlanRule.Factory rules) {
+        double least = Double.MAX_VALUE;
         for (Candidate c : sorted) {
             if (c.params > budget) {
                 break;
             }
-            choice.offer(c, null);
+            least = Math.min(least, c.distance);
         }
-        return choice.best()[0];
+        PlanRule choice = rules.create(budget, floor(budget, step), calibrated, least);
+        for (int i = 0; i < sorted.size(); i++) {
+            Candidate c = sorted.get(i);
+            if (c.params > budget) {
+                break;
+            }
+            choice.offer(i, -1, c.params, c.distance, c.params);
+        }
+        return sorted.get(choice.chosen()[0]);
     }
 
-    /** The best pair of options for stages 1 and 2: see {@link Choice}. */
+    /**
+     * The best pair of options for stages 1 and 2: see {@link PlanChoice}. Pairs are offered stage-1
+     * option by option, in increasing size, each with the stage-2 options that fit beside it, the
+     * largest first.
+     */
     private static Candidate[] bestPair(List<Candidate> firsts, List<Candidate> seconds, long budget, long step,
-            boolean calibrated) {
+            boolean calibrated, PlanRule.Factory rules) {
         long[] params = seconds.stream().mapToLong(Candidate::params).toArray();
-        Choice choice = new Choice(budget, step, calibrated);
-        for (Candidate first : firsts) {
+        PlanRule choice = rules.create(budget, floor(budget, step), calibrated,
+                leastPairLoss(firsts, seconds, params, budget));
+        for (int i = 0; i < firsts.size(); i++) {
+            Candidate first = firsts.get(i);
             long room = budget - first.params;
             if (room < params[0]) {
                 break;
             }
             for (int j = upperBound(params, room) - 1; j >= 0; j--) {
-                choice.offer(first, seconds.get(j));
+                Candidate second = seconds.get(j);
+                choice.offer(i, j, first.params + second.params, first.distance + second.distance, first.params);
             }
         }
-        Candidate[] best = choice.best();
-        return best != null ? best : new Candidate[] {firsts.get(0), seconds.get(0)};
+        int[] best = choice.chosen();
+        return best != null ? new Candidate[] {firsts.get(best[0]), seconds.get(best[1])}
+                : new Candidate[] {firsts.get(0), seconds.get(0)};
     }
 
     /**
-     * Picks among plans that fit the budget.
-     *
-     * <p>Calibrated: the on-target plan of least expected loss when that loss is within
-     * {@link #SLACK_LOSS_TOLERANCE} of the least; else the least expected loss, and then, among
-     * plans within {@link #LOSS_TOLERANCE} of it, the one using the most of the budget, so no plan
-     * is taken that stores more for a worse image. Uniform: among on-target plans the one closest
-     * to uniform, else the fullest; on a tie, the one giving stage 1 more.
+     * The least loss of the pairs {@link #bestPair} offers, without forming them: for each stage-1
+     * option, the least stage-2 loss among the options that fit beside it is a running minimum over
+     * stage-2 options in increasing size. Rounding is monotone, so this is exactly the least of the
+     * pairs' sums.
      */
-    private static final class Choice {
-        private final long budget;
-        private final long floor;
-        private final boolean calibrated;
-        private final List<Candidate[]> plans = new ArrayList<>();
-
-        Choice(long budget, long step, boolean calibrated) {
-            this.budget = budget;
-            this.floor = floor(budget, step);
-            this.calibrated = calibrated;
+    private static double leastPairLoss(List<Candidate> firsts, List<Candidate> seconds, long[] params, long budget) {
+        double[] leastUpTo = new double[seconds.size()];
+        double running = Double.MAX_VALUE;
+        for (int j = 0; j < leastUpTo.length; j++) {
+            running = Math.min(running, seconds.get(j).distance);
+            leastUpTo[j] = running;
         }
-
-        void offer(Candidate first, Candidate second) {
-            plans.add(second == null ? new Candidate[] {first} : new Candidate[] {first, second});
+        double least = Double.MAX_VALUE;
+        for (Candidate first : firsts) {
+            long room = budget - first.params;
+            if (room < params[0]) {
+                break;
+            }
+            least = Math.min(least, first.distance + leastUpTo[upperBound(params, room) - 1]);
         }
-
-        Candidate[] best() {
-            if (plans.isEmpty()) {
-                return null;
-            }
-            if (!calibrated) {
-                return closestInSlackElseFullest();
-            }
-            Candidate[] inside = leastLossInSlack();
-            Candidate[] best = leastLossThenFullest();
-            return inside != null && distance(inside) <= distance(best) * (1 + SLACK_LOSS_TOLERANCE) + 1e-15
-                    ? inside : best;
-        }
-
-        private Candidate[] leastLossThenFullest() {
-            double least = Double.MAX_VALUE;
-            for (Candidate[] p : plans) {
-                least = Math.min(least, distance(p));
-            }
-            double acceptable = least * (1 + LOSS_TOLERANCE) + 1e-15;
-            Candidate[] best = null;
-            for (Candidate[] p : plans) {
-                if (distance(p) <= acceptable && (best == null || total(p) > total(best)
-                        || (total(p) == total(best) && distance(p) < distance(best)))) {
-                    best = p;
-                }
-            }
-            return best;
-        }
-
-        private Candidate[] leastLossInSlack() {
-            Candidate[] best = null;
-            for (Candidate[] p : plans) {
-                if (total(p) >= floor && total(p) <= budget && (best == null || distance(p) < distance(best))) {
-                    best = p;
-                }
-            }
-            return best;
-        }
-
-        private Candidate[] closestInSlackElseFullest() {
-            Candidate[] best = null;
-            for (Candidate[] p : plans) {
-                if (best == null || preferable(p, best)) {
-                    best = p;
-                }
-            }
-            return best;
-        }
-
-        private boolean preferable(Candidate[] p, Candidate[] incumbent) {
-            boolean inside = total(p) >= floor && total(p) <= budget;
-            boolean incumbentInside = total(incumbent) >= floor && total(incumbent) <= budget;
-            if (inside != incumbentInside) {
-                return inside;
-            }
-            if (inside && distance(p) != distance(incumbent)) {
-                return distance(p) < distance(incumbent);
-            }
-            if (total(p) != total(incumbent)) {
-                return total(p) > total(incumbent);
-            }
-            if (distance(p) != distance(incumbent)) {
-                return distance(p) < distance(incumbent);
-            }
-            return p[0].params > incumbent[0].params;
-        }
-
-        private static long total(Candidate[] p) {
-            long t = 0;
-            for (Candidate c : p) {
-                t += c.params;
-            }
-            return t;
-        }
-
-        private static double distance(Candidate[] p) {
-            double d = 0;
-            for (Candidate c : p) {
-                d += c.distance;
-            }
-            return d;
-        }
+        return least;
     }
 
     private static int upperBound(long[] sorted, long key) {

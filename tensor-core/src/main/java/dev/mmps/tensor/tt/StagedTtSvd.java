@@ -1,0 +1,151 @@
+package dev.mmps.tensor.tt;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The stage loop of the MMPS paper's Algorithm 2, generalised to {@code K} stages: stage 1 is the
+ * TT-SVD of the tensor, and each further stage the TT-SVD of the residual, the tensor minus the sum
+ * of the stages so far. The sum is contracted from the float32 cores as stored, so later stages also
+ * absorb the rounding of earlier ones.
+ *
+ * <p>Each stage's bond policy comes from a {@link StagePolicy}, which sees that stage's input: a
+ * fixed list of caps (the codec), or a policy derived from the residual (an error threshold
+ * relative to its norm, as rank calibration uses). Residual scratch is reused between calls. Not
+ * thread-safe: holds the scratch of its TT-SVD and contractor.
+ */
+public final class StagedTtSvd {
+
+    /** Chooses the bond policy of one stage from that stage's input. */
+    @FunctionalInterface
+    public interface StagePolicy {
+
+        /**
+         * @param stage zero-based stage index
+         * @param residual the stage's input in its first {@code size} values: the tensor for stage
+         *     0, what the stages before left out for the others; read it, do not modify it
+         * @param size number of values of the tensor
+         */
+        BondPolicy choose(int stage, double[] residual, int size);
+
+        /** The same list of policies whatever the residual: one per stage. */
+        static StagePolicy fixed(List<BondPolicy> policies) {
+            List<BondPolicy> copy = List.copyOf(policies);
+            return (stage, residual, size) -> copy.get(stage);
+        }
+    }
+
+    private final TtSvd ttSvd;
+    private final MpsContractor contractor;
+    private double[] residual = new double[0];
+
+    /**
+     * @param ttSvd decomposes each stage
+     * @param contractor adds each stage's tensor to the approximation; its products decide the
+     *     rounding of the residual, so callers keep the one their numbers were measured with
+     */
+    public StagedTtSvd(TtSvd ttSvd, MpsContractor contractor) {
+        if (ttSvd == null || contractor == null) {
+            throw new IllegalArgumentException("staged TT-SVD needs a TT-SVD and a contractor; pass "
+                    + "new TtSvd(factorizer) and new MpsContractor(factorizer.products())");
+        }
+        this.ttSvd = ttSvd;
+        this.contractor = contractor;
+    }
+
+    /**
+     * Decomposes {@code tensor} in {@code policies.size()} stages, one fixed policy per stage.
+     *
+     * @see #decompose(double[], int[], int, StagePolicy, double[])
+     */
+    public List<Decomposition> decompose(double[] tensor, int[] dims, List<BondPolicy> policies,
+            double[] approximation) {
+        if (policies == null || policies.isEmpty()) {
+            throw new IllegalArgumentException("no bond policies given; pass one per stage, for example "
+                    + "List.of(BondPolicy.EXACT)");
+        }
+        return decompose(tensor, dims, policies.size(), StagePolicy.fixed(policies), approximation);
+    }
+
+    /**
+     * Decomposes {@code tensor} in {@code stages} stages.
+     *
+     * @param tensor row-major over {@code dims}, its first {@code prod dims} values used; not modified
+     * @param stages number of stages, at least 1
+     * @param policy each stage's bond policy
+     * @param approximation receives the sum of the stages in its first {@code prod dims} values
+     * @return one decomposition per stage, in order
+     */
+    public List<Decomposition> decompose(double[] tensor, int[] dims, int stages, StagePolicy policy,
+            double[] approximation) {
+        return run(tensor, dims, stages, policy, approximation, Long.MAX_VALUE);
+    }
+
+    /**
+     * Decomposes {@code tensor} in {@code stages} stages unless they hold more than {@code budget}
+     * values: then what is left once the stages made so far exceed it is not computed (later
+     * stages, later steps of the stage at hand, the contraction). For searches that discard such
+     * results.
+     *
+     * @return the decompositions, or empty if they would hold more than {@code budget} values (the
+     *     approximation is then incomplete)
+     */
+    public Optional<List<Decomposition>> decomposeWithin(double[] tensor, int[] dims, int stages,
+            StagePolicy policy, double[] approximation, long budget) {
+        return Optional.ofNullable(run(tensor, dims, stages, policy, approximation, budget));
+    }
+
+    private List<Decomposition> run(double[] tensor, int[] dims, int stages, StagePolicy policy,
+            double[] approximation, long budget) {
+        int size = checkedSize(tensor, dims, stages, policy, approximation);
+        ensureCapacity(size);
+        System.arraycopy(tensor, 0, residual, 0, size);
+        Arrays.fill(approximation, 0, size, 0.0);
+        Decomposition[] decompositions = new Decomposition[stages];
+        long left = budget;
+        for (int s = 0; s < stages; s++) {
+            Decomposition d = ttSvd.decomposeWithin(residual, dims, policy.choose(s, residual, size), left)
+                    .orElse(null);
+            if (d == null) {
+                return null;
+            }
+            decompositions[s] = d;
+            left -= d.mps().parameters();
+            contractor.addTo(d.mps(), approximation);
+            for (int i = 0; i < size; i++) {
+                residual[i] = tensor[i] - approximation[i];
+            }
+        }
+        return List.of(decompositions);
+    }
+
+    private static int checkedSize(double[] tensor, int[] dims, int stages, StagePolicy policy,
+            double[] approximation) {
+        if (stages < 1) {
+            throw new IllegalArgumentException("stages=" + stages + " is invalid: a staged TT-SVD needs at least 1");
+        }
+        if (policy == null) {
+            throw new IllegalArgumentException("stage policy is null; use StagePolicy.fixed(policies)");
+        }
+        if (dims == null) {
+            throw new IllegalArgumentException("dimensions are null; pass the layout's core dimensions");
+        }
+        long size = 1;
+        for (int d : dims) {
+            size *= Math.max(d, 0);
+        }
+        if (tensor == null || tensor.length < size || approximation == null || approximation.length < size) {
+            throw new IllegalArgumentException("tensor and approximation must each hold " + size + " values for "
+                    + "dimensions " + Arrays.toString(dims) + ", got " + (tensor == null ? "none" : tensor.length)
+                    + " and " + (approximation == null ? "none" : approximation.length));
+        }
+        return (int) size;
+    }
+
+    private void ensureCapacity(int size) {
+        if (residual.length < size) {
+            residual = new double[size];
+        }
+    }
+}
