@@ -44,26 +44,51 @@ public record Preprocess(int height, int width, ChannelMode channels, long maxPi
         return apply(ImageDecoder.decode(bytes, maxPixels));
     }
 
+    /**
+     * Preprocesses an image of 8-bit gray levels given as bytes, row-major (an IDX image of MNIST or
+     * Fashion-MNIST), exactly as a decoded file of the same pixels: channel mode and size apply alike.
+     */
+    public DecodedImage applyGray(int rows, int cols, byte[] levels) throws ImageFailure {
+        if (rows < 1 || cols < 1 || levels.length != rows * cols) {
+            throw new IllegalArgumentException("a " + rows + "x" + cols + " gray image needs " + ((long) rows * cols)
+                    + " bytes, not " + levels.length);
+        }
+        BufferedImage image = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
+        System.arraycopy(levels, 0, ((java.awt.image.DataBufferByte) image.getRaster().getDataBuffer()).getData(), 0,
+                levels.length);
+        return apply(image);
+    }
+
     public DecodedImage apply(BufferedImage image) throws ImageFailure {
-        try {
-            boolean gray = switch (channels) {
-                case GRAY -> true;
-                case RGB -> false;
-                case AUTO -> isGray(image);
-            };
-            if (!resizes()) {
-                DecodedImage direct = direct(image, gray);
-                if (direct != null) {
-                    return direct;
-                }
+        boolean gray = switch (channels) {
+            case GRAY -> true;
+            case RGB -> false;
+            case AUTO -> isGray(image);
+        };
+        if (!resizes()) {
+            DecodedImage direct = direct(image, gray);
+            if (direct != null) {
+                return direct;
             }
+        }
+        BufferedImage normalized = normalize(image, gray);
+        return gray ? grayPixels(normalized) : rgbPixels(normalized);
+    }
+
+    /**
+     * The image in the colour model of its channel mode, resized when a size is set: Java2D's and
+     * Thumbnailator's work on the decoded image, whose failures on an unusual colour model or raster
+     * belong to that image.
+     */
+    private BufferedImage normalize(BufferedImage image, boolean gray) throws ImageFailure {
+        try {
             BufferedImage normalized = gray ? toGray(image) : toRgb(image);
             if (resizes()) {
                 normalized = Thumbnails.of(normalized).size(width, height).crop(Positions.CENTER)
                         .imageType(gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB)
                         .asBufferedImage();
             }
-            return gray ? grayPixels(normalized) : rgbPixels(normalized);
+            return normalized;
         } catch (IOException | RuntimeException e) {
             throw new ImageFailure(ImageFailure.Step.PREPROCESS, "cannot convert or resize a " + image.getWidth() + "x"
                     + image.getHeight() + " image: " + e.getMessage(), e);

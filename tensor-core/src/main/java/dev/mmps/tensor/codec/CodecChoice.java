@@ -21,7 +21,7 @@ import java.util.Locale;
  * @param cpSeed seed of CP's random start
  */
 public record CodecChoice(String name, int hooiSweeps, double tuckerEnergy, int cpSweeps, double cpTolerance,
-        long cpSeed) implements Serializable {
+        long cpSeed) implements ImageCodec.Factory, Serializable {
 
     /** The codecs, MMPS first. */
     public static final List<String> NAMES = List.of("mmps", "mps", "svd", "cp", "tucker");
@@ -65,6 +65,7 @@ public record CodecChoice(String name, int hooiSweeps, double tuckerEnergy, int 
      * @param spec the MMPS spec (its truncation's ratio is the baselines' budget)
      * @throws IllegalArgumentException if a baseline is asked for something other than a ratio
      */
+    @Override
     public ImageCodec create(CompressionSpec spec, LowRankFactorizer factorizer) {
         if (tensorTrain()) {
             return new MmpsCodec(spec, factorizer);

@@ -20,6 +20,12 @@ public interface ImageCodec {
      */
     Encoding encode(float[] pixels, ImageShape shape);
 
+    /** Makes a codec for one thread from the spec: how each task of a Spark job gets its own. */
+    @FunctionalInterface
+    interface Factory extends java.io.Serializable {
+        ImageCodec create(CompressionSpec spec, dev.mmps.tensor.linalg.LowRankFactorizer factorizer);
+    }
+
     /** A compressed image and its statistics. */
     record Encoding(ImageFactors factors, dev.mmps.tensor.metrics.ImageStats stats) {}
 }
