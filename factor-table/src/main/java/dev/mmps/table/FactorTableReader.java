@@ -1,5 +1,6 @@
 package dev.mmps.table;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.layout.ImageShape;
@@ -32,6 +33,10 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
  * shape and one reused contractor; not thread-safe.
  */
 public final class FactorTableReader implements Iterator<FactorTableReader.Entry>, AutoCloseable {
+
+    /** The folders of an output that hold the factor table and the error table. */
+    public static final String FACTORS = "factors";
+    public static final String ERRORS = "errors";
 
     /**
      * One factor row: identity, label, shape and factors.
@@ -68,7 +73,7 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
     /**
      * Opens the factor table of an mmps output folder (or a {@code factors/} folder itself).
      *
-     * @throws IllegalArgumentException if there is no factor table there
+     * @throws ValidationException if there is no factor table there
      */
     public static FactorTableReader open(String path, Configuration conf) {
         return new FactorTableReader(conf, parts(path, conf));
@@ -79,23 +84,38 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
         try {
             Path given = new Path(path);
             FileSystem fs = given.getFileSystem(conf);
-            Path folder = fs.exists(new Path(given, "factors")) ? new Path(given, "factors") : given;
+            Path folder = fs.exists(new Path(given, FACTORS)) ? new Path(given, FACTORS) : given;
             if (!fs.exists(folder) || !fs.getFileStatus(folder).isDirectory()) {
-                throw new IllegalArgumentException(path + " holds no factor table; pass an mmps output folder "
+                throw new ValidationException(path + " holds no factor table; pass an mmps output folder "
                         + "(the --output of compress)");
             }
-            List<Path> parts = new ArrayList<>();
-            for (FileStatus f : fs.listStatus(folder)) {
-                String name = f.getPath().getName();
-                if (f.isFile() && name.endsWith(".parquet")) {
-                    parts.add(f.getPath());
-                }
-            }
-            parts.sort(Path::compareTo);
-            return parts;
+            return partFiles(fs, folder);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the factor table at " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The Parquet part files of an output's error table, in name order; none if it has no error table. */
+    public static List<Path> errorParts(String output, Configuration conf) {
+        try {
+            Path folder = new Path(output, ERRORS);
+            FileSystem fs = folder.getFileSystem(conf);
+            return fs.exists(folder) ? partFiles(fs, folder) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the error table of " + output + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Path> partFiles(FileSystem fs, Path folder) throws IOException {
+        List<Path> parts = new ArrayList<>();
+        for (FileStatus f : fs.listStatus(folder)) {
+            String name = f.getPath().getName();
+            if (f.isFile() && name.endsWith(".parquet")) {
+                parts.add(f.getPath());
+            }
+        }
+        parts.sort(Path::compareTo);
+        return parts;
     }
 
     /** Rows in the table, from the Parquet footers alone. */
