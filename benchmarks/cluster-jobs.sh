@@ -14,5 +14,7 @@ scripts/extract-datasets.sh >&2
 mvn -B -ntp -q -Pcluster -DskipTests package >&2
 mapfile -t jvm_options < <(grep -v '^\s*#' conf/jvm.options | grep -v '^\s*$')
 export SPARK_LOCAL_IP=127.0.0.1
-exec java "${jvm_options[@]}" -cp "spark-cluster/target/classes" dev.mmps.cluster.ClusterBenchmark \
+# The benchmark reads its runs' manifests with the job's own reader: the shaded jar and Spark's jars.
+exec java "${jvm_options[@]}" -cp "spark-cluster/target/classes:spark-jobs/target/mmps.jar:$(cat spark-cluster/target/spark-jars.txt)" \
+  dev.mmps.cluster.ClusterBenchmark \
   target/datasets/imagenet-sample target/datasets/cifar10/train

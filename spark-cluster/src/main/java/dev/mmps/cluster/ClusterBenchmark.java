@@ -1,5 +1,7 @@
 package dev.mmps.cluster;
 
+import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.TableManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * Whole-job measurements on a standalone cluster and in local mode, all through SparkSubmit with
@@ -27,8 +30,6 @@ public final class ClusterBenchmark {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
     private static final Pattern GC_AFTER = Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)");
-    private static final Pattern SECONDS = Pattern.compile("\"seconds\"\\s*:\\s*([0-9.]+)");
-    private static final Pattern IMAGES = Pattern.compile("\"images\"\\s*:\\s*(\\d+)");
 
     /** One input to measure: a name and the compress arguments that read it. */
     private record Workload(String name, List<String> args) {}
@@ -124,8 +125,9 @@ public final class ClusterBenchmark {
         expectSuccess(job);
         double wall = (System.nanoTime() - start) / 1e9;
         boolean wroteManifest = setup.appArgs().isEmpty();
-        double seconds = wroteManifest ? Double.parseDouble(manifestValue(output, SECONDS)) : Double.NaN;
-        long images = Long.parseLong(manifestValue(output, IMAGES));
+        TableManifest manifest = ManifestFiles.readTable(output.toString(), new Configuration());
+        double seconds = wroteManifest ? manifest.timing().seconds() : Double.NaN;
+        long images = manifest.counts().images();
         long peak = peakHeapAfterGc(gcLog);
         System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %d |%n", w.name(), setup.label(), wall,
                 wroteManifest ? String.format(Locale.ROOT, "%.1f", seconds) : "",
@@ -162,14 +164,6 @@ public final class ClusterBenchmark {
             }
         }
         return peak;
-    }
-
-    private static String manifestValue(Path output, Pattern pattern) throws IOException {
-        Matcher m = pattern.matcher(Files.readString(output.resolve("manifest.json")));
-        if (!m.find()) {
-            throw new IllegalStateException(output + "/manifest.json has no match for " + pattern);
-        }
-        return m.group(1);
     }
 
     /** The first {@code perClass} images of every class, as hard links in a folder of its own. */

@@ -1,9 +1,8 @@
 package dev.mmps.spark.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mmps.spark.sink.Manifest;
 import dev.mmps.table.FactorTableReader;
+import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.TableManifest;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,7 +15,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code mmps inspect}: what an output holds, from its manifest, checked against the Parquet
- * footers (no Spark, so it answers in about a second).
+ * footers (no Spark, so it answers in about a second): the factor table must hold the manifest's
+ * images, the error table its failures, and together they must account for every input.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Counts, ratio and PSNR statistics, stored against input bytes, and the config of an output.")
@@ -32,46 +32,66 @@ public final class InspectCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    @SuppressWarnings("unchecked")
     public Integer call() {
         Configuration conf = new Configuration();
-        JsonNode manifest = Manifest.read(path, conf);
-        Map<String, Object> m = new ObjectMapper().convertValue(manifest, Map.class);
-        long rows = FactorTableReader.count(FactorTableReader.parts(path, conf), conf);
-        Map<String, Object> counts = (Map<String, Object>) m.get("counts");
-        long images = ((Number) counts.get("images")).longValue();
+        TableManifest manifest = ManifestFiles.readTable(path, conf);
+        long factorRows = FactorTableReader.count(FactorTableReader.parts(path, conf), conf);
+        long errorRows = FactorTableReader.count(FactorTableReader.errorParts(path, conf), conf);
+        TableManifest.Counts counts = manifest.counts();
+        boolean consistent = reconcile(counts, factorRows, errorRows, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
-        if (rows != images) {
-            spec.commandLine().getErr().println("inspect: the factor table holds " + rows + " rows but the manifest "
-                    + "counts " + images + " images; the output was changed after it was written");
-        }
         if (json) {
-            Map<String, Object> totals = (Map<String, Object>) m.get("totals");
-            Map<String, Object> stats = (Map<String, Object>) m.get("stats");
+            TableManifest.Stats stats = manifest.stats();
             Map<String, Object> j = new LinkedHashMap<>();
-            j.put("images", images);
-            j.put("failed", counts.get("failed"));
-            j.put("inputs", counts.get("inputs"));
-            j.put("factor_rows", rows);
-            j.put("mean_ratio", stats.get("mean_ratio"));
-            j.put("mean_psnr_db", stats.get("mean_psnr_db"));
-            j.put("exact_images", stats.get("exact_images"));
-            j.put("ratio_percentiles", stats.get("ratio_percentiles"));
-            j.put("psnr_db_percentiles", stats.get("psnr_db_percentiles"));
-            j.put("stored_bytes", totals.get("stored_bytes"));
-            j.put("stored_bytes_per_image", images == 0 ? 0.0 : ((Number) totals.get("stored_bytes")).doubleValue() / images);
-            j.put("input_bytes", totals.get("input_bytes"));
-            Map<String, Object> compression = (Map<String, Object>) m.get("compression");
-            j.put("codec", compression.getOrDefault("codec", "mmps"));
-            j.put("precision", compression.getOrDefault("precision", "fp32"));
-            j.put("schema_version", m.get("schema_version"));
-            j.put("mmps_version", m.get("mmps_version"));
-            j.put("config", m.get("config"));
-            out.println(Manifest.toJsonString(j).replaceAll("\\s*\\n\\s*", " "));
+            j.put("images", counts.images());
+            j.put("failed", counts.failed());
+            j.put("inputs", counts.inputs());
+            j.put("factor_rows", factorRows);
+            j.put("error_rows", errorRows);
+            j.put("mean_ratio", stats.meanRatio());
+            j.put("mean_psnr_db", stats.meanPsnrDb());
+            j.put("exact_images", stats.exactImages());
+            j.put("ratio_percentiles", stats.ratioPercentiles());
+            j.put("psnr_db_percentiles", stats.psnrDbPercentiles());
+            j.put("stored_bytes", manifest.totals().storedBytes());
+            j.put("stored_bytes_per_image", manifest.totals().storedBytesPerImage());
+            j.put("input_bytes", manifest.totals().inputBytes());
+            j.put("codec", manifest.codec());
+            j.put("precision", manifest.compression().precision());
+            j.put("layout_search", manifest.compression().layoutSearch());
+            j.put("schema_version", manifest.schemaVersion());
+            j.put("mmps_version", manifest.mmpsVersion());
+            j.put("config", manifest.config());
+            out.println(ManifestFiles.toJsonString(j).replaceAll("\\s*\\n\\s*", " "));
         } else {
-            Summary.print(m, out);
+            Summary.print(manifest, out);
         }
         out.flush();
-        return rows == images ? Main.OK : Main.FAILED;
+        return consistent ? Main.OK : Main.FAILED;
+    }
+
+    /**
+     * Whether the tables hold what the manifest counts ({@code docs/FORMAT.md}: {@code inputs = rows(factors)
+     * + rows(errors)}); prints each disagreement.
+     */
+    private static boolean reconcile(TableManifest.Counts counts, long factorRows, long errorRows, PrintWriter err) {
+        boolean ok = true;
+        if (factorRows != counts.images()) {
+            err.println("inspect: the factor table holds " + factorRows + " rows but the manifest counts "
+                    + counts.images() + " images; the output was changed after it was written");
+            ok = false;
+        }
+        if (errorRows != counts.failed()) {
+            err.println("inspect: the error table holds " + errorRows + " rows but the manifest counts "
+                    + counts.failed() + " failed inputs; the output was changed after it was written");
+            ok = false;
+        }
+        if (factorRows + errorRows != counts.inputs()) {
+            err.println("inspect: the factor and error tables hold " + (factorRows + errorRows) + " rows but the "
+                    + "manifest counts " + counts.inputs() + " inputs; every input must be a factor row or an error "
+                    + "row: compress the images again");
+            ok = false;
+        }
+        return ok;
     }
 }

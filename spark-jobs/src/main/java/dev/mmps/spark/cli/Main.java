@@ -1,5 +1,6 @@
 package dev.mmps.spark.cli;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.ingest.Printable;
 import dev.mmps.spark.sink.Manifest;
 import java.io.PrintWriter;
@@ -8,8 +9,9 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code mmps}: compress image datasets into Multiple Matrix Product States, look at the result,
- * rebuild images. Exit codes: 0 success, 1 the job failed, 2 the command was misused (the message
- * says which value and how to fix it).
+ * rebuild images. Exit codes: 0 success; 2 the user's mistake (a bad flag, setting, path or input file:
+ * a {@link ValidationException}, printed in one line that says which value and how to fix it); 1
+ * anything else, a failed job or a defect, printed with its stack trace.
  */
 @Command(name = "mmps", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compresses image datasets into Multiple Matrix Product States on Apache Spark.",
@@ -37,6 +39,8 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        SettingOptions.registerConverters(cli);
+        cli.setDefaultValueProvider(SettingOptions.DEFAULTS);
         cli.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage() + "; see '"
@@ -44,7 +48,7 @@ public final class Main implements Runnable {
             return USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof IllegalArgumentException) {
+            if (ex instanceof ValidationException) {
                 commandLine.getErr().println(commandLine.getCommandName() + ": " + Printable.of(ex.getMessage()));
                 return USAGE;
             }

@@ -2,9 +2,10 @@ package dev.mmps.spark.cli;
 
 import dev.mmps.images.DecodedImage;
 import dev.mmps.images.Preprocess;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.ingest.SourceImages;
-import dev.mmps.spark.sink.Manifest;
 import dev.mmps.table.FactorTableReader;
+import dev.mmps.table.ManifestFiles;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
@@ -40,12 +41,12 @@ public final class ReconstructCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (limit < 1) {
-            throw new IllegalArgumentException("--limit " + limit + " is invalid: use 1 or more");
+            throw new ValidationException("--limit " + limit + " is invalid: use 1 or more");
         }
         Configuration conf = new Configuration();
-        Preprocess preprocess = SourceImages.preprocess(Manifest.read(path, conf).path("config"));
+        Preprocess preprocess = SourceImages.preprocess(ManifestFiles.readTable(path, conf));
         if (!to.isDirectory() && !to.mkdirs()) {
-            throw new IllegalArgumentException("cannot create folder " + to + "; pass a writable folder to --to");
+            throw new ValidationException("cannot create folder " + to + "; pass a writable folder to --to");
         }
         PrintWriter out = spec.commandLine().getOut();
         int written = 0;

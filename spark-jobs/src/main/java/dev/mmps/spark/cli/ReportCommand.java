@@ -1,5 +1,6 @@
 package dev.mmps.spark.cli;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.report.Report;
 import java.io.File;
 import java.io.IOException;
@@ -38,10 +39,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (samples < 0 || samples > 1000) {
-            throw new IllegalArgumentException("--samples " + samples + " is invalid: use 0 to 1000");
+            throw new ValidationException("--samples " + samples + " is invalid: use 0 to 1000");
         }
         if (jpegImages < 0) {
-            throw new IllegalArgumentException("--jpeg-images " + jpegImages + " is invalid: use 0 or more");
+            throw new ValidationException("--jpeg-images " + jpegImages + " is invalid: use 0 or more");
         }
         PrintWriter log = spec.commandLine().getOut();
         Report report = Report.build(paths, samples, jpegImages, new Configuration(), log);

@@ -1,46 +1,45 @@
 package dev.mmps.spark.cli;
 
+import dev.mmps.settings.ValidationException;
 import java.io.File;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The options every Spark job command takes: where Spark runs, the config file, and --overwrite. */
 final class SparkOptions {
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], in-process).")
+    @Option(names = "--master", paramLabel = "URL", descriptionKey = "spark.master", description = "Spark master "
+            + "(local[*] runs in-process).")
     String master;
 
     @Option(names = "--local-cores", paramLabel = "N", description = "Shorthand for --master local[N].")
-    String localCores;
+    Integer localCores;
 
-    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the job's main stage (default: "
-            + "about four per core).")
-    String partitions;
+    @Option(names = "--partitions", paramLabel = "N", descriptionKey = "spark.partitions", description = "Partitions "
+            + "of the job's main stage (0: about four per core).")
+    Integer partitions;
 
     @Option(names = "--config", paramLabel = "FILE", description = "A config file overlaying conf/reference.conf.")
     File config;
 
-    @Option(names = "--overwrite", description = "Replace an existing output folder.")
+    @Option(names = "--overwrite", descriptionKey = "overwrite", description = "Replace an existing output folder.")
     boolean overwrite;
 
     /** Whether the user named a master here; otherwise a master set by spark-submit wins over the default. */
-    boolean masterGiven() {
-        return master != null || localCores != null;
+    boolean masterGiven(CommandLine.Model.CommandSpec command) {
+        return command.commandLine().getParseResult().hasMatchedOption("--master") || localCores != null;
     }
 
-    /** Adds these options' settings to a command's overrides. */
-    void put(Map<String, Object> o) {
+    /** The settings the command's matched options give, {@code --local-cores} as the master it stands for. */
+    Map<String, Object> overrides(CommandLine.Model.CommandSpec command) {
+        Map<String, Object> o = SettingOptions.overrides(command.commandLine().getParseResult());
         if (localCores != null) {
-            Integer cores = JobFlags.integer("--local-cores", localCores);
-            if (cores < 1) {
-                throw new IllegalArgumentException("--local-cores " + cores + " is invalid: use 1 or more");
-            }
-            o.put("spark.master", "local[" + cores + "]");
+            ValidationException.check(localCores >= 1, "--local-cores " + localCores + " is invalid: use 1 or more");
+            ValidationException.check(!command.commandLine().getParseResult().hasMatchedOption("--master"),
+                    "both --master and --local-cores are given; pass one of them");
+            o.put("spark.master", "local[" + localCores + "]");
         }
-        JobFlags.put(o, "spark.master", master);
-        JobFlags.put(o, "spark.partitions", JobFlags.integer("--partitions", partitions));
-        if (overwrite) {
-            o.put("overwrite", true);
-        }
+        return o;
     }
 }

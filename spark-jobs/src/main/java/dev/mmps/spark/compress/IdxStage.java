@@ -1,9 +1,7 @@
 package dev.mmps.spark.compress;
 
-import dev.mmps.images.DecodedImage;
 import dev.mmps.images.IdxFormat;
 import dev.mmps.spark.sink.FactorRows;
-import dev.mmps.tensor.layout.ImageShape;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +20,7 @@ import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Compresses a range of images of an IDX file into factor rows (failures go to the errors
- * accumulator). Each input row is one range
+ * accumulator), each preprocessed (channels, size) as a decoded file would be. Each input row is one range
  * {@code (images, labels, first, end, rows, cols, bytesPerImage, modified)}; the task opens both files
  * through Hadoop, skips to the range and streams it, one image at a time.
  */
@@ -70,12 +68,7 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
                 String id = name + "#" + String.format(Locale.ROOT, "%05d", index);
                 FactorRows.Origin origin = new FactorRows.Origin(id, imagesUri + "#" + index, bytesPerImage, modified,
                         label, label == null ? null : Integer.toString(label));
-                float[] p = new float[pixels];
-                for (int i = 0; i < pixels; i++) {
-                    p[i] = (buffer[i] & 0xff) / 255f;
-                }
-                DecodedImage image = new DecodedImage(new ImageShape(rows, cols, 1), p);
-                Row row = compressor.compress(origin, () -> image);
+                Row row = compressor.compress(origin, () -> s.preprocess().applyGray(rows, cols, buffer));
                 if (row != null) {
                     out.add(row);
                 }

@@ -16,8 +16,11 @@ import org.apache.spark.sql.Row;
 
 /**
  * One partition's worker: a codec (with its native scratch) and the step from a decoded image to
- * a factor row. Every failure becomes an error row in the errors accumulator; nothing an image
- * does fails the task. Every input, compressed or not, is counted in the tally.
+ * a factor row. A failure caused by the input (an {@link ImageFailure} of reading, decoding or
+ * preprocessing, or a shape the codec cannot compress to the budget) becomes an error row in the
+ * errors accumulator; anything else is a defect of mmps and fails the task, so Spark retries it and
+ * then fails the job with the stack trace instead of committing a table of error rows. Every input,
+ * compressed or not, is counted in the tally.
  */
 final class ImageCompressor implements AutoCloseable {
 
@@ -53,10 +56,6 @@ final class ImageCompressor implements AutoCloseable {
         } catch (ImageFailure failure) {
             accumulators.fail(origin, failure);
             return null;
-        } catch (RuntimeException unexpected) {
-            accumulators.fail(origin, new ImageFailure(ImageFailure.Step.DECODE,
-                    "unexpected " + unexpected.getClass().getSimpleName() + ": " + unexpected.getMessage(), unexpected));
-            return null;
         } finally {
             accumulators.done().add(1);
         }
@@ -82,6 +81,7 @@ final class ImageCompressor implements AutoCloseable {
                 Quality.psnrDb(squaredError, pixels.length));
     }
 
+    /** The codec refuses a shape it cannot compress to the budget with {@link IllegalArgumentException}. */
     private ImageCodec.Encoding compress(DecodedImage image) throws ImageFailure {
         try {
             return codec.encode(image.pixels(), image.shape());

@@ -3,8 +3,8 @@ package dev.mmps.spark.compress;
 import dev.mmps.images.Preprocess;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.table.Precision;
-import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
+import dev.mmps.tensor.codec.ImageCodec;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.Serializable;
 import java.util.Map;
@@ -13,7 +13,8 @@ import java.util.Map;
  * What every executor needs to compress its images: small, immutable, broadcast once.
  *
  * @param spec the compression spec, with the calibrated rank profile when there is one
- * @param codec which codec, with the baselines' settings
+ * @param codec makes each task's codec: the chosen one ({@link dev.mmps.tensor.codec.CodecChoice}), with the
+ *     baselines' settings
  * @param precision how factor values are stored
  * @param route the SVD route's name
  * @param preprocess decoding and preprocessing
@@ -23,7 +24,7 @@ import java.util.Map;
  * @param expectedSize the height and width all images must have when they are not resized, or
  *     null when {@code preprocess} resizes
  */
-public record StageSettings(CompressionSpec spec, CodecChoice codec, Precision precision, String route,
+public record StageSettings(CompressionSpec spec, ImageCodec.Factory codec, Precision precision, String route,
         Preprocess preprocess, long maxFileBytes, String rootUri, Map<String, Integer> classIndex,
         ImageShape expectedSize) implements Serializable {
 

@@ -1,9 +1,8 @@
 package dev.mmps.spark.compress;
 
+import dev.mmps.table.TableManifest;
 import dev.mmps.tensor.metrics.ImageStats;
 import java.io.Serializable;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.spark.util.AccumulatorV2;
 
 /**
@@ -147,30 +146,31 @@ public final class Tally extends AccumulatorV2<Tally.Image, Tally> implements Se
     }
 
     /** p05, p50, p95 of PSNR, to the bin width (0.01 dB). */
-    public Map<String, Object> psnrPercentiles() {
+    public TableManifest.Percentiles psnrPercentiles() {
         return percentiles(psnrHistogram, finitePsnr, PSNR_BIN_DB);
     }
 
     /** p05, p50, p95 of the ratio, to the bin width (0.0001). */
-    public Map<String, Object> ratioPercentiles() {
+    public TableManifest.Percentiles ratioPercentiles() {
         return percentiles(ratioHistogram, images, 1.0 / RATIO_BINS);
     }
 
-    private static Map<String, Object> percentiles(long[] histogram, long count, double width) {
+    private static TableManifest.Percentiles percentiles(long[] histogram, long count, double width) {
         if (count == 0) {
             return null;
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (double q : new double[] {0.05, 0.5, 0.95}) {
-            long rank = (long) Math.ceil(q * count);
+        double[] p = new double[3];
+        double[] quantiles = {0.05, 0.5, 0.95};
+        for (int k = 0; k < quantiles.length; k++) {
+            long rank = (long) Math.ceil(quantiles[k] * count);
             long seen = 0;
             int bin = 0;
             while (bin < histogram.length - 1 && seen + histogram[bin] < rank) {
                 seen += histogram[bin];
                 bin++;
             }
-            m.put(String.format(java.util.Locale.ROOT, "p%02d", Math.round(q * 100)), (bin + 0.5) * width);
+            p[k] = (bin + 0.5) * width;
         }
-        return m;
+        return new TableManifest.Percentiles(p[0], p[1], p[2]);
     }
 }

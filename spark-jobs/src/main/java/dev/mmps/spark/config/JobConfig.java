@@ -6,21 +6,32 @@ import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
 import dev.mmps.tensor.codec.Truncation;
-import dev.mmps.tensor.layout.ChannelPlacement;
 import dev.mmps.tensor.layout.IndexOrder;
 import dev.mmps.tensor.layout.LayoutPlanner;
 import dev.mmps.tensor.layout.LayoutRequest;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything a compress run was asked to do, checked when loaded ({@link ConfigLoader}). Small and
  * serialisable: the executors get it as a broadcast.
+ *
+ * @param explicit the {@code reference.conf} keys the user set, in a file or with a flag
  */
 public record JobConfig(String input, String output, boolean overwrite, boolean incremental, boolean prune,
         SparkSettings spark, IngestSettings ingest, CompressionSettings compression, int rowGroupMb,
-        int progressSeconds) implements Serializable {
+        int progressSeconds, Set<String> explicit) implements Serializable {
+
+    public JobConfig {
+        explicit = Set.copyOf(explicit);
+    }
+
+    /** Whether the user set a setting, in a file or with a flag, rather than taking its default. */
+    public boolean isExplicit(JobSetting setting) {
+        return setting.sources().stream().anyMatch(explicit::contains);
+    }
 
     /** Where and how Spark runs. */
     public record SparkSettings(String master, String appName, int partitions, boolean ui) implements Serializable {}
@@ -43,63 +54,95 @@ public record JobConfig(String input, String output, boolean overwrite, boolean 
      *
      * @param truncation how much to keep
      * @param truncationLabel the same as the user wrote it, e.g. {@code ratio=0.3}
+     * @param layout the tensor layout asked for
      * @param codec MMPS or a baseline, with the baselines' settings
      * @param precision how factor values are stored
      */
-    public record CompressionSettings(Truncation truncation, String truncationLabel, int stages, IndexOrder order,
-            int mpsCores, String layout, String route, int calibrationImages, CodecChoice codec, Precision precision)
-            implements Serializable {
-
-        public LayoutRequest layoutRequest() {
-            return layout.isEmpty()
-                    ? new LayoutRequest(order, mpsCores, LayoutPlanner.DEFAULT_CHANNELS, null)
-                    : LayoutRequest.explicit(layout);
-        }
+    public record CompressionSettings(Truncation truncation, String truncationLabel, int stages, LayoutSettings layout,
+            String route, int calibrationImages, CodecChoice codec, Precision precision) implements Serializable {
 
         /** The spec before calibration: a ratio target plans with uniform caps. */
         public CompressionSpec spec() {
-            return new CompressionSpec(layoutRequest(), truncation, stages);
+            return new CompressionSpec(layout.request(), truncation, stages);
         }
 
         public boolean calibrates() {
             return codec.tensorTrain() && truncation instanceof Truncation.TargetRatio && calibrationImages > 0;
         }
+
+        /**
+         * Whether the job measures candidate layouts on its calibration sample: an automatic layout, for a
+         * codec whose rows have one, planned with a calibrated profile.
+         */
+        public boolean searchesLayout() {
+            return layout.automatic() && calibrates();
+        }
+
+        /** The same settings with another layout: an incremental run takes its table's. */
+        public CompressionSettings withLayout(LayoutSettings other) {
+            return new CompressionSettings(truncation, truncationLabel, stages, other, route, calibrationImages, codec,
+                    precision);
+        }
     }
 
-    /** The configuration as plain values, for the manifest. */
+    /**
+     * The layout as asked: an explicit spec, a planned layout of a forced index order or number of cores,
+     * or automatic (neither), which the job chooses by measuring candidates on its sample.
+     *
+     * @param spec an explicit layout spec, or null
+     * @param order the forced index order of a planned layout, or null
+     * @param cores the forced number of cores of a planned layout, or 0
+     */
+    public record LayoutSettings(String spec, IndexOrder order, int cores) implements Serializable {
+
+        public static final String AUTO = "auto";
+
+        public LayoutSettings {
+            if (spec != null && (order != null || cores != 0)) {
+                throw new IllegalArgumentException("an explicit layout spec fixes the order and the cores: give the "
+                        + "spec alone");
+            }
+        }
+
+        /** Neither a spec nor a forced order or size: the job may choose. */
+        public boolean automatic() {
+            return spec == null && order == null && cores == 0;
+        }
+
+        /** The layout of every row: the spec, or the planned layout (defaults for what is not forced). */
+        public LayoutRequest request() {
+            return spec != null ? LayoutRequest.explicit(spec)
+                    : new LayoutRequest(order == null ? LayoutPlanner.DEFAULT_ORDER : order,
+                            cores == 0 ? LayoutPlanner.DEFAULT_CORES : cores, LayoutPlanner.DEFAULT_CHANNELS, null);
+        }
+
+        public String layoutLabel() {
+            return spec == null ? AUTO : spec;
+        }
+
+        public String orderLabel() {
+            return order == null ? AUTO : order.label();
+        }
+
+        public Object coresLabel() {
+            return cores == 0 ? AUTO : cores;
+        }
+    }
+
+    /** The configuration as the manifest records it: every setting that applies, by key. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("input", input);
-        m.put("output", output);
-        m.put("overwrite", overwrite);
-        m.put("incremental", incremental);
-        m.put("prune", prune);
-        m.put("spark.master", spark.master());
-        m.put("spark.partitions", spark.partitions());
-        m.put("ingest.size", ingest.sizeLabel());
-        m.put("ingest.channels", ingest.channels().label());
-        m.put("ingest.max-pixels", ingest.maxPixels());
-        m.put("ingest.max-file-bytes", ingest.maxFileBytes());
-        m.put("compression.codec", compression.codec().name());
-        m.put("compression.precision", compression.precision().label());
-        m.put("compression.truncation", compression.truncationLabel());
-        m.put("compression.stages", compression.stages());
-        m.put("compression.order", compression.order().label());
-        m.put("compression.mps-cores", compression.mpsCores());
-        m.put("compression.channel-placement", ChannelPlacement.LAST.label());
-        m.put("compression.layout", compression.layout());
-        m.put("compression.route", compression.route());
-        m.put("compression.calibration-images", compression.calibrationImages());
-        if (compression.codec().name().equals("tucker")) {
-            m.put("compression.tucker.hooi-sweeps", compression.codec().hooiSweeps());
-            m.put("compression.tucker.energy", compression.codec().tuckerEnergy());
+        for (JobSetting s : JobSetting.values()) {
+            if (s.applies(this)) {
+                m.put(s.key(), s.recorded(this));
+            }
         }
-        if (compression.codec().name().equals("cp")) {
-            m.put("compression.cp.max-sweeps", compression.codec().cpSweeps());
-            m.put("compression.cp.tolerance", compression.codec().cpTolerance());
-            m.put("compression.cp.seed", compression.codec().cpSeed());
-        }
-        m.put("output-format.row-group-mb", rowGroupMb);
         return m;
+    }
+
+    /** The same configuration with another compression request. */
+    public JobConfig withCompression(CompressionSettings other) {
+        return new JobConfig(input, output, overwrite, incremental, prune, spark, ingest, other, rowGroupMb,
+                progressSeconds, explicit);
     }
 }

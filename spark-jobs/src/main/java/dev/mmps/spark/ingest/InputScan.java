@@ -8,6 +8,7 @@ import dev.mmps.images.DecodedImage;
 import dev.mmps.images.IdxFormat;
 import dev.mmps.images.ImageFailure;
 import dev.mmps.images.Preprocess;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.IOException;
@@ -78,14 +79,14 @@ public final class InputScan {
     }
 
     /**
-     * @throws IllegalArgumentException if the input does not exist or holds nothing to compress
+     * @throws ValidationException if the input does not exist or holds nothing to compress
      */
     public static InputScan of(SparkSession spark, JobConfig config, Path listing) {
         try {
             Path given = new Path(config.input());
             FileSystem fs = given.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (!fs.exists(given)) {
-                throw new IllegalArgumentException("input " + config.input()
+                throw new ValidationException("input " + config.input()
                         + " does not exist; pass an image folder or IDX files to --input");
             }
             Path root = fs.makeQualified(given);
@@ -98,14 +99,14 @@ public final class InputScan {
                         new InputWalk.Result(count, total, List.of(), List.of()));
             }
             if (!fs.getFileStatus(root).isDirectory()) {
-                throw new IllegalArgumentException("input " + config.input() + " is a single file that is not IDX; "
+                throw new ValidationException("input " + config.input() + " is a single file that is not IDX; "
                         + "pass the folder that holds the images");
             }
             FileSystem listingFs = listing.getFileSystem(spark.sparkContext().hadoopConfiguration());
             InputWalk.Result walk = InputWalk.walk(fs, root, config.compression().calibrationImages(), listingFs,
                     listingFs.makeQualified(listing));
             if (walk.inputs() == 0) {
-                throw new IllegalArgumentException("input " + config.input()
+                throw new ValidationException("input " + config.input()
                         + " holds no files (names starting with . or _ are skipped); pass a folder of images");
             }
             return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), listing, walk);
@@ -141,7 +142,7 @@ public final class InputScan {
                 try (InputStream in = IdxFormat.open(fs.open(labels), labels.getName())) {
                     int count = IdxFormat.readLabelsHeader(in, labels.getName());
                     if (count != header.count()) {
-                        throw new IllegalArgumentException(labels.getName() + " holds " + count + " labels but "
+                        throw new ValidationException(labels.getName() + " holds " + count + " labels but "
                                 + images.getName() + " holds " + header.count() + " images; pass matching files");
                     }
                 }
@@ -209,14 +210,9 @@ public final class InputScan {
     }
 
     /**
-     * The listed image files ({@code path, modificationTime, length}), read back from the listing
-     * the walk wrote and spread evenly over {@code partitions} partitions; the tasks read the bytes.
+     * The listing as rows {@code path, modificationTime, length}, in listing order, read back from the
+     * file the walk wrote; the tasks read the bytes.
      */
-    public Dataset<Row> imageFiles(int partitions) {
-        return listedFiles().repartition(partitions);
-    }
-
-    /** The listing as rows {@code path, modificationTime, length}, in listing order. */
     public Dataset<Row> listedFiles() {
         Column parts = split(col("value"), "\t");
         return spark.read().text(listing.toString()).select(
@@ -261,12 +257,12 @@ public final class InputScan {
                     byte[] buffer = new byte[pixels];
                     for (int i = 0; i < Math.min(n, f.header().count()); i++) {
                         new java.io.DataInputStream(in).readFully(buffer);
-                        float[] p = new float[pixels];
-                        for (int j = 0; j < pixels; j++) {
-                            p[j] = (buffer[j] & 0xff) / 255f;
+                        try {
+                            sample.add(new Sample(f.images() + "#" + i,
+                                    preprocess.applyGray(f.header().rows(), f.header().cols(), buffer)));
+                        } catch (ImageFailure skipped) {
+                            // The executors will report it as an error row.
                         }
-                        sample.add(new Sample(f.images() + "#" + i,
-                                new DecodedImage(new ImageShape(f.header().rows(), f.header().cols(), 1), p)));
                     }
                 }
                 return sample;
@@ -289,7 +285,7 @@ public final class InputScan {
     /**
      * The height and width all sample images share.
      *
-     * @throws IllegalArgumentException if they differ: the user must pass a size
+     * @throws ValidationException if they differ: the user must pass a size
      */
     public ImageShape commonSize(List<Sample> sample) {
         Map<String, List<Sample>> bySize = sample.stream().collect(Collectors.groupingBy(
@@ -300,7 +296,7 @@ public final class InputScan {
                     .map(l -> l.get(0).image().shape().height() + "x" + l.get(0).image().shape().width() + " ("
                             + new Path(l.get(0).source()).getName() + ")")
                     .toList();
-            throw new IllegalArgumentException("input images have different sizes, e.g. " + String.join(" and ", examples)
+            throw new ValidationException("input images have different sizes, e.g. " + String.join(" and ", examples)
                     + "; pass --size HxW (for example --size 224x224) to resize them to one size");
         }
         return sample.isEmpty() ? null : sample.get(0).image().shape();

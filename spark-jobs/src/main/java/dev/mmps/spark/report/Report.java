@@ -3,8 +3,8 @@ package dev.mmps.spark.report;
 import dev.mmps.images.DecodedImage;
 import dev.mmps.images.Preprocess;
 import dev.mmps.spark.ingest.SourceImages;
-import dev.mmps.spark.sink.Manifest;
 import dev.mmps.table.FactorTableReader;
+import dev.mmps.table.ManifestFiles;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -54,7 +54,7 @@ public final class Report {
      * Reads the tables and measures JPEG on the first {@code jpegImages} images whose sources can
      * be read.
      *
-     * @throws IllegalArgumentException if a path is not an mmps output, or the tables hold different
+     * @throws dev.mmps.settings.ValidationException if a path is not an mmps output, or the tables hold different
      *     images
      */
     public static Report build(List<String> paths, int samples, int jpegImages, Configuration conf, PrintWriter log) {
@@ -86,7 +86,7 @@ public final class Report {
                 throw new UncheckedIOException("reading " + tables.get(t).path() + ": " + e.getMessage(), e);
             }
         }
-        Preprocess preprocess = SourceImages.preprocess(tables.get(0).config());
+        Preprocess preprocess = SourceImages.preprocess(tables.get(0).manifest());
         Map<String, DecodedImage> originals = new HashMap<>();
         for (String id : ordered.subList(0, wanted.size())) {
             DecodedImage image = SourceImages.read(sources.get(id), preprocess, conf);
@@ -176,9 +176,9 @@ public final class Report {
     /** Writes {@code report.html} and {@code report.json} into {@code dir}, creating it. */
     public void write(File dir) throws IOException {
         if (!dir.isDirectory() && !dir.mkdirs()) {
-            throw new IllegalArgumentException("cannot create folder " + dir + "; pass a writable folder to --out");
+            throw new dev.mmps.settings.ValidationException("cannot create folder " + dir + "; pass a writable folder to --out");
         }
-        Files.write(new File(dir, "report.json").toPath(), Manifest.toJson(figures()));
+        Files.write(new File(dir, "report.json").toPath(), ManifestFiles.toJson(figures()));
         Files.writeString(new File(dir, "report.html").toPath(), html(), StandardCharsets.UTF_8);
     }
 

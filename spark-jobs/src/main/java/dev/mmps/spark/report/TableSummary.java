@@ -1,8 +1,10 @@
 package dev.mmps.spark.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.mmps.spark.sink.Manifest;
+import dev.mmps.settings.ValidationException;
+import dev.mmps.spark.config.JobSetting;
 import dev.mmps.table.FactorTableReader;
+import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.TableManifest;
 import dev.mmps.tensor.layout.ImageShape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +34,7 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
  */
 public record TableSummary(String path, String label, String codec, String precision, String truncation,
         ImageShape shape, long images, long failed, double meanRatio, double meanPsnrDb, double storedBytesPerImage,
-        double[] psnrDb, TreeSet<String> ids, Map<String, Long> errorsByStep, String errorExample, JsonNode config) {
+        double[] psnrDb, TreeSet<String> ids, Map<String, Long> errorsByStep, String errorExample, TableManifest manifest) {
 
     /** Stored bits per pixel (per {@code H x W} position, all channels together). */
     public double bitsPerPixel() {
@@ -47,15 +49,13 @@ public record TableSummary(String path, String label, String codec, String preci
     /**
      * Reads one output folder.
      *
-     * @throws IllegalArgumentException if it is not an mmps output or holds no images
+     * @throws ValidationException if it is not an mmps output or holds no images
      */
     public static TableSummary read(String path, Configuration conf) {
-        JsonNode manifest = Manifest.read(path, conf);
-        JsonNode config = manifest.path("config");
-        JsonNode compression = manifest.path("compression");
-        String codec = compression.path("codec").asText("mmps");
-        String precision = compression.path("precision").asText("fp32");
-        String truncation = config.path("compression.truncation").asText("");
+        TableManifest manifest = ManifestFiles.readTable(path, conf);
+        String codec = manifest.codec();
+        String precision = manifest.compression().precision();
+        String truncation = String.valueOf(manifest.config().getOrDefault(JobSetting.TRUNCATION.key(), ""));
         List<Double> psnr = new ArrayList<>();
         TreeSet<String> ids = new TreeSet<>();
         ImageShape shape = null;
@@ -76,17 +76,17 @@ public record TableSummary(String path, String label, String codec, String preci
             throw new UncheckedIOException("reading " + path + ": " + e.getMessage(), e);
         }
         if (ids.isEmpty()) {
-            throw new IllegalArgumentException(path + " holds no compressed images; report on an output with images");
+            throw new ValidationException(path + " holds no compressed images; report on an output with images");
         }
-        long stored = manifest.path("totals").path("stored_bytes").asLong();
+        long stored = manifest.totals().storedBytes();
         Map<String, Long> byStep = new TreeMap<>();
         String[] example = {null};
         readErrors(path, conf, byStep, example);
         double[] values = psnr.stream().mapToDouble(Double::doubleValue).toArray();
         return new TableSummary(path, codec + " " + precision + " " + truncation, codec, precision, truncation, shape,
-                ids.size(), manifest.path("counts").path("failed").asLong(), ratioSum / ids.size(),
+                ids.size(), manifest.counts().failed(), ratioSum / ids.size(),
                 java.util.Arrays.stream(values).average().orElse(Double.NaN), (double) stored / ids.size(), values, ids,
-                byStep, example[0], config);
+                byStep, example[0], manifest);
     }
 
     private static void readErrors(String path, Configuration conf, Map<String, Long> byStep, String[] example) {
@@ -118,13 +118,13 @@ public record TableSummary(String path, String label, String codec, String preci
     /**
      * Checks that the tables hold the same images at the same shape.
      *
-     * @throws IllegalArgumentException naming the first table that differs and how
+     * @throws ValidationException naming the first table that differs and how
      */
     public static void requireSameImages(Collection<TableSummary> tables) {
         TableSummary first = tables.iterator().next();
         for (TableSummary t : tables) {
             if (!t.shape.equals(first.shape)) {
-                throw new IllegalArgumentException(t.path + " holds " + t.shape + " images but " + first.path + " holds "
+                throw new ValidationException(t.path + " holds " + t.shape + " images but " + first.path + " holds "
                         + first.shape + "; report tables compressed from the same input with the same --size");
             }
             if (!t.ids.equals(first.ids)) {
@@ -132,7 +132,7 @@ public record TableSummary(String path, String label, String codec, String preci
                 missing.removeAll(t.ids);
                 TreeSet<String> extra = new TreeSet<>(t.ids);
                 extra.removeAll(first.ids);
-                throw new IllegalArgumentException(t.path + " holds " + t.ids.size() + " images and " + first.path
+                throw new ValidationException(t.path + " holds " + t.ids.size() + " images and " + first.path
                         + " holds " + first.ids.size() + "; they differ (" + (missing.isEmpty() ? "" : "missing "
                         + missing.first() + (extra.isEmpty() ? "" : ", ")) + (extra.isEmpty() ? "" : "extra "
                         + extra.first()) + "); report tables compressed from the same input");

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.pmod;
 
 import dev.mmps.images.ChannelMode;
 import dev.mmps.images.Preprocess;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.compress.Progress;
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.config.SelectionConfig;
@@ -17,11 +18,12 @@ import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.table.FactorFormat;
+import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.SubsetManifest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,16 +74,16 @@ public final class SelectJob {
     }
 
     /** Runs the job and returns its manifest. */
-    public Map<String, Object> run() {
+    public SubsetManifest run() {
         long start = System.nanoTime();
         return OutputFolder.prepare(config.output(), config.overwrite(),
                 spark.sparkContext().hadoopConfiguration()).run(output -> run(output, start));
     }
 
-    private Map<String, Object> run(OutputFolder output, long start) throws IOException {
+    private SubsetManifest run(OutputFolder output, long start) throws IOException {
         InputScan scan = InputScan.of(spark, config, output.stagedPath(OutputFolder.LISTING));
         if (scan.isIdx()) {
-            throw new IllegalArgumentException("input " + config.input() + " holds IDX files; select reads image "
+            throw new ValidationException("input " + config.input() + " holds IDX files; select reads image "
                     + "folders, and an IDX dataset (MNIST, Fashion-MNIST) is small enough for the selection "
                     + "bin/mmps evaluate makes itself (methods random and kcenter)");
         }
@@ -95,7 +97,7 @@ public final class SelectJob {
         long n = listed - (errors.size() - scan.issues().size());
         long budget = Math.round(settings.ratio() * n);
         if (n > 0 && budget < 1) {
-            throw new IllegalArgumentException("selection ratio " + settings.ratio() + " of " + n + " images keeps no "
+            throw new ValidationException("selection ratio " + settings.ratio() + " of " + n + " images keeps no "
                     + "image; pass a larger --ratio");
         }
         int groups = (int) Math.max(1, Math.ceil((double) n / settings.groupImages()));
@@ -130,8 +132,8 @@ public final class SelectJob {
         Double radius = radii.value().stream().max(Double::compare).orElse(null);
         output.deleteStaged(FEATURES);
         output.deleteStaged(OutputFolder.LISTING);
-        Map<String, Object> manifest = manifest(scan, n, kept, errors, sizes, radius, selectSeconds, start);
-        output.writeStaged(OutputFolder.MANIFEST, Manifest.toJson(manifest));
+        SubsetManifest manifest = manifest(scan, n, kept, errors, sizes, radius, selectSeconds, start);
+        output.writeStaged(OutputFolder.MANIFEST, ManifestFiles.toJson(manifest));
         output.commit();
         return manifest;
     }
@@ -146,7 +148,7 @@ public final class SelectJob {
                 : (int) Math.max(4L * spark.sparkContext().defaultParallelism(),
                         (long) Math.ceil((double) listed / IMAGES_PER_TASK));
         try (Progress progress = Progress.start("select: decode", decoded, listed, config.progressSeconds())) {
-            write(scan.imageFiles(partitions).mapPartitions(new FeatureStage(thumbnails,
+            write(scan.listedFiles().repartition(partitions).mapPartitions(new FeatureStage(thumbnails,
                     config.ingest().maxFileBytes(), rootPath, scan.classIndex(), hadoop, decoded),
                     Encoders.row(SelectRows.FEATURES)), output.staged(FEATURES));
             progress.finish();
@@ -196,42 +198,20 @@ public final class SelectJob {
                 .option("parquet.enable.dictionary#" + SelectRows.FEATURES_COLUMN, "false").parquet(path);
     }
 
-    private Map<String, Object> manifest(InputScan scan, long images, long kept, List<Row> errors,
+    private SubsetManifest manifest(InputScan scan, long images, long kept, List<Row> errors,
             Map<Integer, Long> sizes, Double radius, double selectSeconds, long start) {
         double seconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("mmps_version", Manifest.version());
-        m.put("created", java.time.Instant.now().toString());
-        m.put("command", "select");
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("root", scan.rootUri());
-        input.put("classes", scan.classNames());
-        m.put("input", input);
-        Map<String, Object> selection = new LinkedHashMap<>();
-        selection.put("method", settings.method());
-        selection.put("ratio", settings.ratio());
-        selection.put("seed", settings.seed());
-        selection.put("features", settings.method().equals("kcenter") ? "pixels " + settings.featureLabel() : null);
-        selection.put("group_images", settings.groupImages());
-        selection.put("groups", sizes.size());
-        selection.put("largest_group", sizes.values().stream().mapToLong(Long::longValue).max().orElse(0));
-        // K-Center: no image is farther than this from the kept image nearest to it in its group.
-        selection.put("covering_radius", radius);
-        m.put("selection", selection);
-        Map<String, Object> counts = new LinkedHashMap<>();
-        counts.put("inputs", scan.files());
-        counts.put("images", images);
-        counts.put("failed", errors.size());
-        counts.put("selected", kept);
-        m.put("counts", counts);
-        m.put("error_examples", Manifest.errorExamples(errors));
-        Map<String, Object> timing = new LinkedHashMap<>();
-        timing.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        timing.put("select_seconds", Math.round(selectSeconds * 1000) / 1000.0);
-        timing.put("images_per_second", Math.round(images / Math.max(seconds, 1e-9) * 10) / 10.0);
-        m.put("timing", timing);
+        // K-Center: no image is farther than the radius from the kept image nearest to it in its group.
+        SubsetManifest.Selection selection = new SubsetManifest.Selection(settings.method(), settings.ratio(),
+                settings.seed(), settings.method().equals("kcenter") ? "pixels " + settings.featureLabel() : null,
+                settings.groupImages(), sizes.size(), sizes.values().stream().mapToLong(Long::longValue).max().orElse(0),
+                radius);
         LOG.info("Selected {} of {} images ({}) in {} s", kept, images, settings.method(),
                 String.format(Locale.ROOT, "%.1f", seconds));
-        return m;
+        return new SubsetManifest(SubsetManifest.SCHEMA_VERSION, Manifest.version(), java.time.Instant.now().toString(),
+                SubsetManifest.COMMAND, new SubsetManifest.Input(scan.rootUri(), scan.classNames()), selection,
+                new SubsetManifest.Counts(scan.files(), images, errors.size(), kept), Manifest.errorExamples(errors),
+                new SubsetManifest.Timing(Math.round(seconds * 1000) / 1000.0, Math.round(selectSeconds * 1000) / 1000.0,
+                        Math.round(images / Math.max(seconds, 1e-9) * 10) / 10.0));
     }
 }

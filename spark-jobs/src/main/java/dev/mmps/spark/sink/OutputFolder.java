@@ -1,5 +1,6 @@
 package dev.mmps.spark.sink;
 
+import dev.mmps.settings.ValidationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,9 +23,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutputFolder {
 
-    public static final String FACTORS = "factors";
-    public static final String ERRORS = "errors";
-    public static final String MANIFEST = "manifest.json";
+    public static final String FACTORS = dev.mmps.table.FactorTableReader.FACTORS;
+    public static final String ERRORS = dev.mmps.table.FactorTableReader.ERRORS;
+    public static final String MANIFEST = dev.mmps.table.ManifestFiles.NAME;
     private static final Logger LOG = LoggerFactory.getLogger(OutputFolder.class);
     private static final String STAGING = ".staging-";
     private static final String REPLACED = ".replaced-";
@@ -49,7 +50,7 @@ public final class OutputFolder {
      *
      * @param replaceable whether an existing output may be replaced ({@code --overwrite}) or added
      *     to ({@code --incremental})
-     * @throws IllegalArgumentException if the output exists and may not be replaced
+     * @throws ValidationException if the output exists and may not be replaced
      */
     public static OutputFolder prepare(String output, boolean replaceable, Configuration conf) {
         try {
@@ -58,7 +59,7 @@ public final class OutputFolder {
             Path target = fs.makeQualified(path);
             recover(fs, target);
             if (fs.exists(target) && !replaceable) {
-                throw new IllegalArgumentException("output " + output + " already exists; choose another folder, pass "
+                throw new ValidationException("output " + output + " already exists; choose another folder, pass "
                         + "--incremental to add new images to it, or --overwrite to replace it");
             }
             Path staging = new Path(target.getParent(), "." + target.getName() + STAGING + UUID.randomUUID());

@@ -48,7 +48,13 @@ class CliTest {
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--ratio", "1.5"},
                         "compression ratio 1.5 is invalid"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--ratio", "abc"},
-                        "--ratio 'abc' is not a number"),
+                        "Invalid value for option '--ratio': 'abc' is not a double"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--layout",
+                    "block:2x2,4x4,2x2,2x2,1x1x3", "--order", "row"}, "an explicit layout fixes both"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--mps-cores", "many"},
+                        "mps-cores 'many' is invalid: use auto or a whole number"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--local-cores", "0"},
+                        "--local-cores 0 is invalid"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--stages", "0"},
                         "stages=0 is invalid"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--order", "zigzag"},
@@ -64,7 +70,7 @@ class CliTest {
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--codec", "jpeg"},
                         "codec 'jpeg' is unknown: use one of mmps, mps, svd, cp, tucker"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--precision", "fp8"},
-                        "precision 'fp8' is unknown"),
+                        "Invalid value for option '--precision': precision 'fp8' is unknown"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--codec", "cp",
                     "--epsilon", "0.1"}, "codec cp takes --ratio, not epsilon=0.1"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", in}, "already exists"),
@@ -98,11 +104,53 @@ class CliTest {
         assertTrue(seconds < 3, "took " + seconds + " s");
     }
 
+    /** A manifest written by a newer mmps, or damaged, is refused as the user's to fix, in one line. */
+    @Test
+    void aManifestOfANewerVersionOrMissingAKeyExitsTwo() throws Exception {
+        Path golden = Path.of("..", "factor-table", "src", "test", "resources", "golden", "v2", "svd-int8");
+        for (String[] edit : new String[][] {{"\"schema_version\" : 2", "\"schema_version\" : 7", "schema version 7"},
+                {"\"images\" : 10,", "", "lacks key 'counts.images'"}}) {
+            Path copy = TestInputs.fresh("cli-manifest").resolve("table");
+            Files.createDirectories(copy);
+            Files.writeString(copy.resolve("manifest.json"), Files.readString(golden.resolve("manifest.json"))
+                    .replace(edit[0], edit[1]));
+            Object[] inspect = run("inspect", copy.toString());
+            String err = ((String) inspect[2]).trim();
+            assertEquals(Main.USAGE, inspect[0], err);
+            assertTrue(err.contains(edit[2]) && err.contains("manifest.json"), err);
+            assertEquals(1, err.lines().count(), "one line: " + err);
+        }
+    }
+
+    /** A command with a bug: an internal check that fails. */
+    @CommandLine.Command(name = "defect")
+    static final class Defect implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("an internal check failed");
+        }
+    }
+
+    /** Anything but the user's mistake is a defect: exit code 1 and the stack trace. */
+    @Test
+    void aDefectExitsOneWithItsStackTrace() {
+        CommandLine cli = Main.commandLine();
+        cli.addSubcommand("defect", new Defect());
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+        assertEquals(Main.FAILED, cli.execute("defect"));
+        assertTrue(err.toString().contains("IllegalStateException: an internal check failed")
+                && err.toString().contains("\tat "), err.toString());
+    }
+
     @Test
     void helpAndVersion() {
         Object[] help = run("compress", "--help");
         assertEquals(0, help[0]);
-        assertTrue(((String) help[1]).contains("--ratio=R"));
+        String text = (String) help[1];
+        assertTrue(text.contains("--ratio=R"), text);
+        assertTrue(text.matches("(?s).*--ratio=R.*Default: 0\\.3.*"), "defaults come from reference.conf: " + text);
+        assertTrue(text.matches("(?s).*--stages=K.*Default: 2.*"), text);
         Object[] version = run("--version");
         assertEquals(0, version[0]);
         assertTrue(((String) version[1]).startsWith("mmps "), (String) version[1]);

@@ -8,17 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmps.images.DecodedImage;
+import dev.mmps.images.Preprocess;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.JobConfig;
-import dev.mmps.images.DecodedImage;
-import dev.mmps.images.Preprocess;
 import dev.mmps.table.FactorTableReader;
+import dev.mmps.table.TableManifest;
 import dev.mmps.tensor.codec.MmpsCodec;
 import dev.mmps.tensor.codec.MmpsFactors;
-import dev.mmps.tensor.metrics.Quality;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
+import dev.mmps.tensor.metrics.Quality;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -41,24 +43,23 @@ class CompressJobTest {
 
     private final SparkSession spark = SparkTestSession.get();
 
-    private Map<String, Object> run(Path input, Path output, Map<String, Object> extra) {
+    private TableManifest run(Path input, Path output, Map<String, Object> extra) {
         return TestJobs.compress(input, output, extra);
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void everyInputEndsAsAFactorRowOrAnErrorRow() throws Exception {
         Path input = TestInputs.fresh("cifar-broken");
         TestInputs.copyCifar(input, 3);
         List<String> broken = TestInputs.writeBroken(input.resolve("cat"));
         Path output = TestInputs.fresh("cifar-broken-out").resolve("table");
-        Map<String, Object> manifest = run(input, output, Map.of("compression.max-bond", 6,
+        TableManifest manifest = run(input, output, Map.of("compression.max-bond", 6,
                 "compression.calibration-images", 0));
 
-        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
-        assertEquals(35L, ((Number) counts.get("inputs")).longValue());
-        assertEquals(30L, ((Number) counts.get("images")).longValue());
-        assertEquals(5L, ((Number) counts.get("failed")).longValue());
+        TableManifest.Counts counts = manifest.counts();
+        assertEquals(35L, counts.inputs());
+        assertEquals(30L, counts.images());
+        assertEquals(5L, counts.failed());
 
         Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
         Dataset<Row> errors = spark.read().parquet(output.resolve("errors").toString());
@@ -117,20 +118,18 @@ class CompressJobTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void hostileInputsEndAsFactorRowsOrErrorRowsAndNothingIsReadTwice() throws Exception {
         Path input = TestInputs.fresh("hostile");
         TestInputs.copyCifar(input, 1);
         TestInputs.Hostile hostile = TestInputs.writeHostile(input);
         Path output = TestInputs.fresh("hostile-out").resolve("table");
 
-        Map<String, Object> manifest = run(input, output, Map.of("compression.ratio", 0.3));
+        TableManifest manifest = run(input, output, Map.of("compression.ratio", 0.3));
 
-        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
+        TableManifest.Counts counts = manifest.counts();
         int images = 10 + hostile.images().size();
-        assertEquals((long) images + hostile.errors().size(), ((Number) counts.get("inputs")).longValue(),
-                counts.toString());
-        assertEquals((long) images, ((Number) counts.get("images")).longValue(), counts.toString());
+        assertEquals((long) images + hostile.errors().size(), counts.inputs(), counts.toString());
+        assertEquals((long) images, counts.images(), counts.toString());
         Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
         Map<String, Integer> channels = new HashMap<>();
         for (Row r : factors.select("id", "channels").collectAsList()) {
@@ -191,13 +190,13 @@ class CompressJobTest {
     @Test
     void baselinesRefuseWhatOnlyTensorTrainsDo() {
         Path input = TestInputs.fresh("codec-refusals");
-        var bond = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(null, Map.of("input",
+        var bond = assertThrows(ValidationException.class, () -> ConfigLoader.load(null, Map.of("input",
                 input.toString(), "output", "x", "compression.codec", "svd", "compression.max-bond", 4)));
         assertTrue(bond.getMessage().contains("codec svd takes --ratio"), bond.getMessage());
-        var stages = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(null, Map.of("input",
+        var stages = assertThrows(ValidationException.class, () -> ConfigLoader.load(null, Map.of("input",
                 input.toString(), "output", "x", "compression.codec", "mps", "compression.stages", 2)));
         assertTrue(stages.getMessage().contains("--codec mmps --stages 2"), stages.getMessage());
-        var tooSmall = assertThrows(IllegalArgumentException.class, () -> {
+        var tooSmall = assertThrows(ValidationException.class, () -> {
             TestInputs.copyCifar(input, 1);
             run(input, TestInputs.fresh("codec-refusals-out").resolve("t"), Map.of("compression.codec", "svd",
                     "compression.ratio", 0.02));
@@ -206,22 +205,53 @@ class CompressJobTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void ratioTargetIsCalibratedAndMet() throws Exception {
         Path input = TestInputs.fresh("cifar-ratio");
         TestInputs.copyCifar(input, 4);
         Path output = TestInputs.fresh("cifar-ratio-out").resolve("table");
-        Map<String, Object> manifest = run(input, output, Map.of("compression.ratio", 0.3,
+        TableManifest manifest = run(input, output, Map.of("compression.ratio", 0.3,
                 "compression.calibration-images", 12));
-        Map<String, Object> compression = (Map<String, Object>) manifest.get("compression");
-        assertNotNull(compression.get("rank_profile"));
+        assertNotNull(manifest.compression().rankProfile());
         Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
         for (Row r : factors.select("ratio", "psnr_db").collectAsList()) {
             assertTrue(r.getDouble(0) <= 0.3 && r.getDouble(0) > 0.25, "ratio " + r.getDouble(0));
             assertTrue(r.getDouble(1) > 20 && Double.isFinite(r.getDouble(1)), "PSNR " + r.getDouble(1));
         }
-        Map<String, Object> stats = (Map<String, Object>) manifest.get("stats");
-        assertTrue(((Number) stats.get("mean_ratio")).doubleValue() >= 0.29 * 0.99);
+        assertTrue(manifest.stats().meanRatio() >= 0.29 * 0.99);
+    }
+
+    /**
+     * The automatic layout is chosen among the candidates on the sample and recorded with their scores; the
+     * rows use it. A forced order is used as given, and nothing is searched.
+     */
+    @Test
+    void theAutomaticLayoutIsChosenOnTheSampleAndAForcedOneIsKept() throws Exception {
+        Path input = TestInputs.fresh("cifar-layout");
+        TestInputs.copyCifar(input, 1);
+        Path autoOut = TestInputs.fresh("cifar-layout-auto").resolve("table");
+        TableManifest auto = run(input, autoOut, Map.of("compression.ratio", 0.3, "compression.calibration-images", 6));
+        TableManifest.LayoutSearchEntry search = auto.compression().layoutSearch();
+        assertEquals("auto", auto.compression().layoutRequest());
+        assertEquals(6, search.images());
+        assertTrue(search.candidates().stream().anyMatch(c -> c.layout().equals(search.chosen())), search.toString());
+        double best = search.candidates().stream().mapToDouble(TableManifest.Candidate::meanSquaredError).min()
+                .orElseThrow();
+        assertEquals(best, search.candidates().stream().filter(c -> c.layout().equals(search.chosen())).findFirst()
+                .orElseThrow().meanSquaredError(), "the chosen layout has the least error on the sample");
+        assertEquals(search.chosen(), auto.compression().rankProfile().layout());
+        for (Row r : spark.read().parquet(autoOut.resolve("factors").toString()).select("layout").collectAsList()) {
+            assertEquals(search.chosen(), r.getString(0));
+        }
+
+        Path forcedOut = TestInputs.fresh("cifar-layout-row").resolve("table");
+        TableManifest forced = run(input, forcedOut, Map.of("compression.ratio", 0.3,
+                "compression.calibration-images", 6, "compression.order", "row"));
+        assertNull(forced.compression().layoutSearch());
+        assertEquals("auto(order=row, cores=5, channels=last)", forced.compression().layoutRequest());
+        for (Row r : spark.read().parquet(forcedOut.resolve("factors").toString()).select("layout", "index_order")
+                .collectAsList()) {
+            assertEquals("row", r.getString(1), r.getString(0));
+        }
     }
 
     @Test
@@ -250,7 +280,7 @@ class CompressJobTest {
         Path input = TestInputs.fresh("imagenet-mixed");
         TestInputs.copyImagenet(input);
         Path output = TestInputs.fresh("imagenet-mixed-out").resolve("table");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ValidationException e = assertThrows(ValidationException.class,
                 () -> run(input, output, Map.of("compression.calibration-images", 8)));
         assertTrue(e.getMessage().contains("different sizes") && e.getMessage().contains("--size"), e.getMessage());
         assertFalse(Files.exists(output), "nothing is written");
@@ -272,6 +302,21 @@ class CompressJobTest {
         assertEquals(0, spark.read().parquet(output.resolve("errors").toString()).count());
     }
 
+    /** IDX images are preprocessed as decoded files are: resized, and given three channels when asked. */
+    @Test
+    void idxImagesTakeTheSizeAndChannelsAsked() throws Exception {
+        Path input = TestInputs.fresh("idx-rgb");
+        TestInputs.writeIdx(input, "train", 12, 28, 28);
+        Path output = TestInputs.fresh("idx-rgb-out").resolve("table");
+        run(input, output, Map.of("ingest.size", "32x32", "ingest.channels", "rgb", "compression.max-bond", 4,
+                "compression.calibration-images", 0));
+        Dataset<Row> factors = spark.read().parquet(output.resolve("factors").toString());
+        assertEquals(12, factors.count());
+        for (Row r : factors.select("height", "width", "channels").collectAsList()) {
+            assertEquals(List.of(32, 32, 3), List.of(r.getInt(0), r.getInt(1), r.getInt(2)));
+        }
+    }
+
     @Test
     void anExistingOutputIsReplacedOnlyWhenAsked() throws Exception {
         Path input = TestInputs.fresh("cifar-overwrite");
@@ -279,7 +324,7 @@ class CompressJobTest {
         Path output = TestInputs.fresh("cifar-overwrite-out").resolve("table");
         Files.createDirectories(output);
         Files.writeString(output.resolve("keep.txt"), "precious");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ValidationException e = assertThrows(ValidationException.class,
                 () -> run(input, output, Map.of("compression.max-bond", 3)));
         assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("--overwrite"));
         assertTrue(Files.exists(output.resolve("keep.txt")), "nothing is lost");

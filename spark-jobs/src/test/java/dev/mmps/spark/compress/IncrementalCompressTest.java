@@ -6,16 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
+import dev.mmps.table.TableManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
@@ -32,14 +36,13 @@ class IncrementalCompressTest {
     private final SparkSession spark = SparkTestSession.get();
 
     /** No calibration, so a clean run and an incremental one plan every image alike. */
-    private Map<String, Object> run(Path input, Path output, Map<String, Object> extra) {
+    private TableManifest run(Path input, Path output, Map<String, Object> extra) {
         Map<String, Object> settings = new LinkedHashMap<>(Map.of("compression.max-bond", 6));
         settings.putAll(extra);
         return TestJobs.compress(input, output, settings);
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void addsNewFilesReplacesChangedOnesAndMatchesACleanRun() throws Exception {
         Path input = TestInputs.fresh("incremental");
         TestInputs.copyCifar(input, 3);
@@ -59,18 +62,18 @@ class IncrementalCompressTest {
         }
         Files.writeString(input.resolve("dog").resolve("notes.jpg"), "not an image\n");
 
-        Map<String, Object> manifest = run(input, output, Map.of("incremental", true));
+        TableManifest manifest = run(input, output, Map.of("incremental", true));
 
-        Map<String, Object> incremental = (Map<String, Object>) manifest.get("incremental");
-        assertEquals(28L, number(incremental.get("skipped")), incremental.toString());
-        assertEquals(4L, number(incremental.get("compressed")), incremental.toString());
-        assertEquals(1L, number(incremental.get("replaced")), incremental.toString());
-        assertEquals(1L, number(incremental.get("removed")), incremental.toString());
-        assertEquals(List.of("cat/" + cats.get(2).getFileName()), incremental.get("removed_examples"));
-        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
-        assertEquals(33L, number(counts.get("inputs")), counts.toString());
-        assertEquals(32L, number(counts.get("images")), counts.toString());
-        assertEquals(1L, number(counts.get("failed")), counts.toString());
+        TableManifest.Incremental incremental = manifest.incremental();
+        assertEquals(28L, incremental.skipped(), incremental.toString());
+        assertEquals(4L, incremental.compressed(), incremental.toString());
+        assertEquals(1L, incremental.replaced(), incremental.toString());
+        assertEquals(1L, incremental.removed(), incremental.toString());
+        assertEquals(List.of("cat/" + cats.get(2).getFileName()), incremental.removedExamples());
+        TableManifest.Counts counts = manifest.counts();
+        assertEquals(33L, counts.inputs(), counts.toString());
+        assertEquals(32L, counts.images(), counts.toString());
+        assertEquals(1L, counts.failed(), counts.toString());
         Map<String, Row> rows = rowsById(output);
         assertEquals(32, rows.size());
         assertTrue(rows.containsKey("cat/" + cats.get(2).getFileName()), "a removed file's row is kept");
@@ -86,13 +89,12 @@ class IncrementalCompressTest {
             assertSameFactors(e.getValue(), rows.get(e.getKey()));
         }
 
-        Map<String, Object> pruned = run(input, output, Map.of("incremental", true, "prune", true));
-        assertEquals(31L, number(((Map<String, Object>) pruned.get("counts")).get("images")));
+        TableManifest pruned = run(input, output, Map.of("incremental", true, "prune", true));
+        assertEquals(31L, pruned.counts().images());
         assertEquals(cleanRows.keySet(), rowsById(output).keySet());
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void aRunWithNothingNewWritesNothing() throws Exception {
         Path input = TestInputs.fresh("incremental-same");
         TestInputs.copyCifar(input, 2);
@@ -102,11 +104,10 @@ class IncrementalCompressTest {
         Map<String, FileTime> before = listing(output);
         byte[] manifestBefore = Files.readAllBytes(output.resolve("manifest.json"));
 
-        Map<String, Object> manifest = run(input, output, Map.of("incremental", true));
+        TableManifest manifest = run(input, output, Map.of("incremental", true));
 
-        Map<String, Object> incremental = (Map<String, Object>) manifest.get("incremental");
-        assertEquals(Boolean.TRUE, incremental.get("up_to_date"));
-        assertEquals(25L, number(incremental.get("skipped")));
+        assertTrue(manifest.incremental().isUpToDate());
+        assertEquals(25L, manifest.incremental().skipped());
         assertEquals(before, listing(output));
         assertArrayEquals(manifestBefore, Files.readAllBytes(output.resolve("manifest.json")));
         try (Stream<Path> siblings = Files.list(output.getParent())) {
@@ -129,7 +130,6 @@ class IncrementalCompressTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void anOutputMovedAsideByACommitThatDidNotFinishIsPutBack() throws Exception {
         Path input = TestInputs.fresh("incremental-restore");
         TestInputs.copyCifar(input, 1);
@@ -137,10 +137,34 @@ class IncrementalCompressTest {
         run(input, output, Map.of());
         Files.move(output, output.getParent().resolve(".table.replaced-interrupted"));
 
-        Map<String, Object> manifest = run(input, output, Map.of("incremental", true));
+        TableManifest manifest = run(input, output, Map.of("incremental", true));
 
-        assertEquals(Boolean.TRUE, ((Map<String, Object>) manifest.get("incremental")).get("up_to_date"));
+        assertTrue(manifest.incremental().isUpToDate());
         assertEquals(10, rowsById(output).size());
+    }
+
+    /** New rows take the layout the table's search chose, with its profile; the run searches nothing again. */
+    @Test
+    void newRowsTakeTheLayoutTheTableChose() throws Exception {
+        Path input = TestInputs.fresh("incremental-layout");
+        TestInputs.copyCifar(input, 1);
+        Path output = TestInputs.fresh("incremental-layout-out").resolve("table");
+        Map<String, Object> searched = Map.of("compression.ratio", 0.3, "compression.calibration-images", 6);
+        TableManifest first = TestJobs.compress(input, output, searched);
+        TableManifest.LayoutSearchEntry search = first.compression().layoutSearch();
+        assertTrue(search != null && !search.candidates().isEmpty(), "the first run searched: " + first.compression());
+        for (Path p : sorted(TestInputs.SAMPLES.resolve("cifar10").resolve("cat")).subList(10, 12)) {
+            Files.copy(p, input.resolve("cat").resolve(p.getFileName()));
+        }
+        Map<String, Object> again = new LinkedHashMap<>(searched);
+        again.put("incremental", true);
+        TableManifest second = TestJobs.compress(input, output, again);
+        assertEquals(2L, second.incremental().compressed());
+        assertEquals(search, second.compression().layoutSearch());
+        assertEquals(first.compression().rankProfile().layout(), second.compression().rankProfile().layout());
+        Set<String> layouts = new HashSet<>();
+        rowsById(output).values().forEach(r -> layouts.add(r.getAs("layout")));
+        assertEquals(Set.of(search.chosen()), layouts, "old and new rows share the chosen layout");
     }
 
     @Test
@@ -149,13 +173,17 @@ class IncrementalCompressTest {
         TestInputs.copyCifar(input, 1);
         Path output = TestInputs.fresh("incremental-settings-out").resolve("table");
         run(input, output, Map.of());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ValidationException e = assertThrows(ValidationException.class,
                 () -> run(input, output, Map.of("incremental", true, "compression.stages", 1)));
         assertTrue(e.getMessage().contains("compression.stages=2") && e.getMessage().contains("compression.stages=1"),
                 e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> run(input, output, Map.of("incremental", true,
+        ValidationException order = assertThrows(ValidationException.class,
+                () -> run(input, output, Map.of("incremental", true, "compression.order", "row")));
+        assertTrue(order.getMessage().contains("compression.order=auto") && order.getMessage().contains("=row"),
+                order.getMessage());
+        assertThrows(ValidationException.class, () -> run(input, output, Map.of("incremental", true,
                 "overwrite", true)));
-        assertThrows(IllegalArgumentException.class, () -> run(input, output, Map.of("prune", true)));
+        assertThrows(ValidationException.class, () -> run(input, output, Map.of("prune", true)));
     }
 
     private static void assertSameFactors(Row expected, Row actual) {
@@ -196,7 +224,4 @@ class IncrementalCompressTest {
         }
     }
 
-    private static long number(Object value) {
-        return ((Number) value).longValue();
-    }
 }

@@ -2,6 +2,7 @@ package dev.mmps.spark.compress;
 
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.config.ConfigLoader;
+import dev.mmps.table.TableManifest;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ final class TestJobs {
      * @param settings configuration keys (without {@code mmps.}) over the reference defaults
      * @return the run's manifest
      */
-    static Map<String, Object> compress(Path input, Path output, Map<String, Object> settings) {
+    static TableManifest compress(Path input, Path output, Map<String, Object> settings) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("input", input.toString());
         o.put("output", output.toString());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
 import dev.mmps.spark.compress.CompressJob;
@@ -120,7 +121,7 @@ class ReportTest {
         Path other = TestInputs.fresh("report-other-input");
         TestInputs.copyCifar(other, 2);
         Path bigger = compress(other, "bigger", Map.of("compression.ratio", 0.3));
-        var e = assertThrows(IllegalArgumentException.class, () -> Report.build(List.of(mmps.toString(),
+        var e = assertThrows(ValidationException.class, () -> Report.build(List.of(mmps.toString(),
                 bigger.toString()), 2, 0, new Configuration(), new PrintWriter(new StringWriter())));
         assertTrue(e.getMessage().contains("holds 20 images") && e.getMessage().contains("same input"), e.getMessage());
     }

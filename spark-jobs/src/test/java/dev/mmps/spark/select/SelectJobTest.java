@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
 import dev.mmps.spark.config.ConfigLoader;
+import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.SubsetManifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -29,7 +33,7 @@ class SelectJobTest {
 
     private final SparkSession spark = SparkTestSession.get();
 
-    private static Map<String, Object> select(Path input, Path output, Map<String, Object> settings) {
+    private static SubsetManifest select(Path input, Path output, Map<String, Object> settings) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("input", input.toString());
         o.put("output", output.toString());
@@ -48,7 +52,6 @@ class SelectJobTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void keepsTheBudgetOfEachGroupTheSameWayHoweverSparkSplitsTheInput() throws Exception {
         Path input = TestInputs.fresh("select-cifar");
         TestInputs.copyCifar(input, 10);
@@ -57,15 +60,16 @@ class SelectJobTest {
         Map<String, Object> settings = Map.of("selection.ratio", 0.3, "selection.group-images", 40,
                 "spark.partitions", 3);
 
-        Map<String, Object> manifest = select(input, out.resolve("a"), settings);
-        Map<String, Object> counts = (Map<String, Object>) manifest.get("counts");
-        assertEquals(100L + broken.size(), ((Number) counts.get("inputs")).longValue());
-        assertEquals(100L, ((Number) counts.get("images")).longValue());
-        assertEquals((long) broken.size(), ((Number) counts.get("failed")).longValue());
-        assertEquals(30L, ((Number) counts.get("selected")).longValue());
-        Map<String, Object> selection = (Map<String, Object>) manifest.get("selection");
-        assertEquals(3, ((Number) selection.get("groups")).intValue());
-        assertTrue(((Number) selection.get("covering_radius")).doubleValue() > 0);
+        SubsetManifest manifest = select(input, out.resolve("a"), settings);
+        SubsetManifest.Counts counts = manifest.counts();
+        assertEquals(100L + broken.size(), counts.inputs());
+        assertEquals(100L, counts.images());
+        assertEquals((long) broken.size(), counts.failed());
+        assertEquals(30L, counts.selected());
+        assertEquals(3, manifest.selection().groups());
+        assertTrue(manifest.selection().coveringRadius() > 0);
+        assertEquals(manifest, ManifestFiles.readSubset(out.resolve("a").toString(), new Configuration()),
+                "the manifest on disk reads back as written");
 
         Set<String> kept = ids(out.resolve("a"));
         assertEquals(30, kept.size());
@@ -91,9 +95,9 @@ class SelectJobTest {
                 "selection.seed", 2));
         assertNotEquals(kept, ids(out.resolve("c")), "another seed starts elsewhere");
 
-        Map<String, Object> random = select(input, out.resolve("r"), Map.of("selection.method", "random",
+        SubsetManifest random = select(input, out.resolve("r"), Map.of("selection.method", "random",
                 "selection.ratio", 0.5));
-        assertEquals(50L, ((Number) ((Map<String, Object>) random.get("counts")).get("selected")).longValue());
+        assertEquals(50L, random.counts().selected());
         assertEquals(50, ids(out.resolve("r")).size());
         assertFalse(Files.exists(out.resolve("r/staged-features")), "staged features are removed");
     }
@@ -103,19 +107,19 @@ class SelectJobTest {
         Path out = TestInputs.fresh("select-bad");
         Path idxInput = TestInputs.fresh("select-idx");
         TestInputs.writeIdx(idxInput, "train", 20, 28, 28);
-        IllegalArgumentException idx = assertThrows(IllegalArgumentException.class,
+        ValidationException idx = assertThrows(ValidationException.class,
                 () -> select(idxInput, out.resolve("idx"), Map.of()));
         assertTrue(idx.getMessage().contains("IDX"), idx.getMessage());
-        IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
+        ValidationException method = assertThrows(ValidationException.class,
                 () -> select(out, out.resolve("m"), Map.of("selection.method", "farthest")));
         assertTrue(method.getMessage().contains("'farthest'") && method.getMessage().contains("kcenter"),
                 method.getMessage());
-        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+        ValidationException size = assertThrows(ValidationException.class,
                 () -> select(out, out.resolve("s"), Map.of("selection.feature-size", "224x224")));
         assertTrue(size.getMessage().contains("--feature-size"), size.getMessage());
         Path input = TestInputs.fresh("select-tiny");
         TestInputs.copyCifar(input, 1);
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+        ValidationException none = assertThrows(ValidationException.class,
                 () -> select(input, out.resolve("n"), Map.of("selection.ratio", 0.01)));
         assertTrue(none.getMessage().contains("keeps no image"), none.getMessage());
         assertFalse(Files.exists(out.resolve("n")));

@@ -2,16 +2,14 @@ package dev.mmps.training.data;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.table.FactorTableReader;
+import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.TableManifest;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +80,8 @@ public final class FactorSource extends LabelledSource {
      */
     public static FactorSource open(Path path) {
         long start = System.nanoTime();
+        // The manifest first: a table of a newer schema, or a damaged one, is refused before its rows are read.
+        TableManifest manifest = ManifestFiles.readTable(path.toString(), new Configuration());
         List<FactorTableReader.Entry> rows = new ArrayList<>();
         try (FactorTableReader reader = reader(path)) {
             reader.forEachRemaining(rows::add);
@@ -110,7 +110,7 @@ public final class FactorSource extends LabelledSource {
                         + "(compress with --size HxW)");
             }
         }
-        FactorSource source = new FactorSource(path.toString(), rows, classes(path, rows), storedBytes(path),
+        FactorSource source = new FactorSource(path.toString(), rows, classes(manifest, rows), storedBytes(path),
                 rebuild(path, first));
         LOG.info("read factor table {}: {} rows of {}, codec {}, {} stored values ({} per image), {} s", path,
                 rows.size(), source.shape(), source.codec, source.storedValues, source.storedValues / rows.size(),
@@ -119,50 +119,29 @@ public final class FactorSource extends LabelledSource {
     }
 
     /**
-     * Opens a factor table's reader; a path that holds no table is the user's to fix.
+     * Opens a factor table's reader.
      *
      * @throws ValidationException if there is no factor table at {@code path}
      */
     public static FactorTableReader reader(Path path) {
-        try {
-            return FactorTableReader.open(path.toString(), new Configuration());
-        } catch (IllegalArgumentException e) {
-            throw new ValidationException(e.getMessage(), e);
-        }
+        return FactorTableReader.open(path.toString(), new Configuration());
     }
 
-    /** Class names: the manifest's sorted class folders, else each label's {@code class_name}. */
-    private static List<String> classes(Path path, List<FactorTableReader.Entry> rows) {
-        JsonObject manifest = manifest(path);
-        if (manifest != null && manifest.has("input") && manifest.getAsJsonObject("input").has("classes")) {
-            List<String> names = new ArrayList<>();
-            for (JsonElement e : manifest.getAsJsonObject("input").getAsJsonArray("classes")) {
-                names.add(e.getAsString());
-            }
-            if (!names.isEmpty()) {
-                return names;
-            }
+    /**
+     * Class names: the manifest's sorted class folders, else (IDX input) each label's {@code class_name}.
+     */
+    private static List<String> classes(TableManifest manifest, List<FactorTableReader.Entry> rows) {
+        List<String> names = manifest.input().classes();
+        if (!names.isEmpty()) {
+            return names;
         }
         TreeMap<Integer, String> byLabel = new TreeMap<>();
         rows.forEach(r -> byLabel.put(r.label(), r.className() == null ? Integer.toString(r.label()) : r.className()));
-        List<String> names = new ArrayList<>();
+        List<String> fromRows = new ArrayList<>();
         for (int label = 0; label <= byLabel.lastKey(); label++) {
-            names.add(byLabel.getOrDefault(label, Integer.toString(label)));
+            fromRows.add(byLabel.getOrDefault(label, Integer.toString(label)));
         }
-        return names;
-    }
-
-    private static JsonObject manifest(Path path) {
-        Path file = Files.isDirectory(path.resolve("factors")) ? path.resolve("manifest.json")
-                : path.resolveSibling("manifest.json");
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try {
-            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return fromRows;
     }
 
     /** The Parquet bytes of the factor table: its part files as the reader finds them. */

@@ -123,7 +123,7 @@ class BadInputTest {
                 TestData.cifarSample().toString(), "--out", teacher.toString()), "already holds a teacher",
                 "--overwrite");
         assertUsage(run("dataset-speed", "--table", dir.resolve("no-table").toString(), "--originals",
-                TestData.cifarSample().toString()), "no-table", "holds no factor table");
+                TestData.cifarSample().toString()), "no-table", "has no manifest.json");
         Path config = Files.writeString(dir.resolve("bad.conf"), "evaluation { teacher.epochs = 0 }");
         assertUsage(run("train-teacher", "--train", "x", "--test", "y", "--out", dir.resolve("t").toString(),
                 "--config", config.toString()), "evaluation.teacher", "epochs=0", "at least 1 epoch");
