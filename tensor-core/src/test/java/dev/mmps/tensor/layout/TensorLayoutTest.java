@@ -16,6 +16,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class TensorLayoutTest {
 
+    /** Relative difference of two sums of the same float32 values in different orders. */
+    private static final double SUM_TOLERANCE = 1e-6;
+
+
     static Stream<Arguments> layouts() {
         ImageShape cifar = new ImageShape(32, 32, 3);
         ImageShape odd = new ImageShape(17, 23, 3);
@@ -50,7 +54,7 @@ class TensorLayoutTest {
         for (float p : pixels) {
             expected += p;
         }
-        assertEquals(expected, sum, 1e-6 * expected);
+        assertEquals(expected, sum, SUM_TOLERANCE * expected);
         float[] back = new float[shape.values()];
         layout.untensorize(tensor, back);
         assertArrayEquals(pixels, back);
