@@ -12,6 +12,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * How a dataset's images spread their energy over the bonds of one layout: what the
@@ -172,9 +173,12 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         private final double[][] rankSums;
         private final double[][][] energySums;
         private long images;
+        /** The layout, parsed again after serialisation (its index map is worth keeping between images). */
+        private transient TensorLayout layout;
 
         public Calibration(TensorLayout layout, int stages, double ratio) {
             Truncation.TargetRatio.requireValid(ratio);
+            this.layout = layout;
             this.layoutSpec = layout.spec();
             this.shape = layout.shape();
             this.stages = stages;
@@ -186,7 +190,9 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         /** Adds one image, decomposing it with {@code tt}. */
         public void add(float[] pixels, TtSvd tt) {
             shape.requireMatches(pixels);
-            TensorLayout layout = TensorLayout.parse(layoutSpec, shape);
+            if (layout == null) {
+                layout = TensorLayout.parse(layoutSpec, shape);
+            }
             double[] tensor = new double[layout.size()];
             layout.tensorize(pixels, tensor);
             long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
@@ -282,10 +288,11 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         double hi = 0;
         for (int step = 0; step < BISECTION_STEPS; step++) {
             double mid = 0.5 * (lo + hi);
-            List<Decomposition> trial = staged.decompose(tensor, dims, stages, threshold(Math.exp(mid) * norm),
-                    approximation);
-            if (parameters(trial) <= budget) {
-                best = trial;
+            // A trial past the budget is discarded, so it stops as soon as its cores exceed it.
+            Optional<List<Decomposition>> trial = staged.decomposeWithin(tensor, dims, stages,
+                    threshold(Math.exp(mid) * norm), approximation, budget);
+            if (trial.isPresent()) {
+                best = trial.get();
                 hi = mid;
             } else {
                 lo = mid;
@@ -313,14 +320,6 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             double epsilon = inputNorm == 0 ? 0.5 : Math.min(0.999, threshold / inputNorm);
             return BondPolicy.relativeError(Math.max(epsilon, 1e-12));
         };
-    }
-
-    private static long parameters(List<Decomposition> stages) {
-        long params = 0;
-        for (Decomposition d : stages) {
-            params += d.mps().parameters();
-        }
-        return params;
     }
 
     @Override

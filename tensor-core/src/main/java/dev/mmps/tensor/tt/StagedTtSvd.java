@@ -2,6 +2,7 @@ package dev.mmps.tensor.tt;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The stage loop of the MMPS paper's Algorithm 2, generalised to {@code K} stages: stage 1 is the
@@ -78,14 +79,39 @@ public final class StagedTtSvd {
      */
     public List<Decomposition> decompose(double[] tensor, int[] dims, int stages, StagePolicy policy,
             double[] approximation) {
+        return run(tensor, dims, stages, policy, approximation, Long.MAX_VALUE);
+    }
+
+    /**
+     * Decomposes {@code tensor} in {@code stages} stages unless they hold more than {@code budget}
+     * values: then what is left once the stages made so far exceed it is not computed (later
+     * stages, later steps of the stage at hand, the contraction). For searches that discard such
+     * results.
+     *
+     * @return the decompositions, or empty if they would hold more than {@code budget} values (the
+     *     approximation is then incomplete)
+     */
+    public Optional<List<Decomposition>> decomposeWithin(double[] tensor, int[] dims, int stages,
+            StagePolicy policy, double[] approximation, long budget) {
+        return Optional.ofNullable(run(tensor, dims, stages, policy, approximation, budget));
+    }
+
+    private List<Decomposition> run(double[] tensor, int[] dims, int stages, StagePolicy policy,
+            double[] approximation, long budget) {
         int size = checkedSize(tensor, dims, stages, policy, approximation);
         ensureCapacity(size);
         System.arraycopy(tensor, 0, residual, 0, size);
         Arrays.fill(approximation, 0, size, 0.0);
         Decomposition[] decompositions = new Decomposition[stages];
+        long left = budget;
         for (int s = 0; s < stages; s++) {
-            Decomposition d = ttSvd.decompose(residual, dims, policy.choose(s, residual, size));
+            Decomposition d = ttSvd.decomposeWithin(residual, dims, policy.choose(s, residual, size), left)
+                    .orElse(null);
+            if (d == null) {
+                return null;
+            }
             decompositions[s] = d;
+            left -= d.mps().parameters();
             contractor.addTo(d.mps(), approximation);
             for (int i = 0; i < size; i++) {
                 residual[i] = tensor[i] - approximation[i];

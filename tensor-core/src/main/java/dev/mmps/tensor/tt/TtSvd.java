@@ -4,6 +4,7 @@ import dev.mmps.tensor.linalg.LowRank;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.RankSelector;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * Sequential truncated SVDs of a tensor into a matrix product state: Algorithm 1 of the MMPS
@@ -57,6 +58,21 @@ public final class TtSvd {
      * @param tensor {@code prod dims} values; not modified
      */
     public Decomposition decompose(double[] tensor, int[] dims, BondPolicy policy) {
+        return run(tensor, dims, policy, Long.MAX_VALUE);
+    }
+
+    /**
+     * Decomposes {@code tensor} as {@link #decompose} does, unless its cores hold more than
+     * {@code budget} values: then the steps left once the cores made so far exceed it are not
+     * computed. For searches that discard such results.
+     *
+     * @return the decomposition, or empty if it would hold more than {@code budget} values
+     */
+    public Optional<Decomposition> decomposeWithin(double[] tensor, int[] dims, BondPolicy policy, long budget) {
+        return Optional.ofNullable(run(tensor, dims, policy, budget));
+    }
+
+    private Decomposition run(double[] tensor, int[] dims, BondPolicy policy, long budget) {
         int n = checkedCores(dims);
         if (policy == null) {
             throw new IllegalArgumentException("bond policy is null; pass BondPolicy.EXACT for no truncation");
@@ -90,6 +106,7 @@ public final class TtSvd {
         int left = 0;
         int right = n - 1;
         int size = total;
+        long stored = 0;
         while (left < right) {
             int leftRows = ranks[left] * dims[left];
             int rightCols = dims[right] * ranks[right + 1];
@@ -103,6 +120,7 @@ public final class TtSvd {
                 factorizer.factor(carry, leftRows, cols, selector, step);
                 int r = step.rank();
                 cores[left] = toFloat(step.u(), leftRows * r);
+                stored += cores[left].length;
                 System.arraycopy(step.w(), 0, carry, 0, r * cols);
                 ranks[left + 1] = r;
                 size = r * cols;
@@ -112,6 +130,7 @@ public final class TtSvd {
                 factorizer.factorRight(carry, rows, rightCols, selector, step);
                 int r = step.rank();
                 cores[right] = rightCore(step.u(), dims[right], ranks[right + 1], r);
+                stored += cores[right].length;
                 System.arraycopy(step.w(), 0, carry, 0, rows * r);
                 ranks[right] = r;
                 size = rows * r;
@@ -119,6 +138,12 @@ public final class TtSvd {
             }
             discarded[bond] = Math.sqrt(step.discardedEnergy());
             spectra[bond] = Arrays.copyOf(step.sigmaSquared(), step.spectrumLength());
+            if (stored > budget) {
+                return null;
+            }
+        }
+        if (stored + (long) ranks[left] * dims[left] * ranks[left + 1] > budget) {
+            return null;
         }
         cores[left] = toFloat(carry, ranks[left] * dims[left] * ranks[left + 1]);
         return new Decomposition(Mps.adopt(dims.clone(), ranks, cores), discarded, Math.sqrt(energy), spectra);

@@ -99,6 +99,28 @@ class StagedTtSvdTest {
     }
 
     @Test
+    void withABudgetTheResultIsTheFullOneOrNone() {
+        double[] tensor = random(DIMS, new Random(9));
+        StagedTtSvd.StagePolicy policy = (stage, residual, size) -> BondPolicy.relativeError(0.05 + 0.1 * stage);
+        double[] approximation = new double[tensor.length];
+        List<Decomposition> full = staged("auto").decompose(tensor, DIMS, 2, policy, approximation);
+        double[] fullApproximation = approximation.clone();
+        long parameters = full.get(0).mps().parameters() + full.get(1).mps().parameters();
+        for (long budget : new long[] {parameters + 1, parameters, parameters - 1, full.get(0).mps().parameters(), 10}) {
+            double[] within = new double[tensor.length];
+            var result = staged("auto").decomposeWithin(tensor, DIMS, 2, policy, within, budget);
+            assertEquals(budget >= parameters, result.isPresent(), "budget " + budget + " for " + parameters);
+            if (result.isPresent()) {
+                for (int s = 0; s < 2; s++) {
+                    assertEquals(full.get(s).mps(), result.get().get(s).mps());
+                    assertArrayEquals(full.get(s).discarded(), result.get().get(s).discarded());
+                }
+                assertArrayEquals(fullApproximation, within);
+            }
+        }
+    }
+
+    @Test
     void misuseIsRefusedWithTheRule() {
         StagedTtSvd staged = staged("java-gram");
         double[] tensor = random(DIMS, new Random(8));

@@ -124,4 +124,22 @@ class TtSvdTest {
         }
         return Math.sqrt(d / s);
     }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void withABudgetTheDecompositionIsTheFullOneOrNone(String route, int[] dims) {
+        double[] tensor = random(dims, new Random(5));
+        TtSvd tt = new TtSvd(LowRankFactorizers.create(route));
+        BondPolicy policy = BondPolicy.relativeError(0.2);
+        Decomposition full = tt.decompose(tensor, dims, policy);
+        long parameters = full.mps().parameters();
+        for (long budget : new long[] {parameters, parameters - 1, parameters / 2, 0}) {
+            var within = tt.decomposeWithin(tensor, dims, policy, budget);
+            assertEquals(budget >= parameters, within.isPresent(), "budget " + budget + " for " + parameters);
+            within.ifPresent(d -> {
+                assertEquals(full.mps(), d.mps());
+                assertArrayEquals(full.discarded(), d.discarded());
+            });
+        }
+    }
 }
