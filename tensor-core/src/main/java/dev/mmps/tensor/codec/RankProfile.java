@@ -39,7 +39,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
      * Bisection steps on log(epsilon) in [log 1e-6, 0] per sample image: 16 resolve epsilon to
      * within 0.03%, finer than one parameter of difference matters.
      */
-    private static final int BISECTION_STEPS = 16;
+    static final int BISECTION_STEPS = 16;
     private static final double SMALLEST_EPSILON = 1e-6;
 
     public RankProfile {
@@ -170,6 +170,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         private final ImageShape shape;
         private final int stages;
         private final double ratio;
+        private final int bisectionSteps;
         private final double[][] rankSums;
         private final double[][][] energySums;
         private long images;
@@ -177,7 +178,19 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         private transient TensorLayout layout;
 
         public Calibration(TensorLayout layout, int stages, double ratio) {
+            this(layout, stages, ratio, BISECTION_STEPS);
+        }
+
+        /**
+         * A calibration that bisects each image's threshold in fewer steps than the default, for a
+         * quick comparison of layouts ({@link LayoutSearch}); its profile is not the job's.
+         */
+        Calibration(TensorLayout layout, int stages, double ratio, int bisectionSteps) {
             Truncation.TargetRatio.requireValid(ratio);
+            if (bisectionSteps < 1) {
+                throw new IllegalArgumentException("bisection steps " + bisectionSteps + " is invalid: use 1 or more");
+            }
+            this.bisectionSteps = bisectionSteps;
             this.layout = layout;
             this.layoutSpec = layout.spec();
             this.shape = layout.shape();
@@ -197,7 +210,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             layout.tensorize(pixels, tensor);
             long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
             List<Decomposition> decomposed = fill(new StagedTtSvd(tt, new MpsContractor()), tensor, layout.dims(),
-                    stages, budget);
+                    stages, budget, bisectionSteps);
             double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed.get(0).inputNorm()));
             for (int s = 0; s < stages; s++) {
                 int[] ranks = decomposed.get(s).mps().bonds();
@@ -217,7 +230,8 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
 
         /** Adds another calibration's sums to this one. */
         public Calibration merge(Calibration other) {
-            if (!layoutSpec.equals(other.layoutSpec) || stages != other.stages || ratio != other.ratio) {
+            if (!layoutSpec.equals(other.layoutSpec) || stages != other.stages || ratio != other.ratio
+                    || bisectionSteps != other.bisectionSteps) {
                 throw new IllegalArgumentException("cannot merge calibrations of " + layoutSpec + " and "
                         + other.layoutSpec);
             }
@@ -276,7 +290,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
      * stored values just fit the budget.
      */
     private static List<Decomposition> fill(StagedTtSvd staged, double[] tensor, int[] dims, int stages,
-            long budget) {
+            long budget, int bisectionSteps) {
         double norm = 0;
         for (double v : tensor) {
             norm += v * v;
@@ -286,7 +300,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         List<Decomposition> best = null;
         double lo = Math.log(SMALLEST_EPSILON);
         double hi = 0;
-        for (int step = 0; step < BISECTION_STEPS; step++) {
+        for (int step = 0; step < bisectionSteps; step++) {
             double mid = 0.5 * (lo + hi);
             // A trial past the budget is discarded, so it stops as soon as its cores exceed it.
             Optional<List<Decomposition>> trial = staged.decomposeWithin(tensor, dims, stages,
