@@ -30,7 +30,7 @@ import java.util.stream.IntStream;
  *       the compress job calibrates ({@link RankProfile.Calibration}, one image at a time, merged in
  *       sample order), but with 8 bisection steps instead of 16 and on a few images spread evenly
  *       over the sample: 8 CIFAR-10 images' worth of values, at least 4 images and at most 8 (8 for
- *       32x32 and smaller, 4 for 224x224 photographs). Then compress every sample image with
+ *       32x32x3 and smaller, 4 from 64x64x3, so 4 for 224x224 photographs). Then compress every sample image with
  *       {@link MmpsCodec} under that profile and score the candidate by the mean squared error. A
  *       candidate whose calibrated plan cannot meet the ratio is skipped.
  *   <li><b>Keep</b> the candidate of least mean squared error, the earlier one on a tie, and
@@ -39,8 +39,8 @@ import java.util.stream.IntStream;
  *       layout forced.
  * </ol>
  * Screening is what makes the search affordable: a bisection step is a two-stage TT-SVD of the
- * image and compressing it far less, so the search costs the final calibration (the one a job does
- * anyway) plus about a quarter of one per candidate. It was measured against full calibrations on
+ * image and compressing it far less, so the whole search costs about twice the final calibration,
+ * the one a job does anyway, rather than one calibration per candidate. It was measured against full calibrations on
  * the same samples (BENCHMARKS.md, "The layout chosen per dataset"): 8 steps gave every candidate
  * the score 16 give, to 0.03 dB, on CIFAR-10 and Fashion-MNIST; and scoring on every sample image
  * is what keeps a profile from a few images from misleading, since scoring on those few alone chose
@@ -53,7 +53,15 @@ import java.util.stream.IntStream;
  */
 public final class LayoutSearch {
 
-    /** One candidate's figures on the sample, under its screening profile. */
+    /**
+     * One candidate's figures on the sample, under its screening profile.
+     *
+     * @param layout the candidate's spec
+     * @param meanSquaredError mean over the sample images of the squared error per value, on the
+     *     [0, 1] scale: what the rule compares
+     * @param meanPsnrDb mean of the images' PSNR (exact reconstructions left out; NaN if all are)
+     * @param meanRatio mean achieved compression ratio
+     */
     public record Score(String layout, double meanSquaredError, double meanPsnrDb, double meanRatio) {}
 
     /**
