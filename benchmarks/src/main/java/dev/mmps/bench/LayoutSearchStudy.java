@@ -41,7 +41,9 @@ import java.util.stream.IntStream;
  * {@code t10k-images-idx3-ubyte.gz} ({@code --input} for another path). {@code --search-only N} times
  * the search alone N times in this JVM at the first of {@code --ratios}, and {@code --job-calibration N}
  * the calibration of the default layout that a job does without the search; the first of each run
- * in a fresh JVM shows what a job pays before the JIT has compiled the kernels.
+ * in a fresh JVM shows what a job pays before the JIT has compiled the kernels. {@code --screening
+ * STEPS:IMAGES} replaces the rule's screening ({@code 16:32} screens with the job's calibration on
+ * the whole sample, the reference the rule was measured against).
  */
 public final class LayoutSearchStudy {
 
@@ -59,6 +61,7 @@ public final class LayoutSearchStudy {
         double[] ratios = Arrays.stream(LayoutStudy.option(args, "--ratios", "0.3,0.5").split(","))
                 .mapToDouble(Double::parseDouble).toArray();
         String route = LayoutStudy.option(args, "--route", "auto");
+        String screening = LayoutStudy.option(args, "--screening", null);
         // OpenBLAS loads and checks itself on first use (about 0.4 s here), which a job pays whatever
         // it does first; load it before anything is timed.
         LowRankFactorizers.nativeAvailable();
@@ -71,11 +74,11 @@ public final class LayoutSearchStudy {
                 sample.size(), stages, route, Runtime.getRuntime().availableProcessors());
         if (searches + jobCalibrations > 0) {
             timeJobCalibrations(jobCalibrations, images.shape(), sample, stages, ratios[0], route);
-            timeSearches(searches, images.shape(), sample, stages, ratios[0], route);
+            timeSearches(searches, images.shape(), sample, stages, ratios[0], route, screening);
             return;
         }
         for (double ratio : ratios) {
-            study(images, sample, stages, ratio, route);
+            study(images, sample, stages, ratio, route, screening);
         }
     }
 
@@ -105,12 +108,11 @@ public final class LayoutSearchStudy {
     }
 
     private static void timeSearches(int times, ImageShape shape, List<float[]> sample, int stages, double ratio,
-            String route) {
+            String route, String screening) {
         for (int i = 0; i < times; i++) {
-            LayoutSearch.Result r = LayoutSearch.choose(sample, shape, stages, ratio,
-                    () -> LowRankFactorizers.create(route));
-            System.out.printf(Locale.ROOT, "search %d: %.3f s, chose %s (screening profiles from %d images)%n",
-                    i + 1, r.seconds(), r.layout().spec(), r.screeningImages());
+            LayoutSearch.Result r = search(sample, shape, stages, ratio, route, screening);
+            System.out.printf(Locale.ROOT, "search %d: %.3f s, chose %s (screening profiles: %d steps on %d images)%n",
+                    i + 1, r.seconds(), r.layout().spec(), r.screening().bisectionSteps(), r.screening().images());
             for (LayoutSearch.Score s : i == 0 ? r.scores() : List.<LayoutSearch.Score>of()) {
                 System.out.printf(Locale.ROOT, "  %-34s on the sample: PSNR of the mean MSE %.2f dB, "
                         + "mean PSNR %.2f dB%n", s.layout(), -10 * Math.log10(s.meanSquaredError()), s.meanPsnrDb());
@@ -132,13 +134,23 @@ public final class LayoutSearchStudy {
         };
     }
 
-    private static void study(JobImages images, List<float[]> sample, int stages, double ratio, String route) {
-        ImageShape shape = images.shape();
-        LayoutSearch.Result auto = LayoutSearch.choose(sample, shape, stages, ratio,
+    /** The search, with the rule's screening or {@code STEPS:IMAGES}. */
+    private static LayoutSearch.Result search(List<float[]> sample, ImageShape shape, int stages, double ratio,
+            String route, String screening) {
+        LayoutSearch.Screening s = screening == null ? LayoutSearch.Screening.of(shape)
+                : new LayoutSearch.Screening(Integer.parseInt(screening.split(":")[0]),
+                        Integer.parseInt(screening.split(":")[1]));
+        return LayoutSearch.choose(sample, shape, stages, ratio, LayoutSearch.candidates(shape), s,
                 () -> LowRankFactorizers.create(route));
-        System.out.printf(Locale.ROOT, "ratio %.2f: the search took %.2f s (%d candidates, screening profiles from %d "
-                + "of the %d sample images) and chose %s%n%n", ratio, auto.seconds(), auto.scores().size(),
-                auto.screeningImages(), auto.images(), auto.layout().spec());
+    }
+
+    private static void study(JobImages images, List<float[]> sample, int stages, double ratio, String route,
+            String screening) {
+        ImageShape shape = images.shape();
+        LayoutSearch.Result auto = search(sample, shape, stages, ratio, route, screening);
+        System.out.printf(Locale.ROOT, "ratio %.2f: the search took %.2f s (%d candidates, screening profiles: %d "
+                + "steps on %d of the %d sample images) and chose %s%n%n", ratio, auto.seconds(), auto.scores().size(),
+                auto.screening().bisectionSteps(), auto.screening().images(), auto.images(), auto.layout().spec());
         List<TensorLayout> candidates = LayoutSearch.candidates(shape);
         // Each fixed candidate calibrated on the sample as the job would with that layout forced.
         List<RankProfile> profiles = candidates.parallelStream().map(layout -> {
