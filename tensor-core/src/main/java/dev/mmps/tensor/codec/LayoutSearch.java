@@ -30,7 +30,7 @@ import java.util.stream.IntStream;
  *       the compress job calibrates ({@link RankProfile.Calibration}, one image at a time, merged in
  *       sample order), but with 8 bisection steps instead of 16 and on a few images spread evenly
  *       over the sample: 8 CIFAR-10 images' worth of values, at least 4 images and at most 8 (8 for
- *       32x32 and smaller, 4 for 224x224 photographs). Then compress every sample image with
+ *       32x32x3 and smaller, 4 from 64x64x3, so 4 for 224x224 photographs; {@link Screening#of}). Then compress every sample image with
  *       {@link MmpsCodec} under that profile and score the candidate by the mean squared error. A
  *       candidate whose calibrated plan cannot meet the ratio is skipped.
  *   <li><b>Keep</b> the candidate of least mean squared error, the earlier one on a tie, and
@@ -39,12 +39,12 @@ import java.util.stream.IntStream;
  *       layout forced.
  * </ol>
  * Screening is what makes the search affordable: a bisection step is a two-stage TT-SVD of the
- * image and compressing it far less, so the search costs the final calibration (the one a job does
- * anyway) plus about a quarter of one per candidate. It was measured against full calibrations on
- * the same samples (BENCHMARKS.md, "The layout chosen per dataset"): 8 steps gave every candidate
- * the score 16 give, to 0.03 dB, on CIFAR-10 and Fashion-MNIST; and scoring on every sample image
- * is what keeps a profile from a few images from misleading, since scoring on those few alone chose
- * a layout 0.7 dB worse on the whole ImageNet sample.
+ * image and compressing it far less, so the whole search costs about twice the final calibration,
+ * the one a job does anyway, rather than one calibration per candidate. It was measured against full calibrations on
+ * the same samples (BENCHMARKS.md, "The layout chosen per dataset"): 8 steps moved scores by at
+ * most 0.03 dB in five of six cases ({@link Screening#STEPS}); and scoring on every sample image is
+ * what keeps profiles from a few images from misleading: scoring on those few alone chose a layout
+ * 0.7 dB worse on the whole ImageNet sample.
  *
  * <p>Work runs in parallel in the caller's fork-join pool (the common pool unless called from
  * inside another), one factoriser per worker from the supplier, and results are merged in
@@ -53,7 +53,15 @@ import java.util.stream.IntStream;
  */
 public final class LayoutSearch {
 
-    /** One candidate's figures on the sample, under its screening profile. */
+    /**
+     * One candidate's figures on the sample, under its screening profile.
+     *
+     * @param layout the candidate's spec
+     * @param meanSquaredError mean over the sample images of the squared error per value, on the
+     *     [0, 1] scale: what the rule compares
+     * @param meanPsnrDb mean of the images' PSNR (exact reconstructions left out; NaN if all are)
+     * @param meanRatio mean achieved compression ratio
+     */
     public record Score(String layout, double meanSquaredError, double meanPsnrDb, double meanRatio) {}
 
     /**
@@ -65,11 +73,11 @@ public final class LayoutSearch {
      * @param unreachable specs of the candidates the ratio cannot reach, in the order tried
      * @param images sample images: each candidate is scored on all of them, and the profile
      *     calibrated on all of them
-     * @param screeningImages sample images each candidate's screening profile was calibrated on
+     * @param screening how the candidates were screened (its images as many as were used)
      * @param seconds wall time of the search
      */
     public record Result(TensorLayout layout, RankProfile profile, List<Score> scores, List<String> unreachable,
-            int images, int screeningImages, double seconds) {
+            int images, Screening screening, double seconds) {
         public Result {
             scores = List.copyOf(scores);
             unreachable = List.copyOf(unreachable);
@@ -77,18 +85,52 @@ public final class LayoutSearch {
     }
 
     /**
-     * Bisection steps of the screening calibrations. Measured on 32-image samples: every candidate's
-     * score was the same with 8 steps as with the job's 16 on CIFAR-10 (ratios 0.3 and 0.5) and
-     * Fashion-MNIST (0.3) but one, 0.03 dB apart; on ImageNet photographs 6 steps were within 0.06 dB
-     * of 16.
+     * How candidates are screened: the bisection steps of their screening calibrations and how many
+     * sample images (spread evenly over the sample) those are made on. Every candidate is scored on
+     * the whole sample either way.
+     *
+     * @param bisectionSteps between 1 and 64; 16 is the job's calibration
+     * @param images at least 1; more than the sample holds means all of it
      */
-    static final int SCREENING_STEPS = 8;
-    /** Values of the images a screening profile is calibrated on: 8 CIFAR-10 images. */
-    static final long SCREENING_VALUES = 8L * 32 * 32 * 3;
-    /** Most images a screening profile is calibrated on. */
-    static final int MAX_SCREENING_IMAGES = 8;
-    /** Fewest images a screening profile is calibrated on. */
-    static final int MIN_SCREENING_IMAGES = 4;
+    public record Screening(int bisectionSteps, int images) {
+
+        /**
+         * Bisection steps of the rule. Measured on 32-image samples, profiles from all 32: with 8
+         * steps every candidate scored within 0.03 dB of 16 steps on CIFAR-10 and ImageNet at ratios
+         * 0.3 and 0.5 and on Fashion-MNIST at 0.3; on Fashion-MNIST at 0.5 two block layouts moved
+         * by 0.1 and 0.3 dB, and the choice did not.
+         */
+        public static final int STEPS = 8;
+        /** Values of the images a screening profile is calibrated on: 8 CIFAR-10 images. */
+        public static final long VALUES = 8L * 32 * 32 * 3;
+        /** Most images a screening profile is calibrated on. */
+        public static final int MAX_IMAGES = 8;
+        /** Fewest images a screening profile is calibrated on. */
+        public static final int MIN_IMAGES = 4;
+
+        public Screening {
+            if (bisectionSteps < 1 || bisectionSteps > 64) {
+                throw new IllegalArgumentException("screening bisection steps " + bisectionSteps + " is invalid: use 1 "
+                        + "to 64 (the job's calibration takes " + RankProfile.BISECTION_STEPS + ")");
+            }
+            if (images < 1) {
+                throw new IllegalArgumentException("screening images " + images + " is invalid: use 1 or more");
+            }
+        }
+
+        /**
+         * The rule: {@link #STEPS} steps on about {@link #VALUES} values of images, between
+         * {@link #MIN_IMAGES} and {@link #MAX_IMAGES} of them.
+         */
+        public static Screening of(ImageShape shape) {
+            return new Screening(STEPS, (int) Math.max(MIN_IMAGES, Math.min(MAX_IMAGES, VALUES / shape.values())));
+        }
+
+        /** Screening that is the job's calibration on the whole sample: the reference the rule is measured by. */
+        public static Screening full(int sampleImages) {
+            return new Screening(RankProfile.BISECTION_STEPS, sampleImages);
+        }
+    }
 
     private LayoutSearch() {}
 
@@ -167,8 +209,20 @@ public final class LayoutSearch {
      */
     public static Result choose(List<float[]> samples, ImageShape shape, int stages, double ratio,
             List<TensorLayout> candidates, Supplier<LowRankFactorizer> factorizers) {
+        return choose(samples, shape, stages, ratio, candidates, Screening.of(shape), factorizers);
+    }
+
+    /**
+     * {@link #choose(List, ImageShape, int, double, List, Supplier)} with another screening than the
+     * rule's, to measure the rule or to spend more on the choice.
+     */
+    public static Result choose(List<float[]> samples, ImageShape shape, int stages, double ratio,
+            List<TensorLayout> candidates, Screening screening, Supplier<LowRankFactorizer> factorizers) {
         long start = System.nanoTime();
         check(samples, shape, stages, ratio, candidates, factorizers);
+        if (screening == null) {
+            throw new IllegalArgumentException("screening is null; use Screening.of(shape)");
+        }
         List<TensorLayout> reachable = new ArrayList<>();
         List<String> unreachable = new ArrayList<>();
         String firstReason = null;
@@ -185,14 +239,16 @@ public final class LayoutSearch {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "compression ratio %s with %d stage(s) is "
                     + "out of reach of every candidate layout for %s images (%s)", ratio, stages, shape, firstReason));
         }
-        List<float[]> screened = screeningImages(samples, shape);
+        List<float[]> screened = spread(samples, screening.images());
+        Screening used = new Screening(screening.bisectionSteps(), screened.size());
         try (Pool pool = new Pool(factorizers)) {
-            List<RankProfile> screening = calibrate(reachable, screened, stages, ratio, SCREENING_STEPS, pool);
+            List<RankProfile> profiles = calibrate(reachable, screened, stages, ratio, used.bisectionSteps(), pool);
             List<Score> measured = IntStream.range(0, reachable.size()).parallel()
-                    .mapToObj(c -> score(reachable.get(c), screening.get(c), samples, stages, ratio, pool))
+                    .mapToObj(c -> score(reachable.get(c), profiles.get(c), samples, stages, ratio, pool))
                     .toList();
             List<Score> scores = new ArrayList<>();
             TensorLayout best = null;
+            RankProfile bestProfile = null;
             double bestError = Double.POSITIVE_INFINITY;
             for (int c = 0; c < measured.size(); c++) {
                 Score s = measured.get(c);
@@ -203,6 +259,7 @@ public final class LayoutSearch {
                 scores.add(s);
                 if (best == null || s.meanSquaredError() < bestError) {
                     best = reachable.get(c);
+                    bestProfile = profiles.get(c);
                     bestError = s.meanSquaredError();
                 }
             }
@@ -210,28 +267,23 @@ public final class LayoutSearch {
                 throw new IllegalArgumentException("compression ratio " + ratio + " with " + stages + " stage(s) "
                         + "cannot be planned for any candidate layout of " + shape + " images; raise the ratio");
             }
-            RankProfile profile = calibrate(List.of(best), samples, stages, ratio, RankProfile.BISECTION_STEPS, pool)
-                    .get(0);
-            return new Result(best, profile, scores, unreachable, samples.size(), screened.size(),
+            // A screening that was the job's calibration on the whole sample already made the profile.
+            RankProfile profile = used.equals(Screening.full(samples.size())) ? bestProfile
+                    : calibrate(List.of(best), samples, stages, ratio, RankProfile.BISECTION_STEPS, pool).get(0);
+            return new Result(best, profile, scores, unreachable, samples.size(), used,
                     (System.nanoTime() - start) / 1e9);
         }
     }
 
-    /**
-     * The sample images each candidate's screening profile is calibrated on: about as many values as
-     * {@link #SCREENING_VALUES}, between {@link #MIN_SCREENING_IMAGES} and
-     * {@link #MAX_SCREENING_IMAGES} images, spread evenly over the sample.
-     */
-    static List<float[]> screeningImages(List<float[]> samples, ImageShape shape) {
+    /** {@code count} of the samples spread evenly over them, or all of them. */
+    private static List<float[]> spread(List<float[]> samples, int count) {
         int n = samples.size();
-        int wanted = (int) Math.max(MIN_SCREENING_IMAGES, Math.min(MAX_SCREENING_IMAGES,
-                SCREENING_VALUES / shape.values()));
-        if (wanted >= n) {
+        if (count >= n) {
             return samples;
         }
         List<float[]> spread = new ArrayList<>();
-        for (int i = 0; i < wanted; i++) {
-            spread.add(samples.get((int) ((long) i * n / wanted)));
+        for (int i = 0; i < count; i++) {
+            spread.add(samples.get((int) ((long) i * n / count)));
         }
         return spread;
     }

@@ -110,7 +110,27 @@ class LayoutSearchTest {
         RankProfile direct = RankProfile.calibrate(samples, result.layout(), 2, 0.3, LowRankFactorizers.create(route));
         assertEquals(direct, result.profile());
         assertEquals(samples.size(), result.images());
-        assertEquals(LayoutSearch.MAX_SCREENING_IMAGES, result.screeningImages());
+        assertEquals(LayoutSearch.Screening.of(CIFAR), result.screening());
+    }
+
+    @Test
+    void aFullScreeningChoosesWithTheJobsProfilesAndKeepsTheWinnersOne() {
+        List<float[]> samples = natural(CIFAR, 6);
+        LayoutSearch.Result result = LayoutSearch.choose(samples, CIFAR, 2, 0.3, LayoutSearch.candidates(CIFAR),
+                LayoutSearch.Screening.full(samples.size()), () -> LowRankFactorizers.create("auto"));
+        assertEquals(RankProfile.calibrate(samples, result.layout(), 2, 0.3, LowRankFactorizers.create("auto")),
+                result.profile());
+        assertEquals(LayoutSearch.Screening.full(6), result.screening());
+    }
+
+    @Test
+    void screeningImagesFollowTheImageSize() {
+        assertEquals(new LayoutSearch.Screening(8, 8), LayoutSearch.Screening.of(CIFAR));
+        assertEquals(new LayoutSearch.Screening(8, 8), LayoutSearch.Screening.of(new ImageShape(28, 28, 1)));
+        assertEquals(new LayoutSearch.Screening(8, 6), LayoutSearch.Screening.of(new ImageShape(64, 64, 1)));
+        assertEquals(new LayoutSearch.Screening(8, 4), LayoutSearch.Screening.of(new ImageShape(224, 224, 3)));
+        var bad = assertThrows(IllegalArgumentException.class, () -> new LayoutSearch.Screening(0, 8));
+        assertTrue(bad.getMessage().contains("steps 0"), bad.getMessage());
     }
 
     @Test
