@@ -44,26 +44,37 @@ public final class IdxFormat {
         return name.toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(buffered, 1 << 16) : buffered;
     }
 
+    /** A file named as IDX whose header is not one: the input's fault, not a failure to read it. */
+    public static final class MalformedIdxException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        MalformedIdxException(String message) {
+            super(message);
+        }
+    }
+
+    /** @throws MalformedIdxException if the header is not an IDX images header */
     public static Header readImagesHeader(InputStream in, String name) throws IOException {
         DataInputStream data = new DataInputStream(in);
         int magic = data.readInt();
         if (magic != IMAGES_MAGIC) {
-            throw new IOException(name + " is not an IDX images file: magic number 0x" + Integer.toHexString(magic)
-                    + ", expected 0x00000803");
+            throw new MalformedIdxException(name + " is not an IDX images file: magic number 0x"
+                    + Integer.toHexString(magic) + ", expected 0x00000803");
         }
         Header header = new Header(data.readInt(), data.readInt(), data.readInt());
         if (header.count() < 0 || header.rows() < 1 || header.cols() < 1) {
-            throw new IOException(name + " has an invalid IDX header: " + header);
+            throw new MalformedIdxException(name + " has an invalid IDX header: " + header);
         }
         return header;
     }
 
+    /** @throws MalformedIdxException if the header is not an IDX labels header */
     public static int readLabelsHeader(InputStream in, String name) throws IOException {
         DataInputStream data = new DataInputStream(in);
         int magic = data.readInt();
         if (magic != LABELS_MAGIC) {
-            throw new IOException(name + " is not an IDX labels file: magic number 0x" + Integer.toHexString(magic)
-                    + ", expected 0x00000801");
+            throw new MalformedIdxException(name + " is not an IDX labels file: magic number 0x"
+                    + Integer.toHexString(magic) + ", expected 0x00000801");
         }
         return data.readInt();
     }

@@ -110,6 +110,9 @@ public final class InputScan {
                         + " holds no files (names starting with . or _ are skipped); pass a folder of images");
             }
             return new InputScan(spark, config, fs, root, classFolders(fs, root), List.of(), listing, walk);
+        } catch (IdxFormat.MalformedIdxException e) {
+            throw new ValidationException(e.getMessage() + "; pass IDX files (MNIST, Fashion-MNIST) or a folder of "
+                    + "images", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list input " + config.input() + ": " + e.getMessage(), e);
         }

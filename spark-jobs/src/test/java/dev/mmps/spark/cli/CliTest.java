@@ -27,6 +27,7 @@ class CliTest {
     static void sample() throws Exception {
         input = TestInputs.fresh("cli-input");
         TestInputs.copyCifar(input, 2);
+        Files.writeString(TestInputs.fresh("cli-bad-idx").resolve("train-images-idx3-ubyte"), "not an IDX file\n");
     }
 
     /** Runs the command line and returns {exit code, stdout, stderr}. */
@@ -88,7 +89,9 @@ class CliTest {
                 Arguments.of(new String[] {"select", "--input", in, "--output", "target/x", "--group-images", "1"},
                         "selection.group-images=1 is invalid"),
                 Arguments.of(new String[] {"select", "--input", in, "--output", in}, "already exists"),
-                Arguments.of(new String[] {"inspect", "target/test-data/cli-input"}, "has no manifest.json"));
+                Arguments.of(new String[] {"inspect", "target/test-data/cli-input"}, "has no manifest.json"),
+                Arguments.of(new String[] {"compress", "--input", "target/test-data/cli-bad-idx", "--output",
+                    "target/x"}, "is not an IDX images file"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -177,6 +177,9 @@ public final class OriginalReader {
             }
             List<String> classes = IntStream.rangeClosed(0, maxLabel).mapToObj(Integer::toString).toList();
             return new OriginalSource(images.toString(), shape, classes, ids, labels, pixels);
+        } catch (IdxFormat.MalformedIdxException e) {
+            throw new ValidationException(e.getMessage() + "; pass MNIST or Fashion-MNIST IDX files, or a folder of "
+                    + "class folders", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read IDX files " + images + ": " + e.getMessage(), e);
         }
