@@ -17,25 +17,13 @@ class StagedTtSvdTest {
 
     private static final int[] DIMS = {4, 8, 4, 8, 3};
 
-    private static double[] random(int[] dims, Random random) {
-        int size = 1;
-        for (int d : dims) {
-            size *= d;
-        }
-        double[] t = new double[size];
-        for (int i = 0; i < size; i++) {
-            t[i] = random.nextDouble();
-        }
-        return t;
-    }
-
     private static StagedTtSvd staged(String route) {
         return new StagedTtSvd(new TtSvd(LowRankFactorizers.create(route)), new MpsContractor());
     }
 
     @Test
     void eachStageDecomposesTheResidualOfTheStagesBeforeIt() {
-        double[] tensor = random(DIMS, new Random(5));
+        double[] tensor = TtSvdTest.random(DIMS, new Random(5));
         List<double[]> inputs = new ArrayList<>();
         StagedTtSvd.StagePolicy policy = (stage, residual, size) -> {
             inputs.add(java.util.Arrays.copyOf(residual, size));
@@ -68,7 +56,7 @@ class StagedTtSvdTest {
 
     @Test
     void laterStagesNeverIncreaseTheError() {
-        double[] tensor = random(DIMS, new Random(6));
+        double[] tensor = TtSvdTest.random(DIMS, new Random(6));
         double[] approximation = new double[tensor.length];
         double previous = Double.MAX_VALUE;
         for (int k = 1; k <= 3; k++) {
@@ -86,7 +74,7 @@ class StagedTtSvdTest {
 
     @Test
     void oneExactStageRebuildsTheTensor() {
-        double[] tensor = random(DIMS, new Random(7));
+        double[] tensor = TtSvdTest.random(DIMS, new Random(7));
         double[] approximation = new double[tensor.length + 10];
         java.util.Arrays.fill(approximation, 42);
         staged("auto").decompose(tensor, DIMS, List.of(BondPolicy.EXACT), approximation);
@@ -100,7 +88,7 @@ class StagedTtSvdTest {
 
     @Test
     void withABudgetTheResultIsTheFullOneOrNone() {
-        double[] tensor = random(DIMS, new Random(9));
+        double[] tensor = TtSvdTest.random(DIMS, new Random(9));
         StagedTtSvd.StagePolicy policy = (stage, residual, size) -> BondPolicy.relativeError(0.05 + 0.1 * stage);
         double[] approximation = new double[tensor.length];
         List<Decomposition> full = staged("auto").decompose(tensor, DIMS, 2, policy, approximation);
@@ -123,7 +111,7 @@ class StagedTtSvdTest {
     @Test
     void misuseIsRefusedWithTheRule() {
         StagedTtSvd staged = staged("java-gram");
-        double[] tensor = random(DIMS, new Random(8));
+        double[] tensor = TtSvdTest.random(DIMS, new Random(8));
         var noStages = assertThrows(IllegalArgumentException.class,
                 () -> staged.decompose(tensor, DIMS, 0, StagedTtSvd.StagePolicy.fixed(List.of()), tensor.clone()));
         assertTrue(noStages.getMessage().contains("stages=0"), noStages.getMessage());
