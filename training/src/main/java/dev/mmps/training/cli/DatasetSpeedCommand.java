@@ -8,10 +8,13 @@ import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
 import dev.mmps.training.data.SourceDataset;
+import dev.mmps.training.eval.EvaluationConfig;
 import dev.mmps.training.model.Classifier;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,6 +26,9 @@ import picocli.CommandLine.Option;
         description = "Measures images/s of rebuilding a factor table through the Dataset against decoding the "
                 + "original files, and prints the figures.")
 final class DatasetSpeedCommand implements Callable<Integer> {
+
+    @Mixin
+    private DeviceOption device;
 
     @Option(names = "--table", required = true, paramLabel = "DIR", description = "A factor table (compress --output).")
     private Path table;
@@ -42,7 +48,8 @@ final class DatasetSpeedCommand implements Callable<Integer> {
             throw new ValidationException("--rounds " + rounds + " and --batch-size " + batchSize
                     + " must both be at least 1");
         }
-        Main.logDevice();
+        // No other setting of conf/evaluation.conf applies; its device does (with MMPS_DEVICE and --device).
+        DeviceOption.use(EvaluationConfig.load(null, device.into(new LinkedHashMap<>())));
         double decode = 0;
         double read = 0;
         double rebuild = 0;
