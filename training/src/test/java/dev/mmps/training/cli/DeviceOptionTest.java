@@ -88,12 +88,15 @@ class DeviceOptionTest {
 
     @Test
     void autoRunsWhereDjlReportsAndSaysSo() {
-        Outcome o = run("dataset-speed", "--device", "auto", "--rounds", "1", "--table",
+        Outcome o = run("dataset-speed", "--device", "auto", "--rounds", "1", "--train-epochs", "1", "--table",
                 TestData.table("mmps-fp32").toString(), "--originals", TestData.cifarSample().toString());
         assertEquals(Main.OK, o.code(), o.err());
         String where = TrainingDevice.gpuAvailable(Engine.getInstance()) ? "gpu 0" : "cpu (";
         assertTrue(o.out().lines().anyMatch(l -> l.contains("device: " + where)), o.out());
         assertTrue(o.out().contains("last of 1 rounds) on " + where), o.out());
+        // The table's 40 images trained for one timed epoch: a row with their images/s.
+        assertTrue(o.out().lines().anyMatch(l -> l.startsWith("| train convnet on batches rebuilt from the factors")
+                && l.matches(".*\\| [0-9.]+ \\| [0-9,]+ \\|$")), o.out());
     }
 
     @Test
