@@ -78,8 +78,14 @@ public final class TrainingDevice {
         } catch (EngineException e) {
             // The engine loads libtorch on first use: a CUDA flavour that could not be downloaded, or a library
             // folder without libtorch, ends here.
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
             throw new ValidationException("DJL could not load the PyTorch engine for device " + setting.label()
-                    + ": " + e.getMessage() + "; " + WHAT_TO_CHECK, e);
+                    + ": " + why + "; a first run on the GPU downloads libtorch from publish.djl.ai (is it "
+                    + "reachable?) unless PYTORCH_LIBRARY_PATH names a libtorch folder; " + WHAT_TO_CHECK, e);
         }
     }
 
