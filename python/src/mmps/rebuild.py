@@ -1,0 +1,302 @@
+"""Rebuilding images from factor rows, a whole batch at a time (docs/FORMAT.md).
+
+The work splits in two. :func:`pack` runs on the CPU with numpy: it decodes every factor blob of a
+batch in a few vectorised passes (no Python loop over rows) and stacks each factor across the batch
+with its ranks zero-padded to the batch's largest. Zero rows and columns on a bond add nothing to a
+contraction, so rows whose ranks differ are rebuilt together, exactly. :func:`contract` then rebuilds
+the pixels with batched matrix products and einsums, written once for numpy and for torch (``xp`` is
+either module), so the torch dataset runs the same code on its device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pyarrow as pa
+
+from .errors import FormatError
+
+CODECS = ("mmps", "mps", "svd", "cp", "tucker")
+DTYPES = ("float32", "float16", "int8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Layouts
+
+
+@lru_cache(maxsize=64)
+def pixel_index(layout: str, height: int, width: int, channels: int) -> np.ndarray:
+    """For each pixel of an ``H x W x C`` image (row-major), its position in the layout's tensor."""
+    kind, _, body = layout.partition(":")
+    if kind == "row":
+        spec, _, pad = body.partition("@")
+        dims = [int(d) for d in spec.split(",")]
+        ph, pw = (int(v) for v in pad.split("x")) if pad else (height, width)
+        if ph < height or pw < width or ph * pw * channels > int(np.prod(dims)):
+            raise FormatError(f"layout '{layout}' does not fit a {height}x{width}x{channels} image")
+        positions = np.arange(ph * pw * channels, dtype=np.int64).reshape(ph, pw, channels)
+    elif kind == "block":
+        f = [[int(v) for v in core.split("x")] for core in body.split(",")]
+        f = [x + [1] if len(x) == 2 else x for x in f]
+        if any(len(x) != 3 for x in f):
+            raise FormatError(f"layout '{layout}' is malformed: each core is HxW or HxWxC")
+        n = len(f)
+        hs, ws, cs = (int(np.prod([x[a] for x in f])) for a in range(3))
+        if cs != channels or hs < height or ws < width:
+            raise FormatError(f"layout '{layout}' does not fit a {height}x{width}x{channels} image")
+        t = np.arange(hs * ws * cs, dtype=np.int64).reshape([v for triple in f for v in triple])
+        order = [3 * k for k in range(n)] + [3 * k + 1 for k in range(n)] + [3 * k + 2 for k in range(n)]
+        positions = t.transpose(order).reshape(hs, ws, cs)
+    else:
+        raise FormatError(f"layout '{layout}' is of an unknown kind '{kind}': a newer mmps wrote the table; "
+                          "upgrade the Python package")
+    return np.ascontiguousarray(positions[:height, :width, :]).reshape(-1)
+
+
+def layout_dims(layout: str) -> Tuple[int, ...]:
+    kind, _, body = layout.partition(":")
+    if kind == "row":
+        return tuple(int(d) for d in body.partition("@")[0].split(","))
+    return tuple(int(np.prod([int(v) for v in core.split("x")])) for core in body.split(","))
+
+
+# ---------------------------------------------------------------------------------------------
+# Blobs
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The concatenation of ``arange(s, s + n)`` for every start and length."""
+    lengths = lengths.astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    before = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) - np.repeat(before - starts.astype(np.int64), lengths)
+
+
+def _binary_parts(blobs: pa.Array) -> Tuple[np.ndarray, np.ndarray]:
+    """The offsets (int64, one more than blobs) and the data bytes of a (large) binary array."""
+    if pa.types.is_large_binary(blobs.type):
+        offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int64)
+    elif pa.types.is_binary(blobs.type):
+        offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)
+    else:
+        raise FormatError(f"factor blobs are of type {blobs.type}, not binary")
+    offsets = offsets[blobs.offset: blobs.offset + len(blobs) + 1].astype(np.int64)
+    data_buffer = blobs.buffers()[2]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+@dataclass
+class Values:
+    """Every factor of a batch decoded to float32: blob ``i`` is ``values[start[i] : start[i] + length[i]]``."""
+
+    values: np.ndarray
+    start: np.ndarray
+    length: np.ndarray
+
+
+def decode_blobs(blobs: pa.Array, dtype: str, where: str) -> Values:
+    """Decodes every blob of a binary array stored at ``dtype`` (FORMAT.md, "Stored precision")."""
+    offsets, data = _binary_parts(blobs)
+    base = offsets[0]
+    sizes = np.diff(offsets)
+    if dtype in ("float32", "float16"):
+        width = 4 if dtype == "float32" else 2
+        if np.any(sizes % width):
+            bad = int(np.flatnonzero(sizes % width)[0])
+            raise FormatError(f"{where}: a {dtype} factor holds {int(sizes[bad])} bytes, not a multiple of {width}; "
+                              "the table is damaged: compress the images again")
+        raw = data[base: offsets[-1]]
+        values = raw.view("<f4" if width == 4 else "<f2").astype(np.float32)
+        return Values(values, (offsets[:-1] - base) // width, sizes // width)
+    if dtype == "int8":
+        head = offsets[:-1]
+        if np.any(sizes < 4):
+            raise FormatError(f"{where}: an int8 factor is shorter than its 4-byte header; the table is damaged: "
+                              "compress the images again")
+        s = (data[head].astype(np.int64) | data[head + 1].astype(np.int64) << 8
+             | data[head + 2].astype(np.int64) << 16 | data[head + 3].astype(np.int64) << 24)
+        n = sizes - 4 - 4 * s
+        if np.any(s < 1) or np.any(n < 0) or np.any(n % np.maximum(s, 1)):
+            raise FormatError(f"{where}: an int8 factor's scale count does not divide its values; the table is "
+                              "damaged: compress the images again")
+        scales = data[_ranges(head + 4, 4 * s)].view("<f4").astype(np.float32)
+        q = data[_ranges(head + 4 + 4 * s, n)].view(np.int8).astype(np.float32)
+        run = np.repeat(n // s, n)
+        local = _ranges(np.zeros_like(n), n)
+        scale_start = np.cumsum(s) - s
+        values = q * scales[np.repeat(scale_start, n) + local // np.maximum(run, 1)]
+        return Values(values, np.cumsum(n) - n, n)
+    raise FormatError(f"{where}: dtype '{dtype}' is unknown (this package reads {', '.join(DTYPES)}): a newer mmps "
+                      "wrote the table; upgrade the Python package")
+
+
+def stack(values: Values, blob: np.ndarray, shapes: np.ndarray, where: str) -> np.ndarray:
+    """One factor per row as a ``(B, d0, d1, d2)`` float32 array zero-padded to the largest extents.
+
+    ``blob[b]`` is the blob of row ``b`` (-1: the row lacks the factor, zeros); ``shapes[b]`` its extents.
+    """
+    b = len(blob)
+    present = blob >= 0
+    dims = np.where(present[:, None], shapes, 1).astype(np.int64)
+    big = dims.max(axis=0) if b else np.ones(3, dtype=np.int64)
+    d0, d1, d2 = (int(v) for v in big)
+    idx = blob[present]
+    want = dims[present].prod(axis=1)
+    have = values.length[idx]
+    if np.any(want != have):
+        bad = int(np.flatnonzero(want != have)[0])
+        raise FormatError(f"{where}: a factor holds {int(have[bad])} values where its extents "
+                          f"{'x'.join(str(int(v)) for v in dims[present][bad])} make {int(want[bad])}; the table is "
+                          "damaged: check it with 'mmps inspect' and compress the images again")
+    if present.all() and np.all(dims == big):
+        n = d0 * d1 * d2
+        gather = values.start[idx][:, None] + np.arange(n, dtype=np.int64)[None, :]
+        return values.values[gather].reshape(b, d0, d1, d2)
+    out = np.zeros(b * d0 * d1 * d2, dtype=np.float32)
+    rows = np.flatnonzero(present)
+    src = _ranges(values.start[idx], want)
+    local = _ranges(np.zeros_like(want), want)
+    r = np.repeat(rows, want)
+    e1 = np.repeat(dims[present][:, 1], want)
+    e2 = np.repeat(dims[present][:, 2], want)
+    a, rem = np.divmod(local, e1 * e2)
+    j, c = np.divmod(rem, e2)
+    out[((r * d0 + a) * d1 + j) * d2 + c] = values.values[src]
+    return out.reshape(b, d0, d1, d2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches
+
+
+@dataclass
+class Packed:
+    """A batch's factors, stacked and padded, ready to contract (numpy arrays, float32)."""
+
+    codec: str
+    layout: str
+    shape: Tuple[int, int, int]
+    factors: List[List[np.ndarray]]  # per stage, per factor
+
+    def to(self, convert) -> "Packed":
+        return Packed(self.codec, self.layout, self.shape, [[convert(f) for f in s] for s in self.factors])
+
+
+def pack(stages: pa.Array, codec: str, dtype: str, layout: str, shape: Tuple[int, int, int],
+         where: str) -> Packed:
+    """Decodes and stacks the ``stages`` column of rows sharing codec, dtype, layout and shape."""
+    if codec not in CODECS:
+        raise FormatError(f"{where}: codec '{codec}' is unknown (this package reads {', '.join(CODECS)}): a newer "
+                          "mmps wrote the table; upgrade the Python package")
+    stages = stages.combine_chunks() if isinstance(stages, pa.ChunkedArray) else stages
+    h, w, c = shape
+    b = len(stages)
+    stage_off = np.asarray(stages.offsets, dtype=np.int64)
+    per_row = np.diff(stage_off)
+    entries = stages.flatten()  # struct<ranks, cores>, one per stage of every row
+    ranks_list = entries.field("ranks")
+    cores_list = entries.field("cores")
+    rank_off = np.asarray(ranks_list.offsets, dtype=np.int64)
+    ranks = np.asarray(ranks_list.flatten(), dtype=np.int64)
+    core_off = np.asarray(cores_list.offsets, dtype=np.int64)
+    values = decode_blobs(cores_list.flatten(), dtype, where)
+    ncores = np.diff(core_off)
+    nranks = np.diff(rank_off)
+
+    def entry(s: int) -> np.ndarray:
+        """Per row, the index of its stage ``s`` (-1 if it has fewer)."""
+        return np.where(per_row > s, stage_off[:-1] + s, -1)
+
+    def blob_of(e: np.ndarray, k: int) -> np.ndarray:
+        ok = e >= 0
+        out = np.full(b, -1, dtype=np.int64)
+        if np.any(ncores[e[ok]] <= k):
+            raise FormatError(f"{where}: a {codec} stage holds fewer factors than its codec needs; the table is "
+                              "damaged: compress the images again")
+        out[ok] = core_off[e[ok]] + k
+        return out
+
+    def rank(e: np.ndarray, i: int, default: int = 1) -> np.ndarray:
+        ok = e >= 0
+        out = np.full(b, default, dtype=np.int64)
+        if np.any(nranks[e[ok]] <= i):
+            raise FormatError(f"{where}: a {codec} stage holds fewer ranks than its codec needs; the table is "
+                              "damaged: compress the images again")
+        out[ok] = ranks[rank_off[e[ok]] + i]
+        return out
+
+    factors: List[List[np.ndarray]] = []
+    if codec in ("mmps", "mps"):
+        dims = layout_dims(layout)
+        for s in range(int(per_row.max()) if b else 0):
+            e = entry(s)
+            cores = []
+            for k, j in enumerate(dims):
+                extents = np.stack([rank(e, k), np.full(b, j), rank(e, k + 1)], axis=1)
+                cores.append(stack(values, blob_of(e, k), extents, where))
+            factors.append(cores)
+    elif codec == "svd":
+        if np.any(per_row != c):
+            raise FormatError(f"{where}: an svd row holds {int(per_row[per_row != c][0])} stages for {c} channels; "
+                              "the table is damaged: compress the images again")
+        us, vs = [], []
+        for ch in range(c):
+            e = entry(ch)
+            r = rank(e, 1)
+            us.append(stack(values, blob_of(e, 0), np.stack([np.full(b, h), r, np.ones(b, np.int64)], 1), where))
+            vs.append(stack(values, blob_of(e, 1), np.stack([r, np.full(b, w), np.ones(b, np.int64)], 1), where))
+        rmax = max(u.shape[2] for u in us)
+        us = [np.pad(u, ((0, 0), (0, 0), (0, rmax - u.shape[2]), (0, 0))) for u in us]
+        vs = [np.pad(v, ((0, 0), (0, rmax - v.shape[1]), (0, 0), (0, 0))) for v in vs]
+        factors.append([np.stack([u[..., 0] for u in us], 1), np.stack([v[..., 0] for v in vs], 1)])
+    elif codec == "tucker":
+        e = entry(0)
+        r1, r2, r3 = rank(e, 0), rank(e, 1), rank(e, 2)
+        one = np.ones(b, np.int64)
+        factors.append([
+            stack(values, blob_of(e, 0), np.stack([r1, r2, r3], 1), where),
+            stack(values, blob_of(e, 1), np.stack([np.full(b, h), r1, one], 1), where)[..., 0],
+            stack(values, blob_of(e, 2), np.stack([np.full(b, w), r2, one], 1), where)[..., 0],
+            stack(values, blob_of(e, 3), np.stack([np.full(b, c), r3, one], 1), where)[..., 0]])
+    else:  # cp
+        e = entry(0)
+        r = rank(e, 0)
+        one = np.ones(b, np.int64)
+        factors.append([stack(values, blob_of(e, k), np.stack([np.full(b, n), r, one], 1), where)[..., 0]
+                        for k, n in enumerate((h, w, c))])
+    return Packed(codec, layout, shape, factors)
+
+
+def contract(p: Packed, xp: Any, index: Any) -> Any:
+    """The batch's images, ``(B, H, W, C)`` float32, from packed factors; ``xp`` is numpy or torch.
+
+    ``index`` is :func:`pixel_index` of the batch's layout as an array of ``xp`` (used by MPS codecs).
+    """
+    h, w, c = p.shape
+    if p.codec in ("mmps", "mps"):
+        tensor = None
+        for cores in p.factors:
+            b = cores[0].shape[0]
+            t = cores[0].reshape(b, cores[0].shape[2], cores[0].shape[3])  # first bond is 1: (B, j1, r1)
+            for core in cores[1:]:
+                _, r0, j, r1 = core.shape
+                t = xp.matmul(t, core.reshape(b, r0, j * r1)).reshape(b, -1, r1)
+            t = t.reshape(b, -1)
+            tensor = t if tensor is None else tensor + t
+        if tensor is None:
+            raise FormatError("a batch of MPS rows holds no stages; the table is damaged: compress the images again")
+        return tensor[:, index].reshape(tensor.shape[0], h, w, c)
+    if p.codec == "svd":
+        u, v = p.factors[0]  # (B, C, H, R), (B, C, R, W)
+        return xp.moveaxis(xp.matmul(u, v), 1, 3)
+    if p.codec == "tucker":
+        g, u1, u2, u3 = p.factors[0]
+        return xp.einsum("zabc,zia,zjb,zkc->zijk", g, u1, u2, u3)
+    a, b_, c_ = p.factors[0]
+    return xp.einsum("zir,zjr,zkr->zijk", a, b_, c_)
