@@ -36,33 +36,20 @@ class Span:
     stop: int
 
 
-class FactorDataset(IterableDataset):
-    """Batches ``(images, labels)`` rebuilt from a factor table, images ``(B, C, H, W)`` float32 on [0, 1].
+class _Sharded(IterableDataset):
+    """The plan every dataset here shares: units of rows, shuffled per epoch, sliced over ranks and workers."""
 
-    Use it with ``DataLoader(dataset, batch_size=None, num_workers=...)``: the dataset makes the
-    batches itself. Call :meth:`set_epoch` before each epoch for a new order (the same seed and epoch
-    always give the same order). ``rank`` and ``world_size`` default to ``torch.distributed``'s when it
-    is initialised, else 0 and 1. ``device`` is where the contractions run (default: CPU; in data-loader
-    workers always the CPU, since CUDA cannot be used there: move the batch yourself, or use
-    ``num_workers=0`` to rebuild on the GPU). ``with_ids=True`` adds the rows' ids as a third element.
-    """
-
-    def __init__(self, path: Union[str, os.PathLike, Table], batch_size: int, shuffle: bool = True, seed: int = 0,
-                 device: Union[None, str, torch.device] = None, drop_last: bool = False, where: Where = None,
-                 rank: Optional[int] = None, world_size: Optional[int] = None, with_ids: bool = False,
-                 clip: bool = True):
+    def __init__(self, batch_size: int, shuffle: bool, seed: int, device: Union[None, str, torch.device],
+                 drop_last: bool, rank: Optional[int], world_size: Optional[int], with_ids: bool):
         super().__init__()
         if batch_size < 1:
             raise ValueError(f"batch_size {batch_size} is invalid: use a whole number of at least 1")
-        self.table = path if isinstance(path, Table) else open_table(path)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.drop_last = drop_last
-        self.where = where
         self.with_ids = with_ids
-        self.clip = clip
         if world_size is None:
             dist = torch.distributed
             initialised = dist.is_available() and dist.is_initialized()
@@ -74,34 +61,29 @@ class FactorDataset(IterableDataset):
             raise ValueError(f"rank {self.rank} is invalid for world size {self.world_size}: use 0 to "
                              f"{self.world_size - 1}")
         self.epoch = 0
-        self._units: List[Unit] = self.table.units()
-        self._sizes = self._unit_sizes()
+        self._sizes = np.zeros(0, dtype=np.int64)
 
-    def _unit_sizes(self) -> np.ndarray:
-        """Rows per unit that pass the filter (all of them without one: from the footers alone)."""
-        if self.where is None and self.table._subset_ids is None:
-            return np.array([u.rows for u in self._units], dtype=np.int64)
-        return np.array([len(self._rows_of(u)) for u in self._units], dtype=np.int64)
+    # What a dataset provides: its units' rows, reading a unit, and making a batch of parts of units.
+    def _rows_of(self, unit: int) -> np.ndarray:
+        raise NotImplementedError
 
-    def _rows_of(self, unit: Unit) -> np.ndarray:
-        """The row numbers in a unit that pass the filter, in order."""
-        picked, _ = self.table._selected(unit, self._expression())
-        return np.arange(unit.rows) if picked is None else picked
+    def _read(self, unit: int):
+        raise NotImplementedError
 
-    def _expression(self):
-        from .table import _expression
-        return _expression(self.where)
+    def _take(self, data, rows: np.ndarray):
+        raise NotImplementedError
+
+    def _make_batch(self, parts: list, device: torch.device) -> tuple:
+        raise NotImplementedError
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch whose order the next iteration gives."""
         self.epoch = int(epoch)
 
-    # -- the plan ---------------------------------------------------------------------------
-
     def _order(self) -> np.ndarray:
         if not self.shuffle:
-            return np.arange(len(self._units))
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self._units))
+            return np.arange(len(self._sizes))
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self._sizes))
 
     def _rank_rows(self) -> Tuple[int, int]:
         """This rank's slice ``[start, stop)`` of the epoch's global row order."""
@@ -142,12 +124,10 @@ class FactorDataset(IterableDataset):
         return out
 
     def _shuffled_rows(self, unit: int) -> np.ndarray:
-        rows = self._rows_of(self._units[unit])
+        rows = self._rows_of(unit)
         if self.shuffle:
             rows = rows[np.random.default_rng([self.seed, self.epoch, unit]).permutation(len(rows))]
         return rows
-
-    # -- iteration ---------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[tuple]:
         info = get_worker_info()
@@ -159,23 +139,130 @@ class FactorDataset(IterableDataset):
     def iterate(self, worker: int, workers: int, device: Optional[torch.device] = None) -> Iterator[tuple]:
         """The batches worker ``worker`` of ``workers`` of this rank serves this epoch (what ``__iter__`` runs)."""
         device = self.device if device is None else device
-        cache: Tuple[int, Optional[pa.Table], Optional[np.ndarray]] = (-1, None, None)
+        cache: tuple = (-1, None, None)
         for spans in self.plan(worker, workers):
             parts = []
             for span in spans:
                 if cache[0] != span.unit:
-                    cache = (span.unit, self.table.read_unit(self._units[span.unit], _COLUMNS),
-                             self._shuffled_rows(span.unit))
-                parts.append(cache[1].take(pa.array(cache[2][span.start: span.stop])))
-            yield self._batch(pa.concat_tables(parts), device)
+                    cache = (span.unit, self._read(span.unit), self._shuffled_rows(span.unit))
+                parts.append(self._take(cache[1], cache[2][span.start: span.stop]))
+            yield self._make_batch(parts, device)
 
-    def _batch(self, t: pa.Table, device: torch.device) -> tuple:
+
+class FactorDataset(_Sharded):
+    """Batches ``(images, labels)`` rebuilt from a factor table, images ``(B, C, H, W)`` float32 on [0, 1].
+
+    Use it with ``DataLoader(dataset, batch_size=None, num_workers=...)``: the dataset makes the
+    batches itself. Call :meth:`set_epoch` before each epoch for a new order (the same seed and epoch
+    always give the same order). ``rank`` and ``world_size`` default to ``torch.distributed``'s when it
+    is initialised, else 0 and 1. ``device`` is where the contractions run (default: CPU; in data-loader
+    workers always the CPU, since CUDA cannot be used there: move the batch yourself, or use
+    ``num_workers=0`` to rebuild on the GPU). ``with_ids=True`` adds the rows' ids as a third element.
+    """
+
+    def __init__(self, path: Union[str, os.PathLike, Table], batch_size: int, shuffle: bool = True, seed: int = 0,
+                 device: Union[None, str, torch.device] = None, drop_last: bool = False, where: Where = None,
+                 rank: Optional[int] = None, world_size: Optional[int] = None, with_ids: bool = False,
+                 clip: bool = True):
+        super().__init__(batch_size, shuffle, seed, device, drop_last, rank, world_size, with_ids)
+        self.table = path if isinstance(path, Table) else open_table(path)
+        self.where = where
+        self.clip = clip
+        self._units: List[Unit] = self.table.units()
+        if self.where is None and self.table._subset_ids is None:
+            self._sizes = np.array([u.rows for u in self._units], dtype=np.int64)
+        else:
+            self._sizes = np.array([len(self._rows_of(i)) for i in range(len(self._units))], dtype=np.int64)
+
+    def _rows_of(self, unit: int) -> np.ndarray:
+        """The row numbers in a unit that pass the filter, in order."""
+        from .table import _expression
+
+        picked, _ = self.table._selected(self._units[unit], _expression(self.where))
+        return np.arange(self._units[unit].rows) if picked is None else picked
+
+    def _read(self, unit: int) -> pa.Table:
+        return self.table.read_unit(self._units[unit], _COLUMNS)
+
+    def _take(self, data: pa.Table, rows: np.ndarray) -> pa.Table:
+        return data.take(pa.array(rows))
+
+    def _make_batch(self, parts: list, device: torch.device) -> tuple:
+        t = pa.concat_tables(parts)
         labels = torch.from_numpy(_labels(t.column("label")))
         images = rebuild_batch(t, device, self.table.path)
         if self.clip:
             images = images.clamp_(0.0, 1.0)
         if self.with_ids:
             return images, labels, t.column("id").to_pylist()
+        return images, labels
+
+
+class ImageFolderDataset(_Sharded):
+    """The original images of a class-folder tree (``root/<class>/<file>``), decoded with Pillow, served as
+    :class:`FactorDataset` serves a factor table: the same arguments, batches and sharding.
+
+    Labels are the class folders' positions in sorted order, as ``mmps compress`` numbers them; ids are
+    paths relative to ``root``. ``size=(H, W)`` scales the shorter side and crops the centre (as
+    ``--size``); without it every image must have the same size.
+    """
+
+    #: Files per unit of sharding (the row group of a folder of images).
+    UNIT_FILES = 1024
+    EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+
+    def __init__(self, root: Union[str, os.PathLike], batch_size: int, shuffle: bool = True, seed: int = 0,
+                 device: Union[None, str, torch.device] = None, drop_last: bool = False,
+                 rank: Optional[int] = None, world_size: Optional[int] = None, with_ids: bool = False,
+                 size: Optional[Tuple[int, int]] = None):
+        super().__init__(batch_size, shuffle, seed, device, drop_last, rank, world_size, with_ids)
+        self.root = os.fspath(root)
+        self.size = size
+        if not os.path.isdir(self.root):
+            raise ValueError(f"{self.root} is not a folder: pass a class-folder tree (root/<class>/<file>)")
+        self.classes = sorted(d for d in os.listdir(self.root) if os.path.isdir(os.path.join(self.root, d)))
+        files = []
+        for label, name in enumerate(self.classes):
+            for folder, _, names in sorted(os.walk(os.path.join(self.root, name))):
+                for f in sorted(names):
+                    if f.lower().endswith(self.EXTENSIONS):
+                        files.append((os.path.relpath(os.path.join(folder, f), self.root), label))
+        if not files:
+            raise ValueError(f"{self.root} holds no images in class folders: pass a class-folder tree")
+        self.files = files
+        n = len(files)
+        self._sizes = np.array([min(self.UNIT_FILES, n - s) for s in range(0, n, self.UNIT_FILES)], dtype=np.int64)
+
+    def _rows_of(self, unit: int) -> np.ndarray:
+        return np.arange(int(self._sizes[unit]))
+
+    def _read(self, unit: int) -> int:
+        return unit * self.UNIT_FILES
+
+    def _take(self, first: int, rows: np.ndarray) -> list:
+        return [self.files[first + int(r)] for r in rows]
+
+    def _decode(self, path: str) -> np.ndarray:
+        from PIL import Image
+
+        with Image.open(os.path.join(self.root, path)) as im:
+            im = im.convert("RGB")
+            if self.size is not None:
+                h, w = self.size
+                scale = max(h / im.height, w / im.width)
+                im = im.resize((max(w, round(im.width * scale)), max(h, round(im.height * scale))),
+                               Image.BILINEAR)
+                left, top = (im.width - w) // 2, (im.height - h) // 2
+                im = im.crop((left, top, left + w, top + h))
+            return np.asarray(im)
+
+    def _make_batch(self, parts: list, device: torch.device) -> tuple:
+        files = [f for part in parts for f in part]
+        pixels = np.stack([self._decode(path) for path, _ in files])
+        images = torch.from_numpy(pixels).to(device).permute(0, 3, 1, 2).float().div_(255.0)
+        labels = torch.tensor([label for _, label in files], dtype=torch.int64)
+        if self.with_ids:
+            return images, labels, [path for path, _ in files]
         return images, labels
 
 

@@ -35,7 +35,10 @@ class PythonReaderTest {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final Path WORK = Path.of("target", "python-fixtures").toAbsolutePath();
     private static final Path VENV = Path.of("target", "pyenv").toAbsolutePath();
-    /** Installing torch's CPU wheel from the machine's wheel folder takes about a minute. */
+    /**
+     * Installing torch's CPU wheel from the machine's wheel folder takes about a minute. Without a network
+     * pip gives up on an index at once rather than retrying it (--retries 1) and takes the wheel folders.
+     */
     private static final long INSTALL_MINUTES = 10;
     private static final long PYTEST_MINUTES = 10;
 
@@ -59,9 +62,9 @@ class PythonReaderTest {
         made.put("cifar-cp-fp16", List.of("--input", cifar.toString(), "--codec", "cp", "--precision", "fp16"));
         made.put("cifar-tucker-int8", List.of("--input", cifar.toString(), "--codec", "tucker", "--precision",
                 "int8"));
-        made.put("imagenet-mmps-row-padded", List.of("--input", imagenet.toString(), "--size", "36x44",
+        made.put("imagenet-mmps-row-padded", List.of("--input", imagenet.toString(), "--size", "37x41",
                 "--channels", "rgb", "--order", "row", "--ratio", "0.5"));
-        made.put("imagenet-mmps-int8-block", List.of("--input", imagenet.toString(), "--size", "40x40",
+        made.put("imagenet-mmps-int8-block", List.of("--input", imagenet.toString(), "--size", "37x37",
                 "--channels", "rgb", "--precision", "int8"));
 
         List<Map<String, Object>> entries = new ArrayList<>();
@@ -124,7 +127,7 @@ class PythonReaderTest {
             run(List.of("python3", "-m", "venv", VENV.toString()), python, INSTALL_MINUTES);
         }
         run(List.of(VENV.resolve("bin/python").toString(), "-m", "pip", "install", "--quiet",
-                "--disable-pip-version-check", python + "[torch,test]"), python, INSTALL_MINUTES);
+                "--disable-pip-version-check", "--retries", "1", python + "[torch,test]"), python, INSTALL_MINUTES);
         ProcessBuilder pytest = new ProcessBuilder(VENV.resolve("bin/python").toString(), "-m", "pytest", "-q",
                 "-p", "no:cacheprovider", "tests");
         pytest.environment().put("MMPS_JAVA_FIXTURES", fixtures.toString());
