@@ -100,6 +100,22 @@ class Values:
     length: np.ndarray
 
 
+class Workspace:
+    """Buffers reused from batch to batch (numpy only), so that a reader allocates almost nothing per batch:
+    fresh memory costs a page fault per page, which on some machines outweighs the arithmetic."""
+
+    def __init__(self) -> None:
+        self._buffers: Dict[Tuple, np.ndarray] = {}
+
+    def get(self, key: Any, shape: Tuple[int, ...]) -> np.ndarray:
+        size = int(np.prod(shape))
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < size:
+            buf = np.empty(max(size, 1), dtype=np.float32)
+            self._buffers[key] = buf
+        return buf[:size].reshape(shape)
+
+
 def decode_blobs(blobs: pa.Array, dtype: str, where: str) -> Values:
     """Decodes every blob of a binary array stored at ``dtype`` (FORMAT.md, "Stored precision")."""
     offsets, data = _binary_parts(blobs)
@@ -112,7 +128,9 @@ def decode_blobs(blobs: pa.Array, dtype: str, where: str) -> Values:
             raise FormatError(f"{where}: a {dtype} factor holds {int(sizes[bad])} bytes, not a multiple of {width}; "
                               "the table is damaged: compress the images again")
         raw = data[base: offsets[-1]]
-        values = raw.view("<f4" if width == 4 else "<f2").astype(np.float32)
+        values = raw.view("<f4" if width == 4 else "<f2")
+        if values.dtype != np.float32 or not values.flags.aligned or values.dtype.byteorder not in ("=", "<", "|"):
+            values = values.astype(np.float32)
         return Values(values, (offsets[:-1] - base) // width, sizes // width)
     if dtype == "int8":
         head = offsets[:-1]
@@ -136,10 +154,12 @@ def decode_blobs(blobs: pa.Array, dtype: str, where: str) -> Values:
                       "wrote the table; upgrade the Python package")
 
 
-def stack(values: Values, blob: np.ndarray, shapes: np.ndarray, where: str) -> np.ndarray:
+def stack(values: Values, blob: np.ndarray, shapes: np.ndarray, where: str, work: Optional[Workspace] = None,
+          key: Any = None) -> np.ndarray:
     """One factor per row as a ``(B, d0, d1, d2)`` float32 array zero-padded to the largest extents.
 
     ``blob[b]`` is the blob of row ``b`` (-1: the row lacks the factor, zeros); ``shapes[b]`` its extents.
+    With a workspace the array is one of its buffers (valid until the same ``key`` is asked for again).
     """
     b = len(blob)
     present = blob >= 0
@@ -154,21 +174,29 @@ def stack(values: Values, blob: np.ndarray, shapes: np.ndarray, where: str) -> n
         raise FormatError(f"{where}: a factor holds {int(have[bad])} values where its extents "
                           f"{'x'.join(str(int(v)) for v in dims[present][bad])} make {int(want[bad])}; the table is "
                           "damaged: check it with 'mmps inspect' and compress the images again")
+    shape = (b, d0, d1, d2)
+    out = work.get(key, shape) if work is not None else np.empty(shape, dtype=np.float32)
+    n = d0 * d1 * d2
     if present.all() and np.all(dims == big):
-        n = d0 * d1 * d2
-        gather = values.start[idx][:, None] + np.arange(n, dtype=np.int64)[None, :]
-        return values.values[gather].reshape(b, d0, d1, d2)
-    out = np.zeros(b * d0 * d1 * d2, dtype=np.float32)
+        starts = values.start[idx]
+        steps = np.diff(starts)
+        if b > 1 and np.all(steps == steps[0]) and steps[0] >= n:
+            # Equally spaced blobs (rows of equal ranks): a strided view, copied without an index array.
+            first = values.values[int(starts[0]):]
+            item = values.values.itemsize
+            view = np.lib.stride_tricks.as_strided(first, shape=(b, n), strides=(int(steps[0]) * item, item))
+            np.copyto(out.reshape(b, n), view)
+        else:
+            np.take(values.values, starts[:, None] + np.arange(n, dtype=np.int64)[None, :], out=out.reshape(b, n))
+        return out
+    out.fill(0.0)
     rows = np.flatnonzero(present)
-    src = _ranges(values.start[idx], want)
-    local = _ranges(np.zeros_like(want), want)
-    r = np.repeat(rows, want)
-    e1 = np.repeat(dims[present][:, 1], want)
-    e2 = np.repeat(dims[present][:, 2], want)
-    a, rem = np.divmod(local, e1 * e2)
-    j, c = np.divmod(rem, e2)
-    out[((r * d0 + a) * d1 + j) * d2 + c] = values.values[src]
-    return out.reshape(b, d0, d1, d2)
+    kinds, which = np.unique(dims[present], axis=0, return_inverse=True)
+    for g, (e0, e1, e2) in enumerate(kinds.tolist()):
+        r = rows[which.reshape(-1) == g]
+        gather = values.start[blob[r]][:, None] + np.arange(e0 * e1 * e2, dtype=np.int64)[None, :]
+        out[r, :e0, :e1, :e2] = values.values[gather].reshape(len(r), e0, e1, e2)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,16 +217,22 @@ class Packed:
 
 
 def pack(stages: pa.Array, codec: str, dtype: str, layout: str, shape: Tuple[int, int, int],
-         where: str) -> Packed:
-    """Decodes and stacks the ``stages`` column of rows sharing codec, dtype, layout and shape."""
+         where: str, pad: bool = True, work: Optional[Workspace] = None) -> List[Tuple[np.ndarray, Packed]]:
+    """Decodes and stacks the ``stages`` column of rows sharing codec, dtype, layout and shape.
+
+    With ``pad`` all rows come back as one :class:`Packed`, ranks zero-padded to the batch's largest;
+    without it, one per group of rows whose ranks are all equal (no padding, no wasted products), each
+    with its row numbers. With a workspace the MPS cores are its buffers (used until the next batch).
+    """
     if codec not in CODECS:
         raise FormatError(f"{where}: codec '{codec}' is unknown (this package reads {', '.join(CODECS)}): a newer "
                           "mmps wrote the table; upgrade the Python package")
     stages = stages.combine_chunks() if isinstance(stages, pa.ChunkedArray) else stages
     h, w, c = shape
     b = len(stages)
-    stage_off = np.asarray(stages.offsets, dtype=np.int64)
-    per_row = np.diff(stage_off)
+    all_stage_off = np.asarray(stages.offsets, dtype=np.int64)
+    all_per_row = np.diff(all_stage_off)
+    all_stage_off = all_stage_off[:-1]
     entries = stages.flatten()  # struct<ranks, cores>, one per stage of every row
     ranks_list = entries.field("ranks")
     cores_list = entries.field("cores")
@@ -209,13 +243,9 @@ def pack(stages: pa.Array, codec: str, dtype: str, layout: str, shape: Tuple[int
     ncores = np.diff(core_off)
     nranks = np.diff(rank_off)
 
-    def entry(s: int) -> np.ndarray:
-        """Per row, the index of its stage ``s`` (-1 if it has fewer)."""
-        return np.where(per_row > s, stage_off[:-1] + s, -1)
-
     def blob_of(e: np.ndarray, k: int) -> np.ndarray:
         ok = e >= 0
-        out = np.full(b, -1, dtype=np.int64)
+        out = np.full(len(e), -1, dtype=np.int64)
         if np.any(ncores[e[ok]] <= k):
             raise FormatError(f"{where}: a {codec} stage holds fewer factors than its codec needs; the table is "
                               "damaged: compress the images again")
@@ -224,79 +254,123 @@ def pack(stages: pa.Array, codec: str, dtype: str, layout: str, shape: Tuple[int
 
     def rank(e: np.ndarray, i: int, default: int = 1) -> np.ndarray:
         ok = e >= 0
-        out = np.full(b, default, dtype=np.int64)
+        out = np.full(len(e), default, dtype=np.int64)
         if np.any(nranks[e[ok]] <= i):
             raise FormatError(f"{where}: a {codec} stage holds fewer ranks than its codec needs; the table is "
                               "damaged: compress the images again")
         out[ok] = ranks[rank_off[e[ok]] + i]
         return out
 
-    factors: List[List[np.ndarray]] = []
-    if codec in ("mmps", "mps"):
-        dims = layout_dims(layout)
-        for s in range(int(per_row.max()) if b else 0):
-            e = entry(s)
-            cores = []
-            for k, j in enumerate(dims):
-                extents = np.stack([rank(e, k), np.full(b, j), rank(e, k + 1)], axis=1)
-                cores.append(stack(values, blob_of(e, k), extents, where))
-            factors.append(cores)
-    elif codec == "svd":
-        if np.any(per_row != c):
-            raise FormatError(f"{where}: an svd row holds {int(per_row[per_row != c][0])} stages for {c} channels; "
-                              "the table is damaged: compress the images again")
-        us, vs = [], []
-        for ch in range(c):
-            e = entry(ch)
-            r = rank(e, 1)
-            us.append(stack(values, blob_of(e, 0), np.stack([np.full(b, h), r, np.ones(b, np.int64)], 1), where))
-            vs.append(stack(values, blob_of(e, 1), np.stack([r, np.full(b, w), np.ones(b, np.int64)], 1), where))
-        rmax = max(u.shape[2] for u in us)
-        us = [np.pad(u, ((0, 0), (0, 0), (0, rmax - u.shape[2]), (0, 0))) for u in us]
-        vs = [np.pad(v, ((0, 0), (0, rmax - v.shape[1]), (0, 0), (0, 0))) for v in vs]
-        factors.append([np.stack([u[..., 0] for u in us], 1), np.stack([v[..., 0] for v in vs], 1)])
-    elif codec == "tucker":
-        e = entry(0)
-        r1, r2, r3 = rank(e, 0), rank(e, 1), rank(e, 2)
-        one = np.ones(b, np.int64)
-        factors.append([
-            stack(values, blob_of(e, 0), np.stack([r1, r2, r3], 1), where),
-            stack(values, blob_of(e, 1), np.stack([np.full(b, h), r1, one], 1), where)[..., 0],
-            stack(values, blob_of(e, 2), np.stack([np.full(b, w), r2, one], 1), where)[..., 0],
-            stack(values, blob_of(e, 3), np.stack([np.full(b, c), r3, one], 1), where)[..., 0]])
-    else:  # cp
-        e = entry(0)
-        r = rank(e, 0)
-        one = np.ones(b, np.int64)
-        factors.append([stack(values, blob_of(e, k), np.stack([np.full(b, n), r, one], 1), where)[..., 0]
-                        for k, n in enumerate((h, w, c))])
-    return Packed(codec, layout, shape, factors)
+    def build(sel: np.ndarray, group: int) -> Packed:
+        b = len(sel)
+        per_row = all_per_row[sel]
+        stage_first = all_stage_off[sel]
+
+        def entry(s: int) -> np.ndarray:
+            """Per row, the index of its stage ``s`` (-1 if it has fewer)."""
+            return np.where(per_row > s, stage_first + s, -1)
+
+        factors: List[List[np.ndarray]] = []
+        if codec in ("mmps", "mps"):
+            dims = layout_dims(layout)
+            for s in range(int(per_row.max()) if b else 0):
+                e = entry(s)
+                cores = []
+                for k, j in enumerate(dims):
+                    extents = np.stack([rank(e, k), np.full(b, j), rank(e, k + 1)], axis=1)
+                    cores.append(stack(values, blob_of(e, k), extents, where, work, ("core", group, s, k)))
+                factors.append(cores)
+        elif codec == "svd":
+            if np.any(per_row != c):
+                raise FormatError(f"{where}: an svd row holds {int(per_row[per_row != c][0])} stages for {c} channels; "
+                                  "the table is damaged: compress the images again")
+            us, vs = [], []
+            for ch in range(c):
+                e = entry(ch)
+                r = rank(e, 1)
+                us.append(stack(values, blob_of(e, 0), np.stack([np.full(b, h), r, np.ones(b, np.int64)], 1), where))
+                vs.append(stack(values, blob_of(e, 1), np.stack([r, np.full(b, w), np.ones(b, np.int64)], 1), where))
+            rmax = max(u.shape[2] for u in us)
+            us = [np.pad(u, ((0, 0), (0, 0), (0, rmax - u.shape[2]), (0, 0))) for u in us]
+            vs = [np.pad(v, ((0, 0), (0, rmax - v.shape[1]), (0, 0), (0, 0))) for v in vs]
+            factors.append([np.stack([u[..., 0] for u in us], 1), np.stack([v[..., 0] for v in vs], 1)])
+        elif codec == "tucker":
+            e = entry(0)
+            r1, r2, r3 = rank(e, 0), rank(e, 1), rank(e, 2)
+            one = np.ones(b, np.int64)
+            factors.append([
+                stack(values, blob_of(e, 0), np.stack([r1, r2, r3], 1), where),
+                stack(values, blob_of(e, 1), np.stack([np.full(b, h), r1, one], 1), where)[..., 0],
+                stack(values, blob_of(e, 2), np.stack([np.full(b, w), r2, one], 1), where)[..., 0],
+                stack(values, blob_of(e, 3), np.stack([np.full(b, c), r3, one], 1), where)[..., 0]])
+        else:  # cp
+            e = entry(0)
+            r = rank(e, 0)
+            one = np.ones(b, np.int64)
+            factors.append([stack(values, blob_of(e, k), np.stack([np.full(b, n), r, one], 1), where)[..., 0]
+                            for k, n in enumerate((h, w, c))])
+        return Packed(codec, layout, shape, factors)
+
+    if pad or b == 0:
+        return [(np.arange(b), build(np.arange(b), 0))]
+    most_ranks, most_stages = int(nranks.max(initial=0)), int(all_per_row.max(initial=0))
+    signature = np.full((b, most_ranks * most_stages + 1), -1, np.int64)
+    for s in range(most_stages):
+        e = np.where(all_per_row > s, all_stage_off + s, -1)
+        for i in range(most_ranks):
+            ok = e >= 0
+            ok[ok] = nranks[e[ok]] > i
+            signature[ok, s * most_ranks + i] = ranks[rank_off[e[ok]] + i]
+    kinds, which = np.unique(signature, axis=0, return_inverse=True)
+    groups = [np.flatnonzero(which.reshape(-1) == g) for g in range(len(kinds))]
+    return [(rows, build(rows, g)) for g, rows in enumerate(groups)]
 
 
-def contract(p: Packed, xp: Any, index: Any) -> Any:
+def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, out: Any = None) -> Any:
     """The batch's images, ``(B, H, W, C)`` float32, from packed factors; ``xp`` is numpy or torch.
 
     ``index`` is :func:`pixel_index` of the batch's layout as an array of ``xp`` (used by MPS codecs).
+    ``work`` holds the intermediate products (numpy, or torch on the CPU) and ``out`` (``(B, H*W*C)``, numpy)
+    receives the pixels.
     """
     h, w, c = p.shape
     if p.codec in ("mmps", "mps"):
         tensor = None
-        for cores in p.factors:
+        for s, cores in enumerate(p.factors):
             b = cores[0].shape[0]
             t = cores[0].reshape(b, cores[0].shape[2], cores[0].shape[3])  # first bond is 1: (B, j1, r1)
-            for core in cores[1:]:
+            for k, core in enumerate(cores[1:]):
                 _, r0, j, r1 = core.shape
-                t = xp.matmul(t, core.reshape(b, r0, j * r1)).reshape(b, -1, r1)
+                m = core.reshape(b, r0, j * r1)
+                if work is not None:
+                    buf = work.get(("product", s, k), (b, t.shape[1], j * r1))
+                    t = xp.matmul(t, m, out=buf if xp is np else xp.from_numpy(buf))
+                else:
+                    t = xp.matmul(t, m)
+                t = t.reshape(b, -1, r1)
             t = t.reshape(b, -1)
-            tensor = t if tensor is None else tensor + t
+            if tensor is None:
+                tensor = t
+            elif work is not None:
+                xp.add(tensor, t, out=tensor)
+            else:
+                tensor = tensor + t
         if tensor is None:
             raise FormatError("a batch of MPS rows holds no stages; the table is damaged: compress the images again")
+        if out is not None:
+            xp.take(tensor, index, axis=1, out=out)
+            return out.reshape(tensor.shape[0], h, w, c)
         return tensor[:, index].reshape(tensor.shape[0], h, w, c)
     if p.codec == "svd":
         u, v = p.factors[0]  # (B, C, H, R), (B, C, R, W)
-        return xp.moveaxis(xp.matmul(u, v), 1, 3)
-    if p.codec == "tucker":
+        images = xp.moveaxis(xp.matmul(u, v), 1, 3)
+    elif p.codec == "tucker":
         g, u1, u2, u3 = p.factors[0]
-        return xp.einsum("zabc,zia,zjb,zkc->zijk", g, u1, u2, u3)
-    a, b_, c_ = p.factors[0]
-    return xp.einsum("zir,zjr,zkr->zijk", a, b_, c_)
+        images = xp.einsum("zabc,zia,zjb,zkc->zijk", g, u1, u2, u3)
+    else:
+        a, b_, c_ = p.factors[0]
+        images = xp.einsum("zir,zjr,zkr->zijk", a, b_, c_)
+    if out is not None:
+        out.reshape(images.shape)[...] = images
+        return out.reshape(images.shape)
+    return images

@@ -86,6 +86,7 @@ class Table:
         self.files = files
         self._subset_ids = subset_ids
         self._units: Optional[List[Unit]] = None
+        self._work = rebuild.Workspace()
 
     # -- what the table is ------------------------------------------------------------------
 
@@ -221,7 +222,7 @@ class Table:
         ids = np.asarray(t.column("id").to_pylist(), dtype=object)
         labels = _labels(t.column("label"))
         names = np.asarray(t.column("class_name").to_pylist(), dtype=object)
-        pixels = rebuild_images(t, self.path, uint8=uint8, clip=clip) if images else None
+        pixels = rebuild_images(t, self.path, uint8=uint8, clip=clip, work=self._work) if images else None
         return Batch(ids, labels, names, pixels)
 
 
@@ -253,36 +254,50 @@ def groups(t: pa.Table) -> List[Tuple[Tuple[str, str, str, int, int, int], np.nd
     return [(k, np.asarray(v)) for k, v in found.items()]
 
 
-def pack_groups(t: pa.Table, where: str) -> List[Tuple[np.ndarray, rebuild.Packed]]:
-    """The factors of a batch, decoded and stacked per group of rows that share a shape."""
+def pack_groups(t: pa.Table, where: str, pad: bool,
+                work: Optional[rebuild.Workspace] = None) -> List[Tuple[np.ndarray, rebuild.Packed]]:
+    """The factors of a batch, decoded and stacked per group of rows that share a shape (and, without
+    ``pad``, their ranks), each with its row numbers."""
     out = []
     stages = t.column("stages")
     for (codec, dtype, layout, h, w, c), rows in groups(t):
         part = stages.take(pa.array(rows)) if len(rows) != t.num_rows else stages
-        out.append((rows, rebuild.pack(part, codec, dtype, layout, (h, w, c), where)))
+        for within, packed in rebuild.pack(part, codec, dtype, layout, (h, w, c), where, pad=pad, work=work):
+            out.append((rows[within], packed))
     return out
 
 
-def rebuild_images(t: pa.Table, where: str, uint8: bool = False, clip: bool = True) -> np.ndarray:
-    """The images of a batch of rows (all of one shape), ``(N, H, W, C)``."""
-    parts = pack_groups(t, where)
+def rebuild_images(t: pa.Table, where: str, uint8: bool = False, clip: bool = True,
+                   work: Optional[rebuild.Workspace] = None) -> np.ndarray:
+    """The images of a batch of rows (all of one shape), ``(N, H, W, C)``: rows of equal ranks contracted
+    together, without padding. With a workspace the intermediate arrays are reused from batch to batch."""
+    parts = pack_groups(t, where, pad=False, work=work)
     shapes = {p.shape for _, p in parts}
     if len(shapes) > 1:
         raise FormatError(f"{where}: a batch holds images of shapes {sorted(shapes)}; read rows of one shape "
                           "together (filter them), or compress the images with --size")
-    out = None
+    if not parts:
+        return np.zeros((0, 0, 0, 0), dtype=np.uint8 if uint8 else np.float32)
+    h, w, c = parts[0][1].shape
+    # Floats the caller keeps are fresh; floats only on the way to bytes stay in the workspace.
+    if uint8 and work is not None:
+        images = work.get("images", (t.num_rows, h, w, c))
+    else:
+        images = np.empty((t.num_rows, h, w, c), dtype=np.float32)
     for rows, p in parts:
-        images = rebuild.contract(p, np, rebuild.pixel_index(p.layout, *p.shape))
-        if out is None:
-            out = np.empty((t.num_rows,) + images.shape[1:], dtype=np.float32)
-        out[rows] = images
-    assert out is not None
-    return to_pixels(out, uint8, clip)
+        index = rebuild.pixel_index(p.layout, *p.shape)
+        if len(parts) == 1:
+            rebuild.contract(p, np, index, work, images.reshape(t.num_rows, -1))
+        else:
+            images[rows] = rebuild.contract(p, np, index, work)
+    return to_pixels(images, uint8, clip)
 
 
 def to_pixels(images: np.ndarray, uint8: bool, clip: bool) -> np.ndarray:
     if uint8:
-        return np.rint(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+        np.clip(images, 0.0, 1.0, out=images)
+        images *= 255.0
+        return np.rint(images, out=images).astype(np.uint8)
     return np.clip(images, 0.0, 1.0, out=images) if clip else images
 
 

@@ -169,6 +169,7 @@ class FactorDataset(_Sharded):
         self.where = where
         self.clip = clip
         self._units: List[Unit] = self.table.units()
+        self._work = rebuild.Workspace()
         if self.where is None and self.table._subset_ids is None:
             self._sizes = np.array([u.rows for u in self._units], dtype=np.int64)
         else:
@@ -190,7 +191,7 @@ class FactorDataset(_Sharded):
     def _make_batch(self, parts: list, device: torch.device) -> tuple:
         t = pa.concat_tables(parts)
         labels = torch.from_numpy(_labels(t.column("label")))
-        images = rebuild_batch(t, device, self.table.path)
+        images = rebuild_batch(t, device, self.table.path, self._work)
         if self.clip:
             images = images.clamp_(0.0, 1.0)
         if self.with_ids:
@@ -266,14 +267,17 @@ class ImageFolderDataset(_Sharded):
         return images, labels
 
 
-def rebuild_batch(t: pa.Table, device: torch.device, where: str) -> torch.Tensor:
-    """A batch's images as ``(B, C, H, W)`` float32 on ``device``: factors stacked on the CPU, contracted there."""
-    parts = pack_groups(t, where)
+def rebuild_batch(t: pa.Table, device: torch.device, where: str,
+                  work: Optional[rebuild.Workspace] = None) -> torch.Tensor:
+    """A batch's images as ``(B, C, H, W)`` float32 on ``device``: factors stacked on the CPU (ranks zero-padded
+    to the batch's largest), contracted on the device. ``work`` reuses the CPU buffers from batch to batch."""
+    parts = pack_groups(t, where, pad=True, work=work)
     out = None
     for rows, packed in parts:
         on_device = packed.to(lambda a: torch.from_numpy(a).to(device, non_blocking=True))
         index = torch.from_numpy(rebuild.pixel_index(packed.layout, *packed.shape)).to(device)
-        images = rebuild.contract(on_device, torch, index).permute(0, 3, 1, 2)
+        scratch = work if device.type == "cpu" else None
+        images = rebuild.contract(on_device, torch, index, scratch).permute(0, 3, 1, 2)
         if out is None:
             if len(parts) == 1:
                 return images.contiguous()

@@ -6,11 +6,14 @@ import dev.mmps.spark.cli.Main;
 import dev.mmps.table.FactorTableReader;
 import dev.mmps.table.ManifestFiles;
 import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,13 +51,14 @@ class PythonReaderTest {
     static void tables() throws IOException {
         deleteRecursively(WORK);
         Path cifar = Files.createDirectories(WORK.resolve("input/cifar10"));
-        copyFirst(REPO.resolve("samples/cifar10"), cifar, 3);
+        copyFirst(REPO.resolve("samples/cifar10"), cifar, 2);
         Path imagenet = REPO.resolve("samples/imagenet");
         Path tables = Files.createDirectories(WORK.resolve("tables"));
 
         Map<String, List<String>> made = new LinkedHashMap<>();
         made.put("cifar-mmps-fp32", List.of("--input", cifar.toString()));
-        made.put("cifar-mmps-int8-row", List.of("--input", cifar.toString(), "--precision", "int8", "--order", "row"));
+        made.put("cifar-mmps-int8-row", List.of("--input", cifar.toString(), "--precision", "int8", "--layout",
+                "row:32,8,4,3"));
         made.put("cifar-mps-fp16", List.of("--input", cifar.toString(), "--codec", "mps", "--precision", "fp16",
                 "--layout", "block:2x2,4x4,2x2,2x2,1x1x3"));
         made.put("cifar-svd-int8-core", List.of("--input", cifar.toString(), "--codec", "svd", "--precision",
@@ -141,11 +145,27 @@ class PythonReaderTest {
     }
 
     private static int run(ProcessBuilder command, Path dir, long minutes) throws Exception {
-        Process p = command.directory(dir.toFile()).inheritIO().start();
+        // The child's output is copied line by line to this JVM's System.out (writing to the JVM's own
+        // stdout would corrupt the channel surefire reads the test's output from).
+        Process p = command.directory(dir.toFile()).redirectErrorStream(true).start();
+        Thread copy = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (!line.contains("Retrying (Retry(") && !line.contains("' is ignored: it is neither")) {
+                        System.out.println(line);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        copy.start();
         if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError(String.join(" ", command.command()) + " took more than " + minutes + " minutes");
         }
+        copy.join();
         return p.exitValue();
     }
 
