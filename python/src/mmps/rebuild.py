@@ -56,6 +56,13 @@ def pixel_index(layout: str, height: int, width: int, channels: int) -> np.ndarr
     return np.ascontiguousarray(positions[:height, :width, :]).reshape(-1)
 
 
+@lru_cache(maxsize=64)
+def pixel_index_channels_first(layout: str, height: int, width: int, channels: int) -> np.ndarray:
+    """:func:`pixel_index` for pixels in ``C x H x W`` order, as PyTorch models take them."""
+    hwc = pixel_index(layout, height, width, channels).reshape(height, width, channels)
+    return np.ascontiguousarray(hwc.transpose(2, 0, 1)).reshape(-1)
+
+
 def layout_dims(layout: str) -> Tuple[int, ...]:
     kind, _, body = layout.partition(":")
     if kind == "row":
@@ -326,10 +333,13 @@ def pack(stages: pa.Array, codec: str, dtype: str, layout: str, shape: Tuple[int
     return [(rows, build(rows, g)) for g, rows in enumerate(groups)]
 
 
-def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, out: Any = None) -> Any:
-    """The batch's images, ``(B, H, W, C)`` float32, from packed factors; ``xp`` is numpy or torch.
+def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, out: Any = None,
+             channels_first: bool = False) -> Any:
+    """The batch's images, ``(B, H, W, C)`` float32 (``(B, C, H, W)`` if ``channels_first``), from packed
+    factors; ``xp`` is numpy or torch.
 
-    ``index`` is :func:`pixel_index` of the batch's layout as an array of ``xp`` (used by MPS codecs).
+    ``index`` is :func:`pixel_index` of the batch's layout as an array of ``xp`` (used by MPS codecs), or
+    :func:`pixel_index_channels_first` with ``channels_first``.
     ``work`` holds the intermediate products (numpy, or torch on the CPU) and ``out`` (``(B, H*W*C)``, numpy)
     receives the pixels.
     """
@@ -357,10 +367,11 @@ def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, o
                 tensor = tensor + t
         if tensor is None:
             raise FormatError("a batch of MPS rows holds no stages; the table is damaged: compress the images again")
+        shape = (tensor.shape[0], c, h, w) if channels_first else (tensor.shape[0], h, w, c)
         if out is not None:
             xp.take(tensor, index, axis=1, out=out)
-            return out.reshape(tensor.shape[0], h, w, c)
-        return tensor[:, index].reshape(tensor.shape[0], h, w, c)
+            return out.reshape(shape)
+        return tensor[:, index].reshape(shape)
     if p.codec == "svd":
         u, v = p.factors[0]  # (B, C, H, R), (B, C, R, W)
         images = xp.moveaxis(xp.matmul(u, v), 1, 3)
@@ -370,6 +381,8 @@ def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, o
     else:
         a, b_, c_ = p.factors[0]
         images = xp.einsum("zir,zjr,zkr->zijk", a, b_, c_)
+    if channels_first:
+        images = xp.moveaxis(images, 3, 1)
     if out is not None:
         out.reshape(images.shape)[...] = images
         return out.reshape(images.shape)
