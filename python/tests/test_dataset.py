@@ -94,6 +94,20 @@ def test_torch_images_equal_the_numpy_reader_for_every_codec():
                 np.testing.assert_allclose(image.transpose(1, 2, 0), expected[id_], rtol=0, atol=PIXEL_TOLERANCE)
 
 
+@pytest.mark.parametrize("path", [GOLDEN / "v1"] + sorted((GOLDEN / "v2").iterdir()), ids=lambda p: p.name)
+def test_padded_contraction_on_the_device_equals_the_unpadded(path: Path):
+    """The accelerators' way (ranks zero-padded to the batch's largest, torch products), run on the CPU."""
+    from mmps.torch import rebuild_batch
+
+    table = mmps.open(path)
+    t = table.read_unit(table.units()[0], ["id", "label", "class_name", "height", "width", "channels", "layout",
+                                             "codec", "dtype", "stages"])
+    padded = rebuild_batch(t, torch.device("cpu"), str(path), padded=True)
+    plain = rebuild_batch(t, torch.device("cpu"), str(path), padded=False)
+    assert padded.shape == plain.shape == (t.num_rows, 3, 32, 32)
+    np.testing.assert_allclose(padded.numpy(), plain.numpy(), rtol=0, atol=PIXEL_TOLERANCE)
+
+
 def test_filters_reach_the_dataset(big_table: Path):
     ds = FactorDataset(big_table, batch_size=5, where={"label": [0, 1]}, with_ids=True, world_size=2, rank=0)
     other = FactorDataset(big_table, batch_size=5, where={"label": [0, 1]}, with_ids=True, world_size=2, rank=1)

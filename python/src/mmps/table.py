@@ -268,9 +268,10 @@ def pack_groups(t: pa.Table, where: str, pad: bool,
 
 
 def rebuild_images(t: pa.Table, where: str, uint8: bool = False, clip: bool = True,
-                   work: Optional[rebuild.Workspace] = None) -> np.ndarray:
-    """The images of a batch of rows (all of one shape), ``(N, H, W, C)``: rows of equal ranks contracted
-    together, without padding. With a workspace the intermediate arrays are reused from batch to batch."""
+                   work: Optional[rebuild.Workspace] = None, channels_first: bool = False) -> np.ndarray:
+    """The images of a batch of rows (all of one shape), ``(N, H, W, C)`` (``(N, C, H, W)`` if
+    ``channels_first``): rows of equal ranks contracted together, without padding. With a workspace the
+    intermediate arrays are reused from batch to batch."""
     parts = pack_groups(t, where, pad=False, work=work)
     shapes = {p.shape for _, p in parts}
     if len(shapes) > 1:
@@ -279,17 +280,16 @@ def rebuild_images(t: pa.Table, where: str, uint8: bool = False, clip: bool = Tr
     if not parts:
         return np.zeros((0, 0, 0, 0), dtype=np.uint8 if uint8 else np.float32)
     h, w, c = parts[0][1].shape
+    shape = (t.num_rows, c, h, w) if channels_first else (t.num_rows, h, w, c)
     # Floats the caller keeps are fresh; floats only on the way to bytes stay in the workspace.
-    if uint8 and work is not None:
-        images = work.get("images", (t.num_rows, h, w, c))
-    else:
-        images = np.empty((t.num_rows, h, w, c), dtype=np.float32)
+    images = work.get("images", shape) if uint8 and work is not None else np.empty(shape, dtype=np.float32)
+    index_of = rebuild.pixel_index_channels_first if channels_first else rebuild.pixel_index
     for rows, p in parts:
-        index = rebuild.pixel_index(p.layout, *p.shape)
+        index = index_of(p.layout, *p.shape)
         if len(parts) == 1:
-            rebuild.contract(p, np, index, work, images.reshape(t.num_rows, -1))
+            rebuild.contract(p, np, index, work, images.reshape(t.num_rows, -1), channels_first)
         else:
-            images[rows] = rebuild.contract(p, np, index, work)
+            images[rows] = rebuild.contract(p, np, index, work, channels_first=channels_first)
     return to_pixels(images, uint8, clip)
 
 
