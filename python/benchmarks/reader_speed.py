@@ -6,7 +6,8 @@ ImageFolderDataset with the same workers), in one command so the ratios compare 
         --images target/datasets/cifar10/train [--size 224x224] [--workers 2] [--batch 256] [--rounds 2]
 
 Each figure is the best of ``--rounds`` passes over every image (the files in the page cache after
-the first); the data-loader figures include starting the workers, as a training epoch pays it.
+the first); the data-loader figures include starting the workers, as a training epoch pays it, and
+handing each batch from a worker to the main process through shared memory.
 """
 
 from __future__ import annotations
@@ -75,10 +76,14 @@ def main() -> None:
           f"workers {a.workers}; {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
     figures = {}
     figures["pillow, one process"] = best(a.rounds, lambda: pillow(a.images, size))
+    figures["ImageFolderDataset (Pillow), in the main process"] = best(a.rounds, lambda: loader(
+        ImageFolderDataset(a.images, a.batch, size=size), 0))
     figures[f"ImageFolderDataset (Pillow), {a.workers} workers"] = best(a.rounds, lambda: loader(
         ImageFolderDataset(a.images, a.batch, size=size), a.workers))
     figures["numpy reader, one process, float32"] = best(a.rounds, lambda: numpy_reader(a.table, a.batch, False))
     figures["numpy reader, one process, uint8"] = best(a.rounds, lambda: numpy_reader(a.table, a.batch, True))
+    figures["FactorDataset (torch CPU), in the main process"] = best(a.rounds, lambda: loader(
+        FactorDataset(a.table, a.batch), 0))
     figures[f"FactorDataset (torch CPU), {a.workers} workers"] = best(a.rounds, lambda: loader(
         FactorDataset(a.table, a.batch), a.workers))
     base = figures["pillow, one process"]
