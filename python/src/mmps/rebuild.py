@@ -333,6 +333,58 @@ def pack(stages: pa.Array, codec: str, dtype: str, layout: str, shape: Tuple[int
     return [(rows, build(rows, g)) for g, rows in enumerate(groups)]
 
 
+def split_bond(shapes: Sequence[Tuple[int, int, int]]) -> int:
+    """Where to join a chain of cores ``(r_k, j_k, r_{k+1})`` contracted from both ends: the bond ``m`` that
+    minimises the multiplications of contracting cores ``0..m-1`` left to right, cores ``m..n-1`` right
+    to left, and the two results together (``m = n``: all left to right). The final product makes all
+    ``prod j`` values at a cost of ``r_m`` each, so the split avoids carrying large prefixes across
+    the wide bonds in the middle of the chain."""
+    n = len(shapes)
+    best, best_cost = n, None
+    for m in range(1, n + 1):
+        cost, prefix = 0, shapes[0][1]
+        for k in range(1, m):
+            r0, j, r1 = shapes[k]
+            cost += prefix * r0 * j * r1
+            prefix *= j
+        suffix = 1
+        if m < n:
+            suffix = shapes[n - 1][1]
+            for k in range(n - 2, m - 1, -1):
+                r0, j, r1 = shapes[k]
+                cost += r0 * j * r1 * suffix
+                suffix *= j
+            cost += prefix * shapes[m][0] * suffix
+        if best_cost is None or cost < best_cost:
+            best, best_cost = m, cost
+    return best
+
+
+def _contract_stage(cores: List[Any], xp: Any, work: Optional[Workspace], s: int) -> Any:
+    """One MPS stage of every row, ``(B, prod j)``: the chain contracted from both ends (:func:`split_bond`)."""
+    b = cores[0].shape[0]
+    n = len(cores)
+    m = split_bond([tuple(int(v) for v in c.shape[1:]) for c in cores])
+
+    def product(x: Any, y: Any, key: Tuple) -> Any:
+        if work is None:
+            return xp.matmul(x, y)
+        buf = work.get(key, (b, x.shape[1], y.shape[2]))
+        return xp.matmul(x, y, out=buf if xp is np else xp.from_numpy(buf))
+
+    left = cores[0].reshape(b, cores[0].shape[2], cores[0].shape[3])  # first bond is 1: (B, j_0, r_1)
+    for k in range(1, m):
+        _, r0, j, r1 = cores[k].shape
+        left = product(left, cores[k].reshape(b, r0, j * r1), ("left", s, k)).reshape(b, -1, r1)
+    if m == n:
+        return left.reshape(b, -1)
+    right = cores[n - 1].reshape(b, cores[n - 1].shape[1], cores[n - 1].shape[2])  # last bond is 1: (B, r, j)
+    for k in range(n - 2, m - 1, -1):
+        _, r0, j, r1 = cores[k].shape
+        right = product(cores[k].reshape(b, r0 * j, r1), right, ("right", s, k)).reshape(b, r0, -1)
+    return product(left, right, ("join", s)).reshape(b, -1)
+
+
 def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, out: Any = None,
              channels_first: bool = False) -> Any:
     """The batch's images, ``(B, H, W, C)`` float32 (``(B, C, H, W)`` if ``channels_first``), from packed
@@ -347,18 +399,7 @@ def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, o
     if p.codec in ("mmps", "mps"):
         tensor = None
         for s, cores in enumerate(p.factors):
-            b = cores[0].shape[0]
-            t = cores[0].reshape(b, cores[0].shape[2], cores[0].shape[3])  # first bond is 1: (B, j1, r1)
-            for k, core in enumerate(cores[1:]):
-                _, r0, j, r1 = core.shape
-                m = core.reshape(b, r0, j * r1)
-                if work is not None:
-                    buf = work.get(("product", s, k), (b, t.shape[1], j * r1))
-                    t = xp.matmul(t, m, out=buf if xp is np else xp.from_numpy(buf))
-                else:
-                    t = xp.matmul(t, m)
-                t = t.reshape(b, -1, r1)
-            t = t.reshape(b, -1)
+            t = _contract_stage(cores, xp, work, s)
             if tensor is None:
                 tensor = t
             elif work is not None:
