@@ -284,12 +284,13 @@ def rebuild_images(t: pa.Table, where: str, uint8: bool = False, clip: bool = Tr
     # Floats the caller keeps are fresh; floats only on the way to bytes stay in the workspace.
     images = work.get("images", shape) if uint8 and work is not None else np.empty(shape, dtype=np.float32)
     index_of = rebuild.pixel_index_channels_first if channels_first else rebuild.pixel_index
-    for rows, p in parts:
-        index = index_of(p.layout, *p.shape)
-        if len(parts) == 1:
-            rebuild.contract(p, np, index, work, images.reshape(t.num_rows, -1), channels_first)
-        else:
-            images[rows] = rebuild.contract(p, np, index, work, channels_first=channels_first)
+    with rebuild.one_blas_thread():
+        for rows, p in parts:
+            index = index_of(p.layout, *p.shape)
+            if len(parts) == 1:
+                rebuild.contract(p, np, index, work, images.reshape(t.num_rows, -1), channels_first)
+            else:
+                images[rows] = rebuild.contract(p, np, index, work, channels_first=channels_first)
     return to_pixels(images, uint8, clip)
 
 
