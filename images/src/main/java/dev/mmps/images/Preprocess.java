@@ -73,6 +73,14 @@ public record Preprocess(int height, int width, ChannelMode channels, long maxPi
         return OpenCvDecoder.loadFailure();
     }
 
+    /**
+     * The scale, 1, 2, 4 or 8, at which OpenCV decodes a JPEG of this size in the DCT domain for this
+     * target: the largest whose decoded image still covers what the resize needs; 1 without a target.
+     */
+    public int jpegReduction(int imageWidth, int imageHeight) {
+        return OpenCvDecoder.reduction(imageWidth, imageHeight, height, width);
+    }
+
     /** The decoder this JVM uses: {@code opencv} or {@code imageio}. */
     public String decoderInUse() {
         return usesOpenCv() ? DecoderChoice.OPENCV.label() : DecoderChoice.IMAGEIO.label();
