@@ -141,7 +141,7 @@ record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands)
      * Whether an embedded colour profile is the standard sRGB profile (its description "sRGB
      * IEC61966-2.1"), which ImageIO leaves as it is. Every other profile (Adobe RGB, camera profiles,
      * other sRGB variants) makes ImageIO convert the colours: of the 800 ImageNet photographs, 222
-     * carry a profile, and the 143 with this one decode to the same pixels with either decoder.
+     * carry a profile, and the 142 with this one decode to the same pixels with either decoder.
      */
     static boolean standardSrgb(byte[] icc) {
         if (icc.length < 132) {
