@@ -71,13 +71,8 @@ public final class ImageDecoder {
             try {
                 reader.setInput(in, true, true);
                 reader.addIIOReadWarningListener(listener);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > maxPixels) {
-                    throw new ImageFailure(ImageFailure.Step.DECODE, "image declares " + reader.getWidth(0) + "x"
-                            + reader.getHeight(0) + " = " + pixels + " pixels, more than the limit of " + maxPixels
-                            + "; raise ingest.max-pixels if it is genuine");
-                }
-                checkMemory(reader, pixels);
+                checkPixels(reader.getWidth(0), reader.getHeight(0), maxPixels);
+                checkMemory(reader);
                 BufferedImage image = reader.read(0);
                 if (!warnings.isEmpty()) {
                     throw new ImageFailure(ImageFailure.Step.DECODE, "damaged " + reader.getFormatName()
@@ -110,25 +105,38 @@ public final class ImageDecoder {
         return warning != null && warning.contains("ICC");
     }
 
-    /**
-     * Refuses an image whose decoded raster (and the RGB copy made of it) would take more than a
-     * quarter of this JVM's heap: a 16-bit RGBA PNG of 9000 x 9000 passes the pixel limit but needs
-     * 1 GB, which would take an executor down with every image it holds.
-     */
-    private static void checkMemory(ImageReader reader, long pixels) throws IOException, ImageFailure {
+    /** Refuses an image that declares more than {@code maxPixels} pixels, before any are allocated. */
+    static void checkPixels(int width, int height, long maxPixels) throws ImageFailure {
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new ImageFailure(ImageFailure.Step.DECODE, "image declares " + width + "x" + height + " = " + pixels
+                    + " pixels, more than the limit of " + maxPixels + "; raise ingest.max-pixels if it is genuine");
+        }
+    }
+
+    private static void checkMemory(ImageReader reader) throws IOException, ImageFailure {
         ImageTypeSpecifier raw = reader.getRawImageType(0);
         long bytesPerPixel = 4;
         if (raw != null) {
             var model = raw.getSampleModel();
             bytesPerPixel = (long) model.getNumBands() * DataBuffer.getDataTypeSize(model.getDataType()) / 8;
         }
-        long needed = pixels * (bytesPerPixel + 4);
+        checkMemory(reader.getWidth(0), reader.getHeight(0), bytesPerPixel);
+    }
+
+    /**
+     * Refuses an image whose decoded raster (and the RGB copy made of it) would take more than a
+     * quarter of this JVM's heap: a 16-bit RGBA PNG of 9000 x 9000 passes the pixel limit but needs
+     * 1 GB, which would take an executor down with every image it holds.
+     */
+    static void checkMemory(int width, int height, long bytesPerPixel) throws ImageFailure {
+        long needed = (long) width * height * (bytesPerPixel + 4);
         long allowed = (long) (Runtime.getRuntime().maxMemory() * DECODE_HEAP_SHARE);
         if (needed > allowed) {
             throw new ImageFailure(ImageFailure.Step.DECODE, String.format(java.util.Locale.ROOT,
                     "decoding this %dx%d image would take %.0f MB, more than a quarter of the %.0f MB heap; give the "
-                    + "executors more memory (spark.executor.memory) if it is genuine", reader.getWidth(0),
-                    reader.getHeight(0), needed / 1e6, Runtime.getRuntime().maxMemory() / 1e6));
+                    + "executors more memory (spark.executor.memory) if it is genuine", width, height, needed / 1e6,
+                    Runtime.getRuntime().maxMemory() / 1e6));
         }
     }
 

@@ -12,15 +12,24 @@ import net.coobird.thumbnailator.geometry.Positions;
 
 /**
  * Turns a decoded image into HWC float pixels: channels per {@link ChannelMode}, and, when a size
- * is set, the shorter side scaled to cover it and the centre cropped (Thumbnailator, which
- * downscales in steps so large photographs do not alias).
+ * is set, the shorter side scaled to cover it and the centre cropped. With OpenCV ({@link
+ * DecoderChoice}), JPEGs are decoded at a reduced size in the DCT domain when the target allows it
+ * and resized by area averaging; with ImageIO (and for the files OpenCV does not read alike, see
+ * {@link ImageHeader}), Thumbnailator resizes, downscaling in steps so large photographs do not alias.
  *
  * @param height target height, or 0 to keep the image's own size
  * @param width target width, or 0 to keep the image's own size
  * @param channels channel handling
- * @param maxPixels decompression-bomb guard for {@link ImageDecoder}
+ * @param maxPixels decompression-bomb guard, checked on the header before any pixel is allocated
+ * @param decoder which decoder reads JPEG and PNG files
  */
-public record Preprocess(int height, int width, ChannelMode channels, long maxPixels) implements Serializable {
+public record Preprocess(int height, int width, ChannelMode channels, long maxPixels, DecoderChoice decoder)
+        implements Serializable {
+
+    /** With the {@link DecoderChoice#AUTO automatic} decoder. */
+    public Preprocess(int height, int width, ChannelMode channels, long maxPixels) {
+        this(height, width, channels, maxPixels, DecoderChoice.AUTO);
+    }
 
     public Preprocess {
         if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
@@ -33,6 +42,48 @@ public record Preprocess(int height, int width, ChannelMode channels, long maxPi
         if (maxPixels < 1) {
             throw new IllegalArgumentException("pixel limit " + maxPixels + " is invalid: it must be at least 1");
         }
+        if (decoder == null) {
+            throw new IllegalArgumentException("decoder is null; use auto, opencv or imageio");
+        }
+    }
+
+    /**
+     * Whether this JVM decodes with OpenCV: {@code auto} when its native library loads, {@code opencv}
+     * always (its library failing to load is then an error of the installation, not of an image).
+     *
+     * @throws IllegalStateException for {@code opencv} where the native library does not load
+     */
+    public boolean usesOpenCv() {
+        return switch (decoder) {
+            case IMAGEIO -> false;
+            case AUTO -> OpenCvDecoder.available();
+            case OPENCV -> {
+                String failure = OpenCvDecoder.loadFailure();
+                if (failure != null) {
+                    throw new IllegalStateException("decoder = opencv, but OpenCV's native library does not load on "
+                            + "this machine (" + failure + "); use decoder = auto or imageio");
+                }
+                yield true;
+            }
+        };
+    }
+
+    /** Why OpenCV's native library does not load in this JVM, or null if it does. */
+    public static String openCvLoadFailure() {
+        return OpenCvDecoder.loadFailure();
+    }
+
+    /**
+     * The scale, 1, 2, 4 or 8, at which OpenCV decodes a JPEG of this size in the DCT domain for this
+     * target: the largest whose decoded image still covers what the resize needs; 1 without a target.
+     */
+    public int jpegReduction(int imageWidth, int imageHeight) {
+        return OpenCvDecoder.reduction(imageWidth, imageHeight, height, width);
+    }
+
+    /** The decoder this JVM uses: {@code opencv} or {@code imageio}. */
+    public String decoderInUse() {
+        return usesOpenCv() ? DecoderChoice.OPENCV.label() : DecoderChoice.IMAGEIO.label();
     }
 
     public boolean resizes() {
@@ -41,6 +92,17 @@ public record Preprocess(int height, int width, ChannelMode channels, long maxPi
 
     /** Decodes and preprocesses one file's bytes. */
     public DecodedImage apply(byte[] bytes) throws ImageFailure {
+        if (bytes != null && bytes.length > 0 && usesOpenCv()) {
+            ImageHeader header = ImageHeader.read(bytes);
+            if (header != null) {
+                ImageDecoder.checkPixels(header.width(), header.height(), maxPixels);
+                ImageDecoder.checkMemory(header.width(), header.height(), header.bands());
+                DecodedImage image = OpenCvDecoder.decode(bytes, header, this);
+                if (image != null) {
+                    return image;
+                }
+            }
+        }
         return apply(ImageDecoder.decode(bytes, maxPixels));
     }
 
@@ -52,6 +114,9 @@ public record Preprocess(int height, int width, ChannelMode channels, long maxPi
         if (rows < 1 || cols < 1 || levels.length != rows * cols) {
             throw new IllegalArgumentException("a " + rows + "x" + cols + " gray image needs " + ((long) rows * cols)
                     + " bytes, not " + levels.length);
+        }
+        if (usesOpenCv()) {
+            return OpenCvDecoder.fromGray(rows, cols, levels, this);
         }
         BufferedImage image = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
         System.arraycopy(levels, 0, ((java.awt.image.DataBufferByte) image.getRaster().getDataBuffer()).getData(), 0,

@@ -1,6 +1,7 @@
 /**
- * Image files to pixels, one way for every part of mmps: {@link dev.mmps.images.ImageDecoder}
- * (strict ImageIO decoding, with TwelveMonkeys' JPEG reader for CMYK and YCCK files, a pixel limit
+ * Image files to pixels, one way for every part of mmps: OpenCV (libjpeg-turbo, reduced decoding in
+ * the DCT domain, area resizing) for the JPEG and PNG files it reads as ImageIO does, chosen by
+ * {@link dev.mmps.images.DecoderChoice}, and {@link dev.mmps.images.ImageDecoder} (strict ImageIO decoding, with TwelveMonkeys' JPEG reader for CMYK and YCCK files, a pixel limit
  * read from the header and a guard against decodings larger than a quarter of the heap),
  * {@link dev.mmps.images.Preprocess} (channels, and resizing by the shorter side with a centre
  * crop) to {@link dev.mmps.images.DecodedImage}s of HWC floats on the [0, 1] scale, and

@@ -1,6 +1,7 @@
 package dev.mmps.spark.cli;
 
 import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecoderChoice;
 import dev.mmps.spark.compress.CompressJob;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.JobConfig;
@@ -77,6 +78,10 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--channels", paramLabel = "auto|rgb|gray", descriptionKey = "ingest.channels", description =
             "Channel handling (auto: grayscale stays one channel, alpha is dropped).")
     ChannelMode channels;
+
+    @Option(names = "--decoder", paramLabel = "auto|opencv|imageio", descriptionKey = "ingest.decoder", description =
+            "JPEG and PNG decoder (auto: OpenCV where its native library loads, else ImageIO).")
+    DecoderChoice decoder;
 
     @Option(names = "--route", paramLabel = "NAME", descriptionKey = "compression.route", description = "SVD route: "
             + "auto, blas-gram, java-gram, lapack-gram, lapack-svd.")

@@ -1,6 +1,7 @@
 package dev.mmps.spark.cli;
 
 import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecoderChoice;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.SelectionConfig;
 import dev.mmps.spark.select.SelectJob;
@@ -54,6 +55,10 @@ public final class SelectCommand implements Callable<Integer> {
     @Option(names = "--channels", paramLabel = "auto|rgb|gray", descriptionKey = "ingest.channels", description =
             "Measure colour or gray levels (auto: colour unless the images are gray).")
     ChannelMode channels;
+
+    @Option(names = "--decoder", paramLabel = "auto|opencv|imageio", descriptionKey = "ingest.decoder", description =
+            "JPEG and PNG decoder (auto: OpenCV where its native library loads, else ImageIO).")
+    DecoderChoice decoder;
 
     @CommandLine.Mixin
     SparkOptions sparkOptions = new SparkOptions();

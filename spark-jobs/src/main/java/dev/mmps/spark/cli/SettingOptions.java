@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecoderChoice;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.table.Precision;
 import java.util.LinkedHashMap;
@@ -42,6 +43,7 @@ final class SettingOptions {
     static void registerConverters(CommandLine cli) {
         cli.registerConverter(Precision.class, text -> convert(() -> Precision.parse(text)));
         cli.registerConverter(ChannelMode.class, text -> convert(() -> ChannelMode.parse(text)));
+        cli.registerConverter(DecoderChoice.class, text -> convert(() -> DecoderChoice.parse(text)));
     }
 
     private static <T> T convert(java.util.function.Supplier<T> parse) {
@@ -74,6 +76,9 @@ final class SettingOptions {
         }
         if (value instanceof ChannelMode m) {
             return m.label();
+        }
+        if (value instanceof DecoderChoice d) {
+            return d.label();
         }
         return value instanceof Number || value instanceof Boolean ? value : String.valueOf(value);
     }

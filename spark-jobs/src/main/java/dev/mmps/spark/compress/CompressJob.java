@@ -51,6 +51,8 @@ public final class CompressJob {
     /** Runs the job and returns its manifest. */
     public TableManifest run() {
         long start = System.nanoTime();
+        // Before anything is written: decoder = opencv where its library does not load is the user's to fix.
+        config.ingest().decoderInUse();
         return OutputFolder.prepare(config.output(), config.overwrite() || config.incremental(),
                 spark.sparkContext().hadoopConfiguration()).run(output -> run(output, start));
     }
@@ -61,6 +63,10 @@ public final class CompressJob {
         InputScan scan = InputScan.of(spark, job, output.stagedPath(OutputFolder.LISTING));
         LOG.info("Input {}: {} file(s), {} bytes, {} (listed in {} s)", Printable.of(scan.rootUri()), scan.files(),
                 scan.bytes(), scan.describe(), seconds(start));
+        if (!scan.isIdx()) {
+            LOG.info("Decoding JPEG and PNG files with {} (ingest.decoder = {})", job.ingest().decoderInUse(),
+                    job.ingest().decoder().label());
+        }
         try (Work work = table == null ? new Work.Full(scan) : Work.Update.of(spark, table, scan, config.prune())) {
             if (work.upToDate()) {
                 output.abandon();

@@ -6,6 +6,7 @@ import static dev.mmps.spark.config.JobSetting.CODEC;
 import static dev.mmps.spark.config.JobSetting.CP_MAX_SWEEPS;
 import static dev.mmps.spark.config.JobSetting.CP_SEED;
 import static dev.mmps.spark.config.JobSetting.CP_TOLERANCE;
+import static dev.mmps.spark.config.JobSetting.DECODER;
 import static dev.mmps.spark.config.JobSetting.INCREMENTAL;
 import static dev.mmps.spark.config.JobSetting.INPUT;
 import static dev.mmps.spark.config.JobSetting.LAYOUT;
@@ -33,6 +34,7 @@ import static dev.mmps.spark.config.JobSetting.TUCKER_HOOI_SWEEPS;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueType;
 import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecoderChoice;
 import dev.mmps.settings.ConfigLayers;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.table.Precision;
@@ -161,7 +163,7 @@ public final class ConfigLoader {
      */
     public static JobConfig.IngestSettings recordedIngest(Map<String, Object> recorded) {
         Map<String, Object> ingest = new java.util.LinkedHashMap<>();
-        for (JobSetting s : List.of(SIZE, CHANNELS, MAX_PIXELS, MAX_FILE_BYTES)) {
+        for (JobSetting s : List.of(SIZE, CHANNELS, DECODER, MAX_PIXELS, MAX_FILE_BYTES)) {
             if (recorded.get(s.key()) != null) {
                 ingest.put(s.key(), recorded.get(s.key()));
             }
@@ -186,8 +188,9 @@ public final class ConfigLoader {
         require(maxFileBytes >= 1 && maxFileBytes <= Integer.MAX_VALUE - 8, "ingest.max-file-bytes=" + maxFileBytes
                 + " is invalid: use between 1 and 2g (a file is read into memory whole), for example 128m");
         ChannelMode channels = checked(() -> ChannelMode.parse(c.getString(CHANNELS.key())));
+        DecoderChoice decoder = checked(() -> DecoderChoice.parse(c.getString(DECODER.key())));
         return new JobConfig.IngestSettings(target == null ? 0 : target.height(), target == null ? 0 : target.width(),
-                channels, maxPixels, maxFileBytes);
+                channels, decoder, maxPixels, maxFileBytes);
     }
 
     /** {@code layout}, {@code order} and {@code mps-cores}: each {@code auto} unless the user forces it. */

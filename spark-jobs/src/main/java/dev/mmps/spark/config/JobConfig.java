@@ -1,6 +1,7 @@
 package dev.mmps.spark.config;
 
 import dev.mmps.images.ChannelMode;
+import dev.mmps.images.DecoderChoice;
 import dev.mmps.images.Preprocess;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
@@ -37,11 +38,26 @@ public record JobConfig(String input, String output, boolean overwrite, boolean 
     public record SparkSettings(String master, String appName, int partitions, boolean ui) implements Serializable {}
 
     /** Decoding and preprocessing. */
-    public record IngestSettings(int height, int width, ChannelMode channels, long maxPixels, long maxFileBytes)
-            implements Serializable {
+    public record IngestSettings(int height, int width, ChannelMode channels, DecoderChoice decoder, long maxPixels,
+            long maxFileBytes) implements Serializable {
 
         public Preprocess preprocess() {
-            return new Preprocess(height, width, channels, maxPixels);
+            return new Preprocess(height, width, channels, maxPixels, decoder);
+        }
+
+        /**
+         * The decoder this JVM uses, {@code opencv} or {@code imageio}, for the job's log line.
+         *
+         * @throws dev.mmps.settings.ValidationException for {@code decoder = opencv} where OpenCV's native
+         *     library does not load
+         */
+        public String decoderInUse() {
+            if (decoder == DecoderChoice.OPENCV && Preprocess.openCvLoadFailure() != null) {
+                throw new dev.mmps.settings.ValidationException("ingest.decoder=opencv, but OpenCV's native library "
+                        + "does not load on this machine (" + Preprocess.openCvLoadFailure() + "); use --decoder auto "
+                        + "or --decoder imageio");
+            }
+            return preprocess().decoderInUse();
         }
 
         public String sizeLabel() {

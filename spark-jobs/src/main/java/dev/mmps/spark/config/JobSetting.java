@@ -25,6 +25,7 @@ public enum JobSetting {
     SPARK_UI("spark.ui", Role.RUN, c -> c.spark().ui()),
     SIZE("ingest.size", Role.ROWS, c -> c.ingest().sizeLabel()),
     CHANNELS("ingest.channels", Role.ROWS, c -> c.ingest().channels().label()),
+    DECODER("ingest.decoder", Role.RUN, c -> c.ingest().decoder().label()),
     MAX_PIXELS("ingest.max-pixels", Role.RUN, c -> c.ingest().maxPixels()),
     MAX_FILE_BYTES("ingest.max-file-bytes", Role.RUN, c -> c.ingest().maxFileBytes()),
     CODEC("compression.codec", Role.ROWS, c -> c.compression().codec().name()),

@@ -88,6 +88,8 @@ public final class SelectJob {
                     + "bin/mmps evaluate makes itself (methods random and kcenter)");
         }
         LOG.info("Input {}: {} file(s), {} (listed)", Printable.of(scan.rootUri()), scan.files(), scan.describe());
+        LOG.info("Decoding JPEG and PNG files with {} (ingest.decoder = {})", config.ingest().decoderInUse(),
+                config.ingest().decoder().label());
         String rootPath = FactorRows.Origin.rootPath(scan.rootUri());
         long listed = scan.files() - scan.issues().size();
         Dataset<Row> staged = decode(scan, rootPath, listed, output);
@@ -142,7 +144,8 @@ public final class SelectJob {
     private Dataset<Row> decode(InputScan scan, String rootPath, long listed, OutputFolder output) {
         SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
         Preprocess thumbnails = new Preprocess(settings.featureHeight(), settings.featureWidth(),
-                settings.featureChannels() == 1 ? ChannelMode.GRAY : ChannelMode.RGB, config.ingest().maxPixels());
+                settings.featureChannels() == 1 ? ChannelMode.GRAY : ChannelMode.RGB, config.ingest().maxPixels(),
+                config.ingest().decoder());
         LongAccumulator decoded = spark.sparkContext().longAccumulator("decoded");
         int partitions = config.spark().partitions() > 0 ? config.spark().partitions()
                 : (int) Math.max(4L * spark.sparkContext().defaultParallelism(),

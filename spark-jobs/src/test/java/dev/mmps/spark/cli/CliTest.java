@@ -80,6 +80,8 @@ class CliTest {
                         "--prune is given without --incremental"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--incremental",
                     "--overwrite"}, "both --overwrite and --incremental are given"),
+                Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--decoder", "turbo"},
+                        "Invalid value for option '--decoder': decoder 'turbo' is unknown: use auto, opencv or imageio"),
                 Arguments.of(new String[] {"compress", "--input", in, "--output", "target/x", "--bogus"},
                         "Unknown option: '--bogus'"),
                 Arguments.of(new String[] {"select", "--input", in, "--output", "target/x", "--method", "farthest"},

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
+import dev.mmps.images.DecoderChoice;
 import dev.mmps.settings.ValidationException;
 import java.util.Map;
 import java.util.Set;
@@ -61,7 +62,7 @@ class JobSettingTest {
     @Test
     void recordedLayoutAndIngestSettingsLoadBackAsThemselves() {
         JobConfig forced = ConfigLoader.load(null, Map.of("input", "in", "output", "out", "compression.order", "row",
-                "ingest.size", "64x48", "ingest.channels", "gray"));
+                "ingest.size", "64x48", "ingest.channels", "gray", "ingest.decoder", "imageio"));
         Map<String, Object> recorded = forced.describe();
         assertEquals(forced.ingest(), ConfigLoader.recordedIngest(recorded));
         assertEquals(forced.compression().layout(), ConfigLoader.recordedLayout(Map.of("compression.order",
@@ -82,5 +83,21 @@ class JobSettingTest {
         ValidationException e = assertThrows(ValidationException.class, () -> ConfigLoader.load(null, Map.of("input",
                 "in", "output", "out", "compression.layout", "row:4,8,8,4,3", "compression.mps-cores", 4)));
         assertTrue(e.getMessage().contains("an explicit layout fixes both"), e.getMessage());
+    }
+
+    /** The decoder is a typed setting: recorded by its label, read back into the preprocessing, refused when unknown. */
+    @Test
+    void theDecoderIsChosenByItsSetting() {
+        JobConfig auto = ConfigLoader.load(null, Map.of("input", "in", "output", "out"));
+        assertEquals(DecoderChoice.AUTO, auto.ingest().decoder());
+        assertEquals("auto", auto.describe().get("ingest.decoder"));
+        // OpenCV's native library loads where the tests run, so auto takes it.
+        assertEquals("opencv", auto.ingest().decoderInUse());
+        JobConfig imageio = ConfigLoader.load(null, Map.of("input", "in", "output", "out", "ingest.decoder", "ImageIO"));
+        assertEquals(DecoderChoice.IMAGEIO, imageio.ingest().preprocess().decoder());
+        assertEquals("imageio", imageio.ingest().decoderInUse());
+        ValidationException e = assertThrows(ValidationException.class, () -> ConfigLoader.load(null, Map.of("input",
+                "in", "output", "out", "ingest.decoder", "turbo")));
+        assertTrue(e.getMessage().contains("decoder 'turbo' is unknown: use auto, opencv or imageio"), e.getMessage());
     }
 }
