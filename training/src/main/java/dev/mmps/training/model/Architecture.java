@@ -2,7 +2,10 @@ package dev.mmps.training.model;
 
 import ai.djl.basicmodelzoo.cv.classification.MobileNetV2;
 import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
+import ai.djl.Device;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
@@ -13,8 +16,13 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import dev.mmps.settings.ValidationException;
+import dev.mmps.tensor.weights.Modes;
+import dev.mmps.tensor.weights.Mpo;
+import dev.mmps.training.factorised.Factorisation;
 import dev.mmps.tensor.layout.ImageShape;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -32,13 +40,25 @@ import java.util.stream.Collectors;
  *       features; on inputs under 32 pixels the last pooling stages that would shrink the map below one
  *       pixel are left out.
  *   <li>{@code mobilenetv2}: DJL's MobileNetV2 with the first two strides set to 1 for small inputs.
+ *   <li>{@code fc2}: two fully connected layers, {@code in -> 256 -> classes} with a ReLU between (784-256-10
+ *       on Fashion-MNIST, the MPO paper's FC2).
+ *   <li>{@code lenet5}: LeNet-5 with ReLUs and max pooling: conv 5x5 (6 filters, padded), pool, conv 5x5 (16),
+ *       pool, then fully connected layers of 120, 84 and the classes.
+ *   <li>{@code fc2-mpo}, {@code lenet5-mpo}: the same nets with every fully connected layer a matrix product
+ *       operator ({@link dev.mmps.training.factorised.MpoLinear}); {@code convnet-mpo}: the ConvNet with an MPO
+ *       head. Their bond dimension is part of the classifier's spec.
  * </ul>
  */
 public enum Architecture {
     CONVNET("convnet", 1),
     RESNET18("resnet18", 1),
     VGG16("vgg16", 1),
-    MOBILENETV2("mobilenetv2", 2);
+    MOBILENETV2("mobilenetv2", 2),
+    FC2("fc2", 1),
+    LENET5("lenet5", 1),
+    FC2_MPO("fc2-mpo", 1),
+    LENET5_MPO("lenet5-mpo", 1),
+    CONVNET_MPO("convnet-mpo", 1);
 
     private static final float BATCH_NORM_MOMENTUM = 0.9f;
     private static final int[][] VGG16_STAGES = {{2, 64}, {2, 128}, {3, 256}, {3, 512}, {3, 512}};
@@ -53,6 +73,34 @@ public enum Architecture {
 
     public String label() {
         return label;
+    }
+
+    /** The dense architecture an MPO one factorises ({@code fc2} for {@code fc2-mpo}); itself otherwise. */
+    public Architecture dense() {
+        return switch (this) {
+            case FC2_MPO -> FC2;
+            case LENET5_MPO -> LENET5;
+            case CONVNET_MPO -> CONVNET;
+            default -> this;
+        };
+    }
+
+    /** Whether the architecture's fully connected layers are matrix product operators. */
+    public boolean isMpo() {
+        return dense() != this;
+    }
+
+    /**
+     * Whether the fully connected layer at this position of {@link #build}'s network (one of {@code count}
+     * such layers, in order) is an MPO in this architecture: every one for {@code fc2-mpo} and
+     * {@code lenet5-mpo}, the head for {@code convnet-mpo}.
+     */
+    public boolean mpoLayer(int linearIndex, int count) {
+        return switch (this) {
+            case FC2_MPO, LENET5_MPO -> true;
+            case CONVNET_MPO -> linearIndex == count - 1;
+            default -> false;
+        };
     }
 
     /** The trailing blocks that map features to logits. */
@@ -71,18 +119,22 @@ public enum Architecture {
                 + Arrays.stream(values()).map(Architecture::label).collect(Collectors.joining(", ")));
     }
 
-    /** A fresh, uninitialised network for images of this shape and this many classes. */
+    /**
+     * A fresh, uninitialised network for images of this shape and this many classes; for an MPO architecture,
+     * its dense form (the classifier's factorisation replaces the layers).
+     */
     public SequentialBlock build(ImageShape shape, int classes) {
         if (classes < 2) {
             throw new ValidationException("a classifier needs at least 2 classes, the data has " + classes
                     + "; train on labelled class folders or IDX files with labels");
         }
-        if (Math.min(shape.height(), shape.width()) < 8) {
+        int smallest = dense() == LENET5 ? 12 : 8;
+        if (Math.min(shape.height(), shape.width()) < smallest) {
             throw new ValidationException("images of " + shape + " are too small for " + label + ": it needs "
-                    + "at least 8x8 pixels; compress and train at a larger --size");
+                    + "at least " + smallest + "x" + smallest + " pixels; compress and train at a larger --size");
         }
         SequentialBlock net = new SequentialBlock().add(Architecture::normalise);
-        switch (this) {
+        switch (dense()) {
             case CONVNET -> convNet(net);
             case RESNET18 -> resNet18(net);
             case VGG16 -> vgg16(net, shape);
@@ -92,8 +144,59 @@ public enum Architecture {
                 mobile.getChildren().values().forEach(net::add);
                 return net;
             }
+            case FC2 -> net.add(Blocks.batchFlattenBlock()).add(Linear.builder().setUnits(256).build())
+                    .add(Activation.reluBlock());
+            case LENET5 -> leNet5(net);
+            default -> throw new IllegalStateException("no dense network for " + this);
         }
         return net.add(Linear.builder().setUnits(classes).build());
+    }
+
+    /** The bond dimension of MPO layers when none is asked for. */
+    public static final int DEFAULT_BOND = 4;
+
+    /** The number of modes MPO layers factor their sizes into. */
+    public static final int MPO_MODES = 4;
+
+    /**
+     * The layers this architecture factorises on images of this shape: for an MPO architecture, its MPO
+     * layers with sizes factored into {@link #MPO_MODES} balanced modes and every bond {@code bond} (capped
+     * where the modes cannot carry it); none for the others.
+     */
+    public Factorisation factorisation(ImageShape shape, int classes, int bond) {
+        if (!isMpo()) {
+            return Factorisation.NONE;
+        }
+        if (bond < 1) {
+            throw new ValidationException("bond dimension " + bond + " is invalid: an MPO layer needs a bond of at "
+                    + "least 1; use for example --bond 4");
+        }
+        SequentialBlock net = build(shape, classes);
+        List<Block> children = net.getChildren().values();
+        List<Integer> linear = new ArrayList<>();
+        for (int i = 0; i < children.size(); i++) {
+            if (children.get(i) instanceof Linear) {
+                linear.add(i);
+            }
+        }
+        List<Factorisation.Layer> layers = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, shape.channels(), shape.height(), shape.width()));
+            for (int k = 0; k < linear.size(); k++) {
+                if (mpoLayer(k, linear.size())) {
+                    Shape weight = children.get(linear.get(k)).getParameters().get("weight").getShape();
+                    int[] out = Modes.balanced((int) weight.get(0), MPO_MODES);
+                    int[] in = Modes.balanced((int) weight.get(1), MPO_MODES);
+                    layers.add(new Factorisation.Layer(linear.get(k), Factorisation.Form.MPO, boxed(out), boxed(in),
+                            boxed(Mpo.bonds(out, in, bond))));
+                }
+            }
+        }
+        return new Factorisation(layers);
+    }
+
+    private static List<Integer> boxed(int[] values) {
+        return Arrays.stream(values).boxed().toList();
     }
 
     private static NDList normalise(NDList x) {
@@ -106,6 +209,16 @@ public enum Architecture {
                     .add(Pool.avgPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
         }
         net.add(Blocks.batchFlattenBlock());
+    }
+
+    private static void leNet5(SequentialBlock net) {
+        net.add(Conv2d.builder().setFilters(6).setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2)).build())
+                .add(Activation.reluBlock()).add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Conv2d.builder().setFilters(16).setKernelShape(new Shape(5, 5)).build())
+                .add(Activation.reluBlock()).add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(120).build()).add(Activation.reluBlock())
+                .add(Linear.builder().setUnits(84).build()).add(Activation.reluBlock());
     }
 
     private static void resNet18(SequentialBlock net) {

@@ -63,11 +63,21 @@ public final class ClassifierTraining {
      * @param name what is trained, for the log
      */
     public static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name) {
+        return fit(classifier, train, settings, seed, name, step -> { });
+    }
+
+    /**
+     * As {@link #fit(Classifier, SourceDataset, Settings, int, String)}, telling {@code beforeStep} the index of
+     * each optimisation step (from 0) before its forward pass. Parameters already set (a loaded or
+     * decomposed network) are kept, not initialised again.
+     */
+    public static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name,
+            java.util.function.LongConsumer beforeStep) {
         classifier.requireFits(train.source(), "training source");
         ImageShape shape = classifier.spec().shape();
-        int steps = settings.epochs() * ((train.size() + train.options().batchSize() - 1) / train.options().batchSize());
+        long steps = settings.epochs() * stepsPerEpoch(train);
         Tracker rate = Tracker.cosine().setBaseValue(settings.learningRate())
-                .optFinalValue(settings.learningRate() / 100).setMaxUpdates(Math.max(1, steps)).build();
+                .optFinalValue(settings.learningRate() / 100).setMaxUpdates((int) Math.max(1, steps)).build();
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(Optimizer.sgd().setLearningRateTracker(rate).optMomentum(settings.momentum())
                         .optWeightDecays(settings.weightDecay()).build())
@@ -80,7 +90,7 @@ public final class ClassifierTraining {
             trainer.initialize(new Shape(1, shape.channels(), shape.height(), shape.width()));
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
-                double[] sums = trainEpoch(trainer, train);
+                double[] sums = trainEpoch(trainer, train, beforeStep, (long) (epoch - 1) * stepsPerEpoch(train));
                 loss = sums[0] / sums[2];
                 accuracy = sums[1] / sums[2];
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
@@ -92,10 +102,18 @@ public final class ClassifierTraining {
         return new Result(settings.epochs(), loss, accuracy, (System.nanoTime() - start) / 1e9);
     }
 
+    /** Optimisation steps in one pass over a dataset: its batches, the last one possibly short. */
+    public static long stepsPerEpoch(SourceDataset train) {
+        return (train.size() + train.options().batchSize() - 1) / train.options().batchSize();
+    }
+
     /** One pass: sums of loss times batch size, correct predictions, and images. */
-    private static double[] trainEpoch(Trainer trainer, SourceDataset train) {
+    private static double[] trainEpoch(Trainer trainer, SourceDataset train, java.util.function.LongConsumer beforeStep,
+            long firstStep) {
         double[] sums = new double[3];
+        long step = firstStep;
         for (Batch batch : train.getData(trainer.getManager())) {
+            beforeStep.accept(step++);
             try (batch; GradientCollector collector = trainer.newGradientCollector()) {
                 NDList labels = batch.getLabels();
                 NDList out = trainer.forward(batch.getData(), labels);
