@@ -2,11 +2,11 @@ package dev.mmps.training.compression;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.core.Linear;
 import dev.mmps.training.factorised.MpoLinear;
+import dev.mmps.training.model.Classifier;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,21 +30,10 @@ public final class LayerCosts {
         List<Block> children = net.getChildren().values();
         for (int i = 0; i < children.size(); i++) {
             Block child = children.get(i);
-            costs.add(new Cost(i, kind(child), parameters(child), macs(child, shape)));
+            costs.add(new Cost(i, kind(child), Classifier.parameters(child), macs(child, shape)));
             shape = child.getOutputShapes(new Shape[] {shape})[0];
         }
         return costs;
-    }
-
-    /** Trainable values of a block and its children. */
-    public static long parameters(Block block) {
-        long n = 0;
-        for (Parameter p : block.getParameters().values()) {
-            if (p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR) {
-                n += p.getShape().size();
-            }
-        }
-        return n;
     }
 
     static long macs(Block block, Shape input) {

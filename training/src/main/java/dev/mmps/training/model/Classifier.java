@@ -94,7 +94,7 @@ public final class Classifier implements AutoCloseable {
 
     /** {@code classifier.json}: the input contract and the notes. */
     private record Description(String architecture, String shape, List<String> classes, Factorisation factorisation,
-            Notes notes) {}
+            Long parameters, Notes notes) {}
 
     private final Spec spec;
     private final Model model;
@@ -227,7 +227,7 @@ public final class Classifier implements AutoCloseable {
             model.save(dir, MODEL_NAME);
             JsonFiles.write(dir.resolve(DESCRIPTION), new Description(spec.architecture().label(),
                     spec.shape().toString(), spec.classes(), spec.factorisation().isNone() ? null : spec.factorisation(),
-                    notes));
+                    parameters(model.getBlock()), notes));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the classifier to " + dir + ": " + e.getMessage(), e);
         }
@@ -235,6 +235,21 @@ public final class Classifier implements AutoCloseable {
 
     public Spec spec() {
         return spec;
+    }
+
+    /**
+     * The values training changes in a block and its children: weights, biases, batch-norm scales and
+     * shifts, not running statistics.
+     */
+    public static long parameters(Block block) {
+        long n = 0;
+        for (ai.djl.nn.Parameter p : block.getParameters().values()) {
+            if (p.getType() != ai.djl.nn.Parameter.Type.RUNNING_MEAN
+                    && p.getType() != ai.djl.nn.Parameter.Type.RUNNING_VAR) {
+                n += p.getShape().size();
+            }
+        }
+        return n;
     }
 
     public Model model() {

@@ -87,7 +87,7 @@ class ModelCompressionTest {
                 formula += (long) bonds[k] * out[k] * in[k] * bonds[k + 1];
             }
             assertEquals(formula + 24, layer.parameters());
-            assertEquals(formula + 24, LayerCosts.parameters(layer));
+            assertEquals(formula + 24, Classifier.parameters(layer));
         }
     }
 
