@@ -3,10 +3,12 @@
 # own folder under target/bench-out/model-compression and is skipped when it is there.
 #
 #   benchmarks/model-compression.sh fashion   fc2 against fc2-mpo at bond 2, 4, 8 and lenet5 against
-#                                             lenet5-mpo on Fashion-MNIST, SEEDS (1 2 3), FASHION_EPOCHS (5)
-#   benchmarks/model-compression.sh cifar     a ConvNet on PER_CLASS (1000) CIFAR-10 training images of each
-#                                             class, CIFAR_EPOCHS (15), then Tucker-2 at tau 0.8, 0.9, 0.95:
-#                                             one-shot + 2 fine-tuning epochs against 1 progressive + 1 fine-tuning
+#                                             lenet5-mpo on Fashion-MNIST, SEEDS (1 2 3), FASHION_EPOCHS (5),
+#                                             without augmentation (model-compression-fashion.conf)
+#   benchmarks/model-compression.sh cifar     a ConvNet and a narrow VGG on PER_CLASS (1000) CIFAR-10 training
+#                                             images of each class, CIFAR_EPOCHS (15), then Tucker-2 (ConvNet:
+#                                             tau 0.8, 0.9, 0.95; VGG: 0.9): one-shot + 2 fine-tuning epochs
+#                                             against 1 progressive + 1 fine-tuning epoch
 #   benchmarks/model-compression.sh summary   the tables, as Markdown
 #
 # Fashion-MNIST comes from the Debian package dataset-fashion-mnist, CIFAR-10 from ../shared/datasets.
@@ -36,7 +38,7 @@ if [[ "${1:-}" == fashion ]]; then
     for seed in "${seeds[@]}"; do
       echo "fashion: $name, seed $seed" >&2
       train_once "$out/fashion/$name-s$seed" --architecture "$arch" "${bond[@]}" --seed "$seed" \
-        --epochs "${FASHION_EPOCHS:-5}" --train "$fashion/train-images-idx3-ubyte.gz" \
+        --epochs "${FASHION_EPOCHS:-5}" --config benchmarks/model-compression-fashion.conf --train "$fashion/train-images-idx3-ubyte.gz" \
         --test "$fashion/t10k-images-idx3-ubyte.gz"
     done
   done
@@ -53,18 +55,22 @@ elif [[ "${1:-}" == cifar ]]; then
     done
   fi
   test="target/datasets/cifar10/test"
-  teacher="$out/cifar/convnet"
-  echo "cifar: the ConvNet" >&2
-  train_once "$teacher" --architecture convnet --seed 1 --epochs "${CIFAR_EPOCHS:-15}" --train "$train" --test "$test"
-  for tau in 0.8 0.9 0.95; do
-    for mode in oneshot progressive; do
-      dir="$out/cifar/tucker2-$tau-$mode"
-      [[ -f "$dir/compression.json" ]] && continue
-      echo "cifar: Tucker-2 at $tau, $mode" >&2
-      phases=(--finetune-epochs 2)
-      [[ "$mode" == progressive ]] && phases=(--progressive-epochs 1 --finetune-epochs 1)
-      bin/mmps compress-model --model "$teacher" --method tucker2 --energy "$tau" "${phases[@]}" \
-        --train "$train" --test "$test" --out "$dir" --overwrite > "$dir.log" 2>&1 || { tail -5 "$dir.log" >&2; exit 1; }
+  for net in ${CIFAR_NETS:-convnet vgg-narrow}; do
+    teacher="$out/cifar/$net"
+    echo "cifar: $net" >&2
+    train_once "$teacher" --architecture "$net" --seed 1 --epochs "${CIFAR_EPOCHS:-15}" --train "$train" --test "$test"
+    taus=(0.8 0.9 0.95)
+    [[ "$net" == convnet ]] || taus=(0.9)
+    for tau in "${taus[@]}"; do
+      for mode in oneshot progressive; do
+        dir="$out/cifar/$net-tucker2-$tau-$mode"
+        [[ -f "$dir/compression.json" ]] && continue
+        echo "cifar: $net, Tucker-2 at $tau, $mode" >&2
+        phases=(--finetune-epochs 2)
+        [[ "$mode" == progressive ]] && phases=(--progressive-epochs 1 --finetune-epochs 1)
+        bin/mmps compress-model --model "$teacher" --method tucker2 --energy "$tau" "${phases[@]}" \
+          --train "$train" --test "$test" --out "$dir" --overwrite > "$dir.log" 2>&1 || { tail -5 "$dir.log" >&2; exit 1; }
+      done
     done
   done
 elif [[ "${1:-}" == summary ]]; then
@@ -87,17 +93,20 @@ if runs:
         accs = [100 * r[0] for r in rs]
         sd = statistics.stdev(accs) if len(accs) > 1 else 0
         print(f"| `{name}` | {rs[0][1]:,} | {dense / rs[0][1]:.1f}x | {statistics.mean(accs):.2f} ± {sd:.2f} ({len(accs)}) | {statistics.mean(r[2] for r in rs):,.0f} |")
+def speedup(r):
+    s = r.get("inference")
+    return f"{s['factorised'] / s['original']:.2f}" if s else ""
 for f in sorted(glob.glob(f"{out}/cifar/*/compression.json")):
     r = json.load(open(f))
     t, a = r["totals"], r["accuracy"]
     if f == sorted(glob.glob(f"{out}/cifar/*/compression.json"))[0]:
-        print("\n| run | conv params before -> after | x | all params x | MACs x | original % | decomposed % | progressive % | fine-tuned % | s |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("\n| run | conv params before -> after | x | all params x | MACs x | original % | decomposed % | progressive % | fine-tuned % | inference x | s |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     pct = lambda v: "" if v is None else f"{100 * v:.2f}"
     print(f"| {os.path.basename(os.path.dirname(f))} | {t['layer_parameters_before']:,} -> {t['layer_parameters_after']:,} | "
           f"{t['layer_parameters_before'] / t['layer_parameters_after']:.2f} | {t['parameters_before'] / t['parameters_after']:.2f} | "
           f"{t['macs_before'] / t['macs_after']:.2f} | {pct(a['original'])} | {pct(a['decomposed'])} | {pct(a['progressive'])} | "
-          f"{pct(a['finetuned'])} | {r['seconds']:.0f} |")
+          f"{pct(a['finetuned'])} | {speedup(r)} | {r['seconds']:.0f} |")
 PY
 else
   echo "usage: benchmarks/model-compression.sh fashion|cifar|summary" >&2

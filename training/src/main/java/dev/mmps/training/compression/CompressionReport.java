@@ -10,11 +10,11 @@ import java.util.Locale;
  * What {@code mmps compress-model} did, written as {@code compression.json} beside the compressed model and
  * printed as a table: per factorised layer and in total, parameters and multiply-accumulates per image
  * before and after, and test accuracy of the original, right after decomposition, after the progressive
- * phase (if any) and after fine-tuning.
+ * phase (if any) and after fine-tuning, and inference speed.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CompressionReport(String model, String method, int progressiveEpochs, int finetuneEpochs,
-        List<Layer> layers, Totals totals, Accuracy accuracy, double seconds) {
+        List<Layer> layers, Totals totals, Accuracy accuracy, Speed inference, double seconds) {
 
     /** One top-level layer that changed. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -29,6 +29,12 @@ public record CompressionReport(String model, String method, int progressiveEpoc
     /** Test accuracies; {@code progressive} and {@code finetuned} are null when that phase did not run. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Accuracy(double original, double decomposed, Double progressive, Double finetuned) {}
+
+    /**
+     * Inference speed on the test set in images per second (the rebuilt batches included), the faster of two
+     * passes each.
+     */
+    public record Speed(double original, double factorised) {}
 
     /** The layers whose costs differ between two networks' {@link LayerCosts}, and the totals. */
     static CompressionReport.Totals totals(List<LayerCosts.Cost> before, List<LayerCosts.Cost> after,
@@ -82,7 +88,9 @@ public record CompressionReport(String model, String method, int progressiveEpoc
             s.append(String.format(Locale.ROOT, ", after %d fine-tuning epoch(s) %.2f%%", finetuneEpochs,
                     100 * accuracy.finetuned()));
         }
-        return s.append(String.format(Locale.ROOT, " (%.0f s)", seconds)).toString();
+        s.append(String.format(Locale.ROOT, "%ninference: original %.0f images/s, factorised %.0f images/s (%.2fx)",
+                inference.original(), inference.factorised(), inference.factorised() / inference.original()));
+        return s.append(String.format(Locale.ROOT, " (%.0f s in all)", seconds)).toString();
     }
 
     private static double ratio(long before, long after) {

@@ -60,6 +60,11 @@ public record CompressionRun(int batchSize, Augmentation augmentation, float mom
             }
             double original = ClassifierTraining.accuracy(dense, testSet);
             double decomposed = ClassifierTraining.accuracy(compressed, testSet);
+            CompressionReport.Speed speed = new CompressionReport.Speed(imagesPerSecond(dense, testSet),
+                    imagesPerSecond(compressed, testSet));
+            LOG.info("inference on the test set: original {} images/s, factorised {} images/s",
+                    String.format(Locale.ROOT, "%.0f", speed.original()),
+                    String.format(Locale.ROOT, "%.0f", speed.factorised()));
             LOG.info("test accuracy: original {}%, decomposed {}%", percent(original), percent(decomposed));
             Double progressive = null;
             if (progressiveEpochs > 0) {
@@ -89,7 +94,7 @@ public record CompressionRun(int batchSize, Augmentation augmentation, float mom
             double last = finetuned != null ? finetuned : progressive != null ? progressive : decomposed;
             CompressionReport report = new CompressionReport(name, request.describe(), progressiveEpochs,
                     finetuneEpochs, layers, CompressionReport.totals(before, after, layers),
-                    new CompressionReport.Accuracy(original, decomposed, progressive, finetuned), seconds);
+                    new CompressionReport.Accuracy(original, decomposed, progressive, finetuned), speed, seconds);
             Classifier.Notes notes = new Classifier.Notes(request.describe() + " of " + name + ", "
                     + progressiveEpochs + " progressive and " + finetuneEpochs + " fine-tuning epoch(s) at learning rate "
                     + learningRate + ", seed " + seed, train.description(), train.size(),
@@ -99,6 +104,17 @@ public record CompressionRun(int batchSize, Augmentation augmentation, float mom
             compressed.close();
             throw e;
         }
+    }
+
+    /** Inference speed on a dataset: the faster of two passes, so that warm-up counts for neither network. */
+    private static double imagesPerSecond(Classifier classifier, SourceDataset data) {
+        double best = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            long start = System.nanoTime();
+            ClassifierTraining.accuracy(classifier, data);
+            best = Math.max(best, data.size() / ((System.nanoTime() - start) / 1e9));
+        }
+        return best;
     }
 
     private ClassifierTraining.Settings settings(int epochs) {

@@ -21,7 +21,8 @@ class ArchitectureTest {
     @ParameterizedTest
     @CsvSource({"convnet, 32x32x3", "convnet, 28x28x1", "resnet18, 32x32x3", "vgg16, 28x28x1",
         "mobilenetv2, 32x32x3", "fc2, 28x28x1", "lenet5, 28x28x1", "lenet5, 32x32x3", "fc2-mpo, 28x28x1",
-        "lenet5-mpo, 32x32x3", "convnet-mpo, 32x32x3"})
+        "lenet5-mpo, 32x32x3", "convnet-mpo, 32x32x3", "convnet-tucker2, 32x32x3", "vgg-narrow, 32x32x3",
+        "vgg-narrow, 28x28x1"})
     void givesOneLogitPerClass(String name, String shapeText) {
         ImageShape shape = ImageShape.parse(shapeText);
         Architecture architecture = Architecture.parse(name);
@@ -45,11 +46,12 @@ class ArchitectureTest {
     /**
      * ... and on Fashion-MNIST's 28x28x1: FC2's 784 * 256 + 256 + 256 * 10 + 10; LeNet-5's classic 61,706; FC2
      * with MPO layers at bond 4, 784 = 4x7x7x4 -> 256 = 4x4x4x4 (cores 64 + 448 + 448 + 64, bias 256) and
-     * 256 = 4x4x4x4 -> 10 = 1x2x5x1 (cores 16 + 128 + 320 + 16, bias 10).
+     * 256 = 4x4x4x4 -> 10 = 1x2x5x1 (cores 16 + 128 + 320 + 16, bias 10); the ConvNet with its two 64-to-64
+     * convolutions as Tucker-2 of ranks 32: 86,090 - 2 * 36,864 + 2 * (64 * 32 + 32 * 32 * 9 + 32 * 64).
      */
     @ParameterizedTest
     @CsvSource({"convnet, 32x32x3, 86090", "resnet18, 32x32x3, 11173962", "fc2, 28x28x1, 203530",
-        "lenet5, 28x28x1, 61706", "fc2-mpo, 28x28x1, 1770"})
+        "lenet5, 28x28x1, 61706", "fc2-mpo, 28x28x1, 1770", "convnet-tucker2, 32x32x3, 38986"})
     void parameterCountsMatchTheirClosedForms(String name, String shapeText, long expected) {
         ImageShape shape = ImageShape.parse(shapeText);
         try (Model model = Model.newInstance("count")) {
