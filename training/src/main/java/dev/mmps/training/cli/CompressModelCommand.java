@@ -14,10 +14,12 @@ import dev.mmps.training.model.Classifier;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mmps compress-model}: a trained classifier with factorised layers, fine-tuned and measured. */
@@ -77,8 +79,11 @@ final class CompressModelCommand implements Callable<Integer> {
     private boolean overwrite;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Settings (keys of conf/evaluation.conf): "
-            + "batch size, augmentation, student momentum and weight decay.")
+            + "batch size, augmentation, student momentum and weight decay, device.")
     private File config;
+
+    @Mixin
+    private DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
@@ -100,7 +105,11 @@ final class CompressModelCommand implements Callable<Integer> {
             throw new ValidationException(out + " already holds a model; pass --overwrite to replace it or choose "
                     + "another --out");
         }
-        EvaluationConfig c = EvaluationConfig.load(config, Map.of("train", train, "test", test));
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        overrides.put("train", train);
+        overrides.put("test", test);
+        EvaluationConfig c = EvaluationConfig.load(config, device.into(overrides));
+        DeviceOption.use(c);
         try (Classifier dense = Classifier.load(model)) {
             OriginalSource trainSet = OriginalReader.read(c.train());
             OriginalSource testSet = OriginalReader.read(c.test());
@@ -109,7 +118,7 @@ final class CompressModelCommand implements Callable<Integer> {
             CompressionRun run = new CompressionRun(c.batchSize(), c.augmentation(), c.student().momentum(),
                     c.student().weightDecay(), learningRate, seed);
             try (CompressionRun.Outcome outcome = run.run(dense, model.toString(), request, trainSet, testSet,
-                    progressiveEpochs, finetuneEpochs, Main::logDevice)) {
+                    progressiveEpochs, finetuneEpochs)) {
                 outcome.classifier().save(out, outcome.notes());
                 CompressionReport report = outcome.report();
                 JsonFiles.write(out.resolve("compression.json"), report);

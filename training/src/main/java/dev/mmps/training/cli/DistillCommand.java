@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mmps distill}: learns a factor table's Eq. 7 corrections from a teacher. */
@@ -22,6 +23,9 @@ import picocli.CommandLine.Option;
         description = "Learns per-image corrections of a factor table (paper Eq. 7) with a frozen teacher and writes "
                 + "them as corrections.parquet.")
 final class DistillCommand implements Callable<Integer> {
+
+    @Mixin
+    private DeviceOption device;
 
     @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "A folder from train-teacher.")
     private Path teacher;
@@ -50,12 +54,12 @@ final class DistillCommand implements Callable<Integer> {
         Map<String, Object> o = new LinkedHashMap<>();
         TrainTeacherCommand.putIfSet(o, "correction.rank", rank);
         TrainTeacherCommand.putIfSet(o, "correction.steps", steps);
-        EvaluationConfig c = EvaluationConfig.load(config, o);
+        EvaluationConfig c = EvaluationConfig.load(config, device.into(o));
         if (Files.exists(out.resolve(CorrectionTable.TABLE))) {
             throw new ValidationException(out + " already holds corrections; delete " + out.resolve(CorrectionTable.TABLE)
                     + " or choose another --out");
         }
-        Main.logDevice();
+        DeviceOption.use(c);
         try (Classifier t = Classifier.load(teacher)) {
             FactorSource rebuilt = FactorSource.open(table);
             Stages.Learned learned = Stages.corrections(t, OriginalReader.read(originals), rebuilt, c.correction(),

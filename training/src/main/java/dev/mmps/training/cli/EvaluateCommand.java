@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mmps evaluate --config FILE}: the grid of students, Table 1 and the ablation. */
@@ -16,6 +17,9 @@ import picocli.CommandLine.Option;
         description = "Trains a student per method, ratio, architecture and seed of the config's grid and writes "
                 + "evaluation.json and evaluation.md (Table 1 and the ablation); a stopped run resumes.")
 final class EvaluateCommand implements Callable<Integer> {
+
+    @Mixin
+    private DeviceOption device;
 
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "The grid and its settings (keys of conf/evaluation.conf).")
@@ -30,8 +34,9 @@ final class EvaluateCommand implements Callable<Integer> {
         if (output != null) {
             overrides.put("output", output);
         }
-        EvaluationGrid grid = new EvaluationGrid(EvaluationConfig.load(config, overrides));
-        Main.logDevice();
+        EvaluationConfig c = EvaluationConfig.load(config, device.into(overrides));
+        EvaluationGrid grid = new EvaluationGrid(c);
+        DeviceOption.use(c);
         Path json = grid.run();
         System.out.println(Files.readString(json.resolveSibling("evaluation.md")));
         return Main.OK;

@@ -12,12 +12,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mmps train-teacher}: the classifier on the original images that Eq. 7 distils from. */
 @Command(name = "train-teacher", mixinStandardHelpOptions = true,
         description = "Trains a classifier on the original training images and saves it, with its test accuracy.")
 final class TrainTeacherCommand implements Callable<Integer> {
+
+    @Mixin
+    private DeviceOption device;
 
     @Option(names = "--train", required = true, paramLabel = "PATH", description = "Original training images.")
     private String train;
@@ -57,7 +61,7 @@ final class TrainTeacherCommand implements Callable<Integer> {
         putIfSet(o, "teacher.epochs", epochs);
         putIfSet(o, "teacher.seed", seed);
         putIfSet(o, "mpo-bond", bond);
-        EvaluationConfig c = EvaluationConfig.load(config, o);
+        EvaluationConfig c = EvaluationConfig.load(config, device.into(o));
         Path description = out.resolve("classifier.json");
         if (Files.exists(description)) {
             if (!overwrite) {
@@ -66,7 +70,7 @@ final class TrainTeacherCommand implements Callable<Integer> {
             }
             Files.delete(description);
         }
-        Main.logDevice();
+        DeviceOption.use(c);
         OriginalSource trainSet = OriginalReader.read(c.train());
         OriginalSource testSet = OriginalReader.read(c.test());
         // Stages logs what was trained, its test accuracy and where it is saved: the command's result.

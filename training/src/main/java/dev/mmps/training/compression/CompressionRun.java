@@ -34,15 +34,12 @@ public record CompressionRun(int batchSize, Augmentation augmentation, float mom
 
     /**
      * @param name the dense model's name (its folder) for the report
-     * @param beforeTraining runs once the decomposition succeeded, before anything trains (the command logs
-     *     the device there)
      */
     public Outcome run(Classifier dense, String name, ModelCompression.Request request, OriginalSource train,
-            OriginalSource test, int progressiveEpochs, int finetuneEpochs, Runnable beforeTraining) {
+            OriginalSource test, int progressiveEpochs, int finetuneEpochs) {
         long start = System.nanoTime();
         Classifier compressed = ModelCompression.decompose(dense, request);
         try {
-            beforeTraining.run();
             SourceDataset testSet = new SourceDataset(test, SourceDataset.Options.inOrder(batchSize));
             SourceDataset trainSet = new SourceDataset(train,
                     new SourceDataset.Options(batchSize, true, augmentation, seed));

@@ -1,6 +1,8 @@
 package dev.mmps.training.data;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 
@@ -44,22 +46,23 @@ public record Augmentation(int padding, boolean flip) {
         int ph = h + 2 * padding;
         int pw = w + 2 * padding;
         NDArray padded = padding > 0 ? images.pad(new Shape(padding, padding, padding, padding), 0) : images;
-        long[] index = new long[b * c * h * w];
+        // Only each image's offsets and flip come from the host (3 numbers an image, drawn in the same order
+        // as ever); the gather index of every pixel is built from them on the images' device.
+        long[] dy = new long[b];
+        long[] dx = new long[b];
+        long[] mirror = new long[b];
         for (int i = 0; i < b; i++) {
-            int dy = padding > 0 ? random.nextInt(2 * padding + 1) : 0;
-            int dx = padding > 0 ? random.nextInt(2 * padding + 1) : 0;
-            boolean mirror = flip && random.nextBoolean();
-            for (int ch = 0; ch < c; ch++) {
-                int base = (i * c + ch) * h * w;
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        int sx = mirror ? w - 1 - x : x;
-                        index[base + y * w + x] = (long) (y + dy) * pw + sx + dx;
-                    }
-                }
-            }
+            dy[i] = padding > 0 ? random.nextInt(2 * padding + 1) : 0;
+            dx[i] = padding > 0 ? random.nextInt(2 * padding + 1) : 0;
+            mirror[i] = flip && random.nextBoolean() ? 1 : 0;
         }
-        NDArray gather = images.getManager().create(index, new Shape(b, c, (long) h * w));
+        NDManager m = images.getManager();
+        NDArray rows = m.arange(0, h, 1, DataType.INT64).reshape(1, h, 1).add(m.create(dy).reshape(b, 1, 1)).mul(pw);
+        NDArray flipped = m.create(mirror).reshape(b, 1, 1);
+        // x, or w - 1 - x where the image is mirrored: x + flipped * (w - 1 - 2 x)
+        NDArray x = m.arange(0, w, 1, DataType.INT64).reshape(1, 1, w);
+        NDArray columns = x.add(flipped.mul(x.mul(-2).add(w - 1))).add(m.create(dx).reshape(b, 1, 1));
+        NDArray gather = rows.add(columns).reshape(b, 1, (long) h * w).broadcast(b, c, (long) h * w);
         return padded.reshape(b, c, (long) ph * pw).gather(gather, 2).reshape(b, c, h, w);
     }
 }

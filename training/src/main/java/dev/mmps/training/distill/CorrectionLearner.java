@@ -77,7 +77,7 @@ public final class CorrectionLearner {
         long start = System.nanoTime();
         long lastLog = start;
         try (Classifier.Thaw thaw = teacher.frozen();
-                NDManager manager = NDManager.newBaseManager(Classifier.device())) {
+                NDManager manager = NDManager.newBaseManager(teacher.runsOn())) {
             for (int first = 0; first < rebuilt.size(); first += settings.batchSize()) {
                 int[] batch = java.util.stream.IntStream.range(first, Math.min(rebuilt.size(), first + settings.batchSize()))
                         .toArray();

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.mmps.settings.ConfigLayers;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.Augmentation;
+import dev.mmps.training.device.DeviceSetting;
 import dev.mmps.training.distill.CorrectionLearner;
 import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.ClassifierTraining;
@@ -26,11 +27,13 @@ import java.util.function.Supplier;
  * @param mpoBond the bond dimension of the -mpo architectures' MPO layers
  * @param subsets the path pattern of subsets made by {@code mmps select}, with {@code {method}}, {@code {ratio}}
  *     and {@code {seed}}, or null to select in-process
+ * @param device where to train ({@code evaluation.device}, which {@code MMPS_DEVICE} and {@code --device} set too)
  */
 public record EvaluationConfig(Path output, Path train, Path test, String tables, String subsets, List<Method> methods,
         List<Double> ratios, List<Architecture> architectures, int mpoBond, List<Integer> seeds, int batchSize,
         Augmentation augmentation, ClassifierTraining.Settings student, Teacher teacher,
-        CorrectionLearner.Settings correction, int correctionSeed, Selection.Features kcenterFeatures) {
+        CorrectionLearner.Settings correction, int correctionSeed, Selection.Features kcenterFeatures,
+        DeviceSetting device) {
 
     private static final String DEFAULTS = "evaluation.conf";
     private static final String ROOT = "evaluation";
@@ -95,7 +98,8 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
         return new EvaluationConfig(path(c, "output"), path(c, "train"), path(c, "test"), tables, subsets, methods,
                 ratios, architectures, positive(c, "mpo-bond"), seeds, batchSize, augmentation, training(c, "student"), teacher, correction,
                 c.getInt("correction.seed"), setting("kcenter.features",
-                        () -> Selection.Features.parse(c.getString("kcenter.features"))));
+                        () -> Selection.Features.parse(c.getString("kcenter.features"))),
+                setting("device", () -> DeviceSetting.parse(c.getString("device"))));
     }
 
     /**

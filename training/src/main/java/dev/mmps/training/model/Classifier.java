@@ -3,19 +3,17 @@ package dev.mmps.training.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
-import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.training.device.TrainingDevice;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.factorised.Factorisation;
 import dev.mmps.training.files.JsonFiles;
@@ -104,37 +102,20 @@ public final class Classifier implements AutoCloseable {
         this.model = model;
     }
 
-    /** The device DJL offers first: a GPU when there is one, else the CPU. */
+    /**
+     * The device models are made on: the one the command chose ({@link TrainingDevice#choose}), else DJL's
+     * first (a GPU when there is one, else the CPU).
+     */
     public static Device device() {
-        return Engine.getInstance().defaultDevice();
+        return TrainingDevice.current();
     }
 
     /**
-     * The device in one line, for the start of a command: {@code cpu (DJL PyTorch 2.7.1, 2 threads)}, or a
-     * GPU with its CUDA version, compute capability and memory. A CUDA build of libtorch that found no
-     * usable GPU says so.
+     * {@link #device()} in one line, for the start of a command: {@code cpu (DJL PyTorch 2.7.1, 2 threads)}, or
+     * a GPU with its CUDA version, compute capability and memory.
      */
     public static String deviceDescription() {
-        Engine engine = Engine.getInstance();
-        Device device = device();
-        String build = "DJL " + engine.getEngineName() + " " + engine.getVersion();
-        String name = device.isGpu() ? "gpu " + device.getDeviceId() : device.getDeviceType();
-        if (!device.isGpu()) {
-            String threads = System.getProperty("ai.djl.pytorch.num_threads");
-            String cuda = engine.hasCapability(StandardCapabilities.CUDA)
-                    ? ", a CUDA build, but no usable GPU was found (is the NVIDIA driver installed?)" : "";
-            return name + " (" + build + cuda + ", " + (threads == null ? "threads as PyTorch chooses"
-                    : threads + " threads") + ")";
-        }
-        try {
-            int version = CudaUtils.getCudaVersion();
-            return name + " of " + engine.getGpuCount() + " (" + build + ", CUDA " + version / 1000 + "."
-                    + version / 10 % 10 + ", compute capability " + CudaUtils.getComputeCapability(device.getDeviceId())
-                    + ", " + String.format(java.util.Locale.ROOT, "%.1f GB",
-                            CudaUtils.getGpuMemory(device).getMax() / 1e9) + ")";
-        } catch (RuntimeException e) {
-            return name + " (" + build + "; CUDA did not describe it: " + e.getMessage() + ")";
-        }
+        return TrainingDevice.describe(device());
     }
 
     /** A fresh network; its parameters are initialised by {@link ClassifierTraining}. */
@@ -254,6 +235,11 @@ public final class Classifier implements AutoCloseable {
 
     public Model model() {
         return model;
+    }
+
+    /** The device this network's parameters live on; arrays made for it belong there too. */
+    public Device runsOn() {
+        return model.getNDManager().getDevice();
     }
 
     /**

@@ -81,7 +81,7 @@ public final class ClassifierTraining {
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(Optimizer.sgd().setLearningRateTracker(rate).optMomentum(settings.momentum())
                         .optWeightDecays(settings.weightDecay()).build())
-                .optDevices(new ai.djl.Device[] {Classifier.device()});
+                .optDevices(new ai.djl.Device[] {classifier.runsOn()});
         Engine.getInstance().setRandomSeed(seed);
         long start = System.nanoTime();
         double loss = Double.NaN;
@@ -107,49 +107,58 @@ public final class ClassifierTraining {
         return (train.size() + train.options().batchSize() - 1) / train.options().batchSize();
     }
 
-    /** One pass: sums of loss times batch size, correct predictions, and images. */
+    /**
+     * One pass: sums of loss times batch size, correct predictions, and images. The sums are kept on the
+     * model's device and read once at the end, so no step waits for a copy to the host.
+     */
     private static double[] trainEpoch(Trainer trainer, SourceDataset train, java.util.function.LongConsumer beforeStep,
             long firstStep) {
-        double[] sums = new double[3];
+        long images = 0;
         long step = firstStep;
-        for (Batch batch : train.getData(trainer.getManager())) {
-            beforeStep.accept(step++);
-            try (batch; GradientCollector collector = trainer.newGradientCollector()) {
-                NDList labels = batch.getLabels();
-                NDList out = trainer.forward(batch.getData(), labels);
-                NDArray loss = trainer.getLoss().evaluate(labels, out);
-                collector.backward(loss);
-                sums[0] += loss.getFloat() * batch.getSize();
-                sums[1] += correct(out.singletonOrThrow(), labels.singletonOrThrow());
-                sums[2] += batch.getSize();
+        try (NDManager epoch = trainer.getManager().newSubManager()) {
+            NDArray lossSum = epoch.zeros(new Shape(), DataType.FLOAT64);
+            NDArray right = epoch.zeros(new Shape(), DataType.INT64);
+            for (Batch batch : train.getData(trainer.getManager())) {
+                beforeStep.accept(step++);
+                try (batch; GradientCollector collector = trainer.newGradientCollector()) {
+                    NDList labels = batch.getLabels();
+                    NDList out = trainer.forward(batch.getData(), labels);
+                    NDArray loss = trainer.getLoss().evaluate(labels, out);
+                    collector.backward(loss);
+                    lossSum.addi(loss.stopGradient().toType(DataType.FLOAT64, false).mul(batch.getSize()));
+                    right.addi(correct(out.singletonOrThrow(), labels.singletonOrThrow()));
+                    images += batch.getSize();
+                }
+                trainer.step();
             }
-            trainer.step();
+            return new double[] {lossSum.getDouble(), right.getLong(), images};
         }
-        return sums;
     }
 
     /**
-     * Top-1 accuracy on a dataset, in inference mode.
+     * Top-1 accuracy on a dataset, in inference mode; the count of right answers stays on the model's device
+     * until the end.
      *
      * @throws dev.mmps.settings.ValidationException if the dataset's shape or classes do not fit the classifier
      */
     public static double accuracy(Classifier classifier, SourceDataset test) {
         classifier.requireFits(test.source(), "test set");
-        long right = 0;
-        try (NDManager manager = NDManager.newBaseManager(Classifier.device())) {
+        try (NDManager manager = NDManager.newBaseManager(classifier.runsOn())) {
+            NDArray right = manager.zeros(new Shape(), DataType.INT64);
             for (Batch batch : test.getData(manager)) {
                 try (batch) {
-                    right += correct(classifier.logits(batch.getData().singletonOrThrow()),
-                            batch.getLabels().singletonOrThrow());
+                    right.addi(correct(classifier.logits(batch.getData().singletonOrThrow()),
+                            batch.getLabels().singletonOrThrow()));
                 }
             }
+            return (double) right.getLong() / test.size();
         }
-        return (double) right / test.size();
     }
 
-    private static long correct(NDArray logits, NDArray labels) {
+    /** How many of a batch's predictions are right, as an {@code INT64} scalar on the batch's device. */
+    private static NDArray correct(NDArray logits, NDArray labels) {
         return logits.argMax(1).toType(DataType.INT64, false).eq(labels.toType(DataType.INT64, false)).sum()
-                .toType(DataType.INT64, false).getLong();
+                .toType(DataType.INT64, false);
     }
 
     private static String format(String pattern, double value) {

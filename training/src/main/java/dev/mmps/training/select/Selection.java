@@ -1,6 +1,8 @@
 package dev.mmps.training.select;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mmps.settings.ValidationException;
@@ -97,7 +99,7 @@ public final class Selection {
                     + source.description());
         }
         long start = System.nanoTime();
-        try (NDManager manager = NDManager.newBaseManager(Classifier.device())) {
+        try (NDManager manager = NDManager.newBaseManager(teacher != null ? teacher.runsOn() : Classifier.device())) {
             NDArray x = features == Features.PIXELS ? describe(source, manager, images -> images)
                     : describe(source, manager, teacher::features);
             int[] chosen = greedy(manager, x, m, seed);
@@ -108,25 +110,25 @@ public final class Selection {
         }
     }
 
-    /** One feature row per image, {@code (N, d)}, computed batch by batch and gathered on the host. */
+    /**
+     * One feature row per image, {@code (N, d)}, computed batch by batch and joined on the device: each
+     * batch's rows are moved to {@code manager} before the batch is freed, and concatenated once.
+     */
     private static NDArray describe(ImageSource source, NDManager manager, Function<NDArray, NDArray> feature) {
         SourceDataset all = new SourceDataset(source, SourceDataset.Options.inOrder(256));
-        float[] values = null;
-        int d = 0;
-        int row = 0;
+        NDList parts = new NDList();
         for (var batch : all.getData(manager)) {
             try (batch) {
-                NDArray f = feature.apply(batch.getData().singletonOrThrow());
-                float[] part = f.reshape(batch.getSize(), -1).toFloatArray();
-                if (values == null) {
-                    d = part.length / batch.getSize();
-                    values = new float[Math.multiplyExact(source.size(), d)];
-                }
-                System.arraycopy(part, 0, values, row * d, part.length);
-                row += batch.getSize();
+                NDArray rows = feature.apply(batch.getData().singletonOrThrow()).reshape(batch.getSize(), -1);
+                rows.attach(manager);
+                parts.add(rows);
             }
         }
-        return manager.create(values, new Shape(source.size(), d));
+        NDArray x = parts.size() == 1 ? parts.head() : NDArrays.concat(parts);
+        if (x != parts.head()) {
+            parts.close();
+        }
+        return x;
     }
 
     private static int[] greedy(NDManager manager, NDArray x, int m, long seed) {
