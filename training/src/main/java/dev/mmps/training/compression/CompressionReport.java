@@ -31,8 +31,8 @@ public record CompressionReport(String model, String method, int progressiveEpoc
     public record Accuracy(double original, double decomposed, Double progressive, Double finetuned) {}
 
     /**
-     * Inference speed on the test set in images per second (the rebuilt batches included), the faster of two
-     * passes each.
+     * Inference speed on the test set in images per second (reading the batches included), one pass each
+     * after the pass that measured its accuracy.
      */
     public record Speed(double original, double factorised) {}
 

@@ -103,15 +103,11 @@ public record CompressionRun(int batchSize, Augmentation augmentation, float mom
         }
     }
 
-    /** Inference speed on a dataset: the faster of two passes, so that warm-up counts for neither network. */
+    /** Inference speed on a dataset, timed over one pass; call it after a pass that warmed the network up. */
     private static double imagesPerSecond(Classifier classifier, SourceDataset data) {
-        double best = 0;
-        for (int pass = 0; pass < 2; pass++) {
-            long start = System.nanoTime();
-            ClassifierTraining.accuracy(classifier, data);
-            best = Math.max(best, data.size() / ((System.nanoTime() - start) / 1e9));
-        }
-        return best;
+        long start = System.nanoTime();
+        ClassifierTraining.accuracy(classifier, data);
+        return data.size() / ((System.nanoTime() - start) / 1e9);
     }
 
     private ClassifierTraining.Settings settings(int epochs) {
