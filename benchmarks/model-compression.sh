@@ -5,8 +5,9 @@
 #   benchmarks/model-compression.sh fashion   fc2 against fc2-mpo at bond 2, 4, 8 and lenet5 against
 #                                             lenet5-mpo on Fashion-MNIST, SEEDS (1 2 3), FASHION_EPOCHS (5),
 #                                             without augmentation (model-compression-fashion.conf)
-#   benchmarks/model-compression.sh cifar     a ConvNet and a narrow VGG on PER_CLASS (1000) CIFAR-10 training
-#                                             images of each class, CIFAR_EPOCHS (15), then Tucker-2 (ConvNet:
+#   benchmarks/model-compression.sh cifar     a ConvNet and a narrow VGG on PER_CLASS (300) CIFAR-10 training
+#                                             images of each class, tested on TEST_PER_CLASS (200) test images
+#                                             of each class, CIFAR_EPOCHS (15), then Tucker-2 (ConvNet:
 #                                             tau 0.8, 0.9, 0.95; VGG: 0.9): one-shot + 2 fine-tuning epochs
 #                                             against 1 progressive + 1 fine-tuning epoch
 #   benchmarks/model-compression.sh summary   the tables, as Markdown
@@ -18,6 +19,14 @@ cd "$root"
 out="target/bench-out/model-compression"
 seeds=(${SEEDS:-1 2 3})
 mkdir -p "$out"
+
+subset() { # from to per-class: the first per-class images of each class, as symbolic links
+  [[ -d "$2" ]] && return 0
+  for class in "$1"/*/; do
+    mkdir -p "$2/$(basename "$class")"
+    (cd "$class" && ls | LC_ALL=C sort | sed -n "1,${3}p" | sed "s|^|$root/$class|" | xargs ln -s -t "$root/$2/$(basename "$class")")
+  done
+}
 
 train_once() { # dir args...
   local dir="$1"
@@ -44,17 +53,11 @@ if [[ "${1:-}" == fashion ]]; then
   done
 elif [[ "${1:-}" == cifar ]]; then
   scripts/extract-datasets.sh >&2
-  per_class="${PER_CLASS:-1000}"
+  per_class="${PER_CLASS:-300}"
   train="$out/cifar10-train-$per_class"
-  if [[ ! -d "$train" ]]; then  # the first PER_CLASS images of each class, as symbolic links
-    for class in target/datasets/cifar10/train/*/; do
-      mkdir -p "$train/$(basename "$class")"
-      (cd "$class" && ls | LC_ALL=C sort | sed -n "1,${per_class}p") | while read -r f; do
-        ln -s "$root/$class$f" "$train/$(basename "$class")/$f"
-      done
-    done
-  fi
-  test="target/datasets/cifar10/test"
+  test="$out/cifar10-test-${TEST_PER_CLASS:-200}"
+  subset target/datasets/cifar10/train "$train" "$per_class"
+  subset target/datasets/cifar10/test "$test" "${TEST_PER_CLASS:-200}"
   for net in ${CIFAR_NETS:-convnet vgg-narrow}; do
     teacher="$out/cifar/$net"
     echo "cifar: $net" >&2
