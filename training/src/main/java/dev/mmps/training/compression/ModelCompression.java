@@ -181,7 +181,9 @@ public final class ModelCompression {
                         List<Block> pair = layers.get(index).getChildren().values();
                         set(pair.get(0), "weight", split.first());
                         set(pair.get(1), "weight", split.second());
-                        set(pair.get(1), "bias", bias);
+                        if (bias != null) {
+                            set(pair.get(1), "bias", bias);
+                        }
                     });
                 }
                 case MPO -> {
@@ -199,7 +201,7 @@ public final class ModelCompression {
                     Mpo mpo = Mpo.fromMatrix(weight, outModes, inModes, request.bond(), new TtSvd(factorizer));
                     plan = new Factorisation.Layer(index, Factorisation.Form.MPO, boxed(outModes), boxed(inModes),
                             boxed(mpo.bonds()));
-                    loads.add(layers -> ((MpoLinear) layers.get(index)).load(mpo, bias));
+                    loads.add(layers -> ((MpoLinear) layers.get(index)).load(mpo, bias == null ? new float[out] : bias));
                 }
                 default -> throw new IllegalStateException(request.method().toString());
             }
