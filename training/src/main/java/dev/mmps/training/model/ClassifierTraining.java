@@ -93,6 +93,12 @@ public final class ClassifierTraining {
                 double[] sums = trainEpoch(trainer, train, beforeStep, (long) (epoch - 1) * stepsPerEpoch(train));
                 loss = sums[0] / sums[2];
                 accuracy = sums[1] / sums[2];
+                if (!Double.isFinite(loss)) {
+                    throw new ArithmeticException(name + ": the training loss became " + loss + " in epoch " + epoch
+                            + " of " + settings.epochs() + " (learning rate " + settings.learningRate() + "); the "
+                            + "network's parameters are no longer numbers, so the run stops here rather than save "
+                            + "or score them");
+                }
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
                 LOG.info("{}: epoch {}/{}, loss {}, training accuracy {}%, {} s ({} images/s)", name, epoch,
                         settings.epochs(), format("%.4f", loss), format("%.2f", 100 * accuracy), format("%.1f", seconds),
