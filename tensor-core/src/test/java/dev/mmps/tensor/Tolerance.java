@@ -20,5 +20,12 @@ public final class Tolerance {
      */
     public static final double PIXEL_F32 = 1e-5;
 
+    /**
+     * Outputs of a network (or one layer) computed from two exact factorisations of the same float32 weights,
+     * relative to the largest output magnitude: each output sums hundreds to thousands of float32 products in
+     * a different order and through float32 factors, a few thousand roundings (unit roundoff 6e-8).
+     */
+    public static final double NETWORK_F32 = 1e-4;
+
     private Tolerance() {}
 }

@@ -141,18 +141,7 @@ public final class TuckerCodec implements ImageCodec {
     private double[] leading(double[] unfolding, int[] dims, int mode, int[] ranks) {
         int rows = dims[mode];
         int cols = unfolding.length / rows;
-        RankSelector selector = ranks[mode] > 0
-                ? (sigma, count, total) -> Math.min(ranks[mode], count)
-                : (sigma, count, total) -> {
-                    double kept = 0;
-                    for (int r = 0; r < count; r++) {
-                        kept += sigma[r];
-                        if (kept >= energy * total) {
-                            return r + 1;
-                        }
-                    }
-                    return count;
-                };
+        RankSelector selector = ranks[mode] > 0 ? RankSelector.atMost(ranks[mode]) : RankSelector.energy(energy);
         factorizer.factor(unfolding, rows, cols, selector, lowRank);
         int rank = lowRank.rank();
         ranks[mode] = rank;

@@ -16,4 +16,35 @@ public interface RankSelector {
      * @return the rank to keep, {@code 1 <= rank <= count}
      */
     int select(double[] sigmaSquared, int count, double totalEnergy);
+
+    /**
+     * The energy rule: the smallest rank whose leading squared singular values hold a fraction
+     * {@code tau} of {@code ||A||_F^2} (all of them if rounding keeps the sum just short).
+     *
+     * @param tau the fraction of energy to keep, in (0, 1]
+     */
+    static RankSelector energy(double tau) {
+        if (!(tau > 0 && tau <= 1)) {
+            throw new IllegalArgumentException("energy threshold " + tau + " is invalid: it must lie in (0, 1], for "
+                    + "example 0.9 to keep 90% of the squared Frobenius norm");
+        }
+        return (sigma, count, total) -> {
+            double kept = 0;
+            for (int r = 0; r < count; r++) {
+                kept += sigma[r];
+                if (kept >= tau * total) {
+                    return r + 1;
+                }
+            }
+            return count;
+        };
+    }
+
+    /** At most {@code rank} directions (fewer when the matrix has fewer). */
+    static RankSelector atMost(int rank) {
+        if (rank < 1) {
+            throw new IllegalArgumentException("rank " + rank + " is invalid: keep at least 1 direction");
+        }
+        return (sigma, count, total) -> Math.min(rank, count);
+    }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mmps", mixinStandardHelpOptions = true, version = "mmps training stage",
         description = "Trains and evaluates models on compressed image datasets (DJL, PyTorch engine).",
         subcommands = {EvaluateCommand.class, TrainTeacherCommand.class, DistillCommand.class,
-            DatasetSpeedCommand.class, CommandLine.HelpCommand.class})
+            DatasetSpeedCommand.class, CompressModelCommand.class, ModelSpeedCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -73,6 +73,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "choose a command: evaluate, train-teacher, distill or dataset-speed");
+                "choose a command: evaluate, train-teacher, distill, compress-model or dataset-speed");
     }
 }

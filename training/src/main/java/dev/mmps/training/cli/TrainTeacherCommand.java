@@ -32,8 +32,13 @@ final class TrainTeacherCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to save the teacher in.")
     private Path out;
 
-    @Option(names = "--architecture", paramLabel = "NAME", description = "convnet, resnet18, vgg16 or mobilenetv2.")
+    @Option(names = "--architecture", paramLabel = "NAME", description = "convnet, resnet18, vgg16, mobilenetv2, "
+            + "fc2, lenet5, fc2-mpo, lenet5-mpo or convnet-mpo.")
     private String architecture;
+
+    @Option(names = "--bond", paramLabel = "D", description = "Overrides evaluation.mpo-bond: the bond dimension "
+            + "of the -mpo architectures' layers.")
+    private Integer bond;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Overrides evaluation.teacher.epochs.")
     private Integer epochs;
@@ -55,6 +60,7 @@ final class TrainTeacherCommand implements Callable<Integer> {
         putIfSet(o, "teacher.architecture", architecture);
         putIfSet(o, "teacher.epochs", epochs);
         putIfSet(o, "teacher.seed", seed);
+        putIfSet(o, "mpo-bond", bond);
         EvaluationConfig c = EvaluationConfig.load(config, device.into(o));
         Path description = out.resolve("classifier.json");
         if (Files.exists(description)) {

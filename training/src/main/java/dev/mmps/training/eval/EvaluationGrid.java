@@ -189,7 +189,7 @@ public final class EvaluationGrid {
         long values = subset == null ? source.storedValues() : (long) subset.length * train.shape().values();
         double storedRatio = (double) values / ((long) (subset == null ? source.size() : train.size())
                 * train.shape().values());
-        try (Classifier student = Classifier.create(Classifier.Spec.of(cell.architecture(), source))) {
+        try (Classifier student = Classifier.create(Classifier.Spec.of(cell.architecture(), source, config.mpoBond()))) {
             student.requireFits(test, "test set");
             SourceDataset data = new SourceDataset(source, subset,
                     new SourceDataset.Options(config.batchSize(), true, config.augmentation(), cell.seed()));

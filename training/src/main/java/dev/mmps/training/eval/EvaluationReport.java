@@ -8,6 +8,7 @@ import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.distill.CorrectionLearner;
 import dev.mmps.training.files.JsonFiles;
+import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.ClassifierTraining;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,13 +45,14 @@ final class EvaluationReport {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record Settings(String train, String test, String tables, String subsets, int batchSize,
             Augmentation augmentation, ClassifierTraining.Settings student, Teacher teacher,
-            CorrectionLearner.Settings correction, int correctionSeed, String kcenterFeatures) {
+            CorrectionLearner.Settings correction, int correctionSeed, String kcenterFeatures, Integer mpoBond) {
 
         static Settings of(EvaluationConfig c) {
+            boolean mpo = c.teacher().architecture().isMpo() || c.architectures().stream().anyMatch(Architecture::isMpo);
             return new Settings(c.train().toString(), c.test().toString(), c.tables(), c.subsets(), c.batchSize(),
                     c.augmentation(), c.student(), new Teacher(c.teacher().architecture().label(),
                             c.teacher().training(), c.teacher().seed()), c.correction(), c.correctionSeed(),
-                    c.kcenterFeatures().name().toLowerCase(Locale.ROOT));
+                    c.kcenterFeatures().name().toLowerCase(Locale.ROOT), mpo ? c.mpoBond() : null);
         }
     }
 

@@ -38,7 +38,8 @@ public final class Stages {
     public static Teacher teacher(EvaluationConfig config, OriginalSource train, OriginalSource test, Path folder) {
         SourceDataset testSet = new SourceDataset(test, SourceDataset.Options.inOrder(config.batchSize()));
         EvaluationConfig.Teacher t = config.teacher();
-        String trainedWith = t.architecture().label() + ", " + t.training() + ", seed " + t.seed() + ", on "
+        String trainedWith = t.architecture().label() + (t.architecture().isMpo() ? " (bond " + config.mpoBond() + ")" : "")
+                + ", " + t.training() + ", seed " + t.seed() + ", on "
                 + train.description() + " (" + train.size() + " images)";
         if (Files.isRegularFile(folder.resolve("classifier.json"))) {
             requireSame(Classifier.notes(folder).settings(), trainedWith, "teacher", folder);
@@ -49,7 +50,7 @@ public final class Stages {
                     loaded.spec().shape(), percent(accuracy));
             return new Teacher(loaded, accuracy, folder);
         }
-        Classifier teacher = Classifier.create(Classifier.Spec.of(t.architecture(), train));
+        Classifier teacher = Classifier.create(Classifier.Spec.of(t.architecture(), train, config.mpoBond()));
         teacher.requireFits(test, "test set");
         SourceDataset trainSet = new SourceDataset(train,
                 new SourceDataset.Options(config.batchSize(), true, config.augmentation(), t.seed()));

@@ -15,6 +15,7 @@ import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.device.TrainingDevice;
 import dev.mmps.training.data.ImageSource;
+import dev.mmps.training.factorised.Factorisation;
 import dev.mmps.training.files.JsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,18 +33,46 @@ public final class Classifier implements AutoCloseable {
     private static final String MODEL_NAME = "classifier";
     private static final String DESCRIPTION = "classifier.json";
 
-    /** What a classifier takes and gives. */
-    public record Spec(Architecture architecture, ImageShape shape, List<String> classes) {
+    /**
+     * What a classifier takes and gives, and how its layers are factorised.
+     *
+     * @param factorisation the layers replaced by factorised forms ({@link Factorisation#NONE} for the
+     *     architecture as built)
+     */
+    public record Spec(Architecture architecture, ImageShape shape, List<String> classes, Factorisation factorisation) {
         public Spec {
             if (architecture == null || shape == null || classes == null) {
                 throw new IllegalArgumentException("a classifier spec needs an architecture, a shape and classes");
             }
             classes = List.copyOf(classes);
+            factorisation = factorisation == null ? Factorisation.NONE : factorisation;
         }
 
-        /** The spec for training on a source. */
+        /** The spec for training on a source, MPO layers at {@link Architecture#DEFAULT_BOND}. */
         public static Spec of(Architecture architecture, ImageSource source) {
-            return new Spec(architecture, source.shape(), source.classes());
+            return of(architecture, source, Architecture.DEFAULT_BOND);
+        }
+
+        /** The spec for training on a source, MPO layers (if the architecture has them) at this bond. */
+        public static Spec of(Architecture architecture, ImageSource source, int bond) {
+            return new Spec(architecture, source.shape(), source.classes(),
+                    architecture.factorisation(source.shape(), source.classes().size(), bond));
+        }
+
+        /** This spec with other factorised layers. */
+        public Spec with(Factorisation other) {
+            return new Spec(architecture, shape, classes, other);
+        }
+
+        /** A fresh, uninitialised network of this spec. */
+        public SequentialBlock network() {
+            return factorisation.apply(architecture.build(shape, classes.size()));
+        }
+
+        /** The architecture's name, with the factorised layers if any: {@code convnet (2 layers factorised)}. */
+        public String describe() {
+            return architecture.label() + (factorisation.isNone() ? ""
+                    : " (" + factorisation.layers().size() + " layer(s) factorised)");
         }
     }
 
@@ -62,7 +91,8 @@ public final class Classifier implements AutoCloseable {
     }
 
     /** {@code classifier.json}: the input contract and the notes. */
-    private record Description(String architecture, String shape, List<String> classes, Notes notes) {}
+    private record Description(String architecture, String shape, List<String> classes, Factorisation factorisation,
+            Long parameters, Notes notes) {}
 
     private final Spec spec;
     private final Model model;
@@ -91,7 +121,7 @@ public final class Classifier implements AutoCloseable {
     /** A fresh network; its parameters are initialised by {@link ClassifierTraining}. */
     public static Classifier create(Spec spec) {
         Model model = Model.newInstance(MODEL_NAME, device());
-        model.setBlock(spec.architecture().build(spec.shape(), spec.classes().size()));
+        model.setBlock(spec.network());
         return new Classifier(spec, model);
     }
 
@@ -105,7 +135,7 @@ public final class Classifier implements AutoCloseable {
         Spec spec;
         try {
             spec = new Spec(Architecture.parse(description.architecture()), ImageShape.parse(description.shape()),
-                    description.classes());
+                    description.classes(), description.factorisation());
         } catch (IllegalArgumentException | ValidationException e) {
             throw damaged(dir, e.getMessage(), e);
         }
@@ -114,7 +144,7 @@ public final class Classifier implements AutoCloseable {
         }
         Model model = Model.newInstance(MODEL_NAME, device());
         try {
-            model.setBlock(spec.architecture().build(spec.shape(), spec.classes().size()));
+            model.setBlock(spec.network());
             model.load(dir, MODEL_NAME);
             return new Classifier(spec, model);
         } catch (MalformedModelException e) {
@@ -177,7 +207,8 @@ public final class Classifier implements AutoCloseable {
             Files.createDirectories(dir);
             model.save(dir, MODEL_NAME);
             JsonFiles.write(dir.resolve(DESCRIPTION), new Description(spec.architecture().label(),
-                    spec.shape().toString(), spec.classes(), notes));
+                    spec.shape().toString(), spec.classes(), spec.factorisation().isNone() ? null : spec.factorisation(),
+                    parameters(model.getBlock()), notes));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the classifier to " + dir + ": " + e.getMessage(), e);
         }
@@ -185,6 +216,21 @@ public final class Classifier implements AutoCloseable {
 
     public Spec spec() {
         return spec;
+    }
+
+    /**
+     * The values training changes in a block and its children: weights, biases, batch-norm scales and
+     * shifts, not running statistics.
+     */
+    public static long parameters(Block block) {
+        long n = 0;
+        for (ai.djl.nn.Parameter p : block.getParameters().values()) {
+            if (p.getType() != ai.djl.nn.Parameter.Type.RUNNING_MEAN
+                    && p.getType() != ai.djl.nn.Parameter.Type.RUNNING_VAR) {
+                n += p.getShape().size();
+            }
+        }
+        return n;
     }
 
     public Model model() {

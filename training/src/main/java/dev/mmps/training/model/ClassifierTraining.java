@@ -63,11 +63,21 @@ public final class ClassifierTraining {
      * @param name what is trained, for the log
      */
     public static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name) {
+        return fit(classifier, train, settings, seed, name, step -> { });
+    }
+
+    /**
+     * As {@link #fit(Classifier, SourceDataset, Settings, int, String)}, telling {@code beforeStep} the index of
+     * each optimisation step (from 0) before its forward pass. Parameters already set (a loaded or
+     * decomposed network) are kept, not initialised again.
+     */
+    public static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name,
+            java.util.function.LongConsumer beforeStep) {
         classifier.requireFits(train.source(), "training source");
         ImageShape shape = classifier.spec().shape();
-        int steps = settings.epochs() * ((train.size() + train.options().batchSize() - 1) / train.options().batchSize());
+        long steps = settings.epochs() * stepsPerEpoch(train);
         Tracker rate = Tracker.cosine().setBaseValue(settings.learningRate())
-                .optFinalValue(settings.learningRate() / 100).setMaxUpdates(Math.max(1, steps)).build();
+                .optFinalValue(settings.learningRate() / 100).setMaxUpdates((int) Math.max(1, steps)).build();
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(Optimizer.sgd().setLearningRateTracker(rate).optMomentum(settings.momentum())
                         .optWeightDecays(settings.weightDecay()).build())
@@ -80,9 +90,15 @@ public final class ClassifierTraining {
             trainer.initialize(new Shape(1, shape.channels(), shape.height(), shape.width()));
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
-                double[] sums = trainEpoch(trainer, train);
+                double[] sums = trainEpoch(trainer, train, beforeStep, (long) (epoch - 1) * stepsPerEpoch(train));
                 loss = sums[0] / sums[2];
                 accuracy = sums[1] / sums[2];
+                if (!Double.isFinite(loss)) {
+                    throw new ArithmeticException(name + ": the training loss became " + loss + " in epoch " + epoch
+                            + " of " + settings.epochs() + " (learning rate " + settings.learningRate() + "); the "
+                            + "network's parameters are no longer numbers, so the run stops here rather than save "
+                            + "or score them");
+                }
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
                 LOG.info("{}: epoch {}/{}, loss {}, training accuracy {}%, {} s ({} images/s)", name, epoch,
                         settings.epochs(), format("%.4f", loss), format("%.2f", 100 * accuracy), format("%.1f", seconds),
@@ -92,16 +108,24 @@ public final class ClassifierTraining {
         return new Result(settings.epochs(), loss, accuracy, (System.nanoTime() - start) / 1e9);
     }
 
+    /** Optimisation steps in one pass over a dataset: its batches, the last one possibly short. */
+    public static long stepsPerEpoch(SourceDataset train) {
+        return (train.size() + train.options().batchSize() - 1) / train.options().batchSize();
+    }
+
     /**
      * One pass: sums of loss times batch size, correct predictions, and images. The sums are kept on the
      * model's device and read once at the end, so no step waits for a copy to the host.
      */
-    private static double[] trainEpoch(Trainer trainer, SourceDataset train) {
+    private static double[] trainEpoch(Trainer trainer, SourceDataset train, java.util.function.LongConsumer beforeStep,
+            long firstStep) {
         long images = 0;
+        long step = firstStep;
         try (NDManager epoch = trainer.getManager().newSubManager()) {
             NDArray lossSum = epoch.zeros(new Shape(), DataType.FLOAT64);
             NDArray right = epoch.zeros(new Shape(), DataType.INT64);
             for (Batch batch : train.getData(trainer.getManager())) {
+                beforeStep.accept(step++);
                 try (batch; GradientCollector collector = trainer.newGradientCollector()) {
                     NDList labels = batch.getLabels();
                     NDList out = trainer.forward(batch.getData(), labels);

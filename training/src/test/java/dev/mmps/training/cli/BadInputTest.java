@@ -163,4 +163,48 @@ class BadInputTest {
                     + ".call(")), "no stack trace: " + o.err());
         }
     }
+
+    /** compress-model refuses bad requests and models with exit code 2 before anything trains. */
+    @Test
+    void compressModelRefusesBadRequestsBeforeTraining(@TempDir Path dir) throws Exception {
+        Path convnet = savedModel(dir.resolve("convnet"), dev.mmps.training.model.Architecture.CONVNET);
+        Path fc2 = savedModel(dir.resolve("fc2"), dev.mmps.training.model.Architecture.FC2);
+        String data = TestData.cifarSample().toString();
+        String out = dir.resolve("out").toString();
+        assertUsage(run("compress-model", "--model", convnet.toString(), "--method", "tucker2", "--energy", "1.5",
+                "--train", data, "--test", data, "--out", out), "1.5", "(0, 1]");
+        assertUsage(run("compress-model", "--model", convnet.toString(), "--method", "tucker2", "--energy", "0",
+                "--train", data, "--test", data, "--out", out), "--energy 0", "(0, 1]");
+        assertUsage(run("compress-model", "--model", convnet.toString(), "--method", "mpo", "--bond", "0",
+                "--train", data, "--test", data, "--out", out), "--bond 0", "at least 1");
+        assertUsage(run("compress-model", "--model", convnet.toString(), "--method", "mpo",
+                "--train", data, "--test", data, "--out", out), "--bond D");
+        assertUsage(run("compress-model", "--model", convnet.toString(), "--method", "tucker3", "--energy", "0.9",
+                "--train", data, "--test", data, "--out", out), "tucker3", "tucker2, svd-fc or mpo");
+        // The ConvNet's head takes 1024 features: 4x7x7x4 multiply to 784.
+        assertUsage(run("compress-model", "--model", convnet.toString(), "--method", "mpo", "--bond", "4",
+                "--modes", "1x2x5x1:4x7x7x4", "--train", data, "--test", data, "--out", out), "784", "1024");
+        // fc2 has no convolutions for Tucker-2.
+        assertUsage(run("compress-model", "--model", fc2.toString(), "--method", "tucker2", "--energy", "0.9",
+                "--train", data, "--test", data, "--out", out), "no top-level 2-D convolution", "--method svd-fc");
+        // A classifier.json of an architecture this build does not know.
+        Path other = savedModel(dir.resolve("other"), dev.mmps.training.model.Architecture.CONVNET);
+        Path description = other.resolve("classifier.json");
+        Files.writeString(description, Files.readString(description).replace("\"convnet\"", "\"alexnet\""));
+        assertUsage(run("compress-model", "--model", other.toString(), "--method", "tucker2", "--energy", "0.9",
+                "--train", data, "--test", data, "--out", out), "alexnet", "damaged");
+        assertFalse(Files.exists(dir.resolve("out")), "nothing is written for a refused request");
+    }
+
+    /** An untrained classifier of this architecture for the bundled sample, saved in {@code dir}. */
+    private static Path savedModel(Path dir, dev.mmps.training.model.Architecture architecture) {
+        var sample = dev.mmps.training.data.OriginalReader.read(TestData.cifarSample());
+        try (var c = dev.mmps.training.model.Classifier.create(
+                dev.mmps.training.model.Classifier.Spec.of(architecture, sample))) {
+            c.model().getBlock().initialize(c.model().getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
+                    new ai.djl.ndarray.types.Shape(1, 3, 32, 32));
+            c.save(dir, dev.mmps.training.model.Classifier.Notes.NONE);
+        }
+        return dir;
+    }
 }
