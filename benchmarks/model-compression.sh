@@ -108,8 +108,8 @@ for f in sorted(glob.glob(f"{out}/cifar/*/compression.json")):
     pct = lambda v: "" if v is None else f"{100 * v:.2f}"
     print(f"| {os.path.basename(os.path.dirname(f))} | {t['layer_parameters_before']:,} -> {t['layer_parameters_after']:,} | "
           f"{t['layer_parameters_before'] / t['layer_parameters_after']:.2f} | {t['parameters_before'] / t['parameters_after']:.2f} | "
-          f"{t['macs_before'] / t['macs_after']:.2f} | {pct(a['original'])} | {pct(a['decomposed'])} | {pct(a['progressive'])} | "
-          f"{pct(a['finetuned'])} | {speedup(r)} | {r['seconds']:.0f} |")
+          f"{t['macs_before'] / t['macs_after']:.2f} | {pct(a['original'])} | {pct(a['decomposed'])} | {pct(a.get('progressive'))} | "
+          f"{pct(a.get('finetuned'))} | {speedup(r)} | {r['seconds']:.0f} |")
 PY
 else
   echo "usage: benchmarks/model-compression.sh fashion|cifar|summary" >&2
