@@ -82,14 +82,48 @@ public record Tucker2(int outChannels, int inChannels, int kernelHeight, int ker
         return w;
     }
 
-    /** Weights of the {@code kh x kw} core convolution, {@code R_out x R_in x kh x kw}. */
-    public float[] coreWeights() {
-        return toFloat(core);
-    }
-
     /** Weights of the last 1x1 convolution, {@code C_out x R_out} ({@code U_out}). */
     public float[] outWeights() {
         return toFloat(outFactor);
+    }
+
+    /** Whether the input mode keeps every channel, so that its factor is a rotation with no 1x1 layer of its own. */
+    public boolean fullInRank() {
+        return inRank == inChannels;
+    }
+
+    /** Whether the output mode keeps every channel. */
+    public boolean fullOutRank() {
+        return outRank == outChannels;
+    }
+
+    /**
+     * The core convolution's weights with each full-rank mode's factor folded in: {@code G x_2 U_in} when
+     * {@link #fullInRank} ({@code C_in} input channels instead of {@code R_in}) and {@code x_1 U_out} when
+     * {@link #fullOutRank} ({@code C_out} filters instead of {@code R_out}). A full-rank factor is an
+     * orthogonal rotation that a 1x1 layer would apply for nothing.
+     */
+    public float[] foldedCore() {
+        int spatial = kernelHeight * kernelWidth;
+        int rows = fullOutRank() ? outChannels : outRank;
+        int cols = fullInRank() ? inChannels : inRank;
+        double[] folded = new double[rows * cols * spatial];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                for (int s = 0; s < spatial; s++) {
+                    double v = 0;
+                    for (int a = fullOutRank() ? 0 : r; a < (fullOutRank() ? outRank : r + 1); a++) {
+                        double uo = fullOutRank() ? outFactor[r * outRank + a] : 1;
+                        for (int b = fullInRank() ? 0 : c; b < (fullInRank() ? inRank : c + 1); b++) {
+                            double ui = fullInRank() ? inFactor[c * inRank + b] : 1;
+                            v += uo * ui * core[(a * inRank + b) * spatial + s];
+                        }
+                    }
+                    folded[(r * cols + c) * spatial + s] = v;
+                }
+            }
+        }
+        return toFloat(folded);
     }
 
     /** The kernel the three layers apply together, {@code C_out x C_in x kh x kw}; for checks. */
@@ -112,10 +146,13 @@ public record Tucker2(int outChannels, int inChannels, int kernelHeight, int ker
         return kernel;
     }
 
-    /** Weights of the three layers: {@code C_in R_in + R_in R_out kh kw + R_out C_out} (the bias not counted). */
+    /**
+     * Weights of the layers: {@code C_in R_in + R_in R_out kh kw + R_out C_out} (the bias not counted), without
+     * the 1x1 layer of a full-rank mode.
+     */
     public long parameters() {
-        return (long) inChannels * inRank + (long) inRank * outRank * kernelHeight * kernelWidth
-                + (long) outRank * outChannels;
+        return (fullInRank() ? 0 : (long) inChannels * inRank) + (long) inRank * outRank * kernelHeight * kernelWidth
+                + (fullOutRank() ? 0 : (long) outRank * outChannels);
     }
 
     private static float[] toFloat(double[] values) {

@@ -107,7 +107,30 @@ class WeightFactorisationTest {
         assertEquals(6, t.outRank());
         assertEquals(5, t.inRank());
         assertTrue(relativeError(kernel, t.toKernel()) < Tolerance.F32);
-        assertEquals(5 * 5 + 5 * 6 * 9 + 6 * 6, t.parameters());
+        // Both modes at full rank: one k x k layer with both rotations folded in.
+        assertEquals(5 * 6 * 9, t.parameters());
+        assertTrue(relativeError(kernel, t.foldedCore()) < Tolerance.F32);
+    }
+
+    /** A full-rank mode's rotation folded into the core gives the same kernel with one layer fewer. */
+    @Test
+    void aFullRankModeFoldsIntoTheCore() {
+        float[] kernel = randomMatrix(6 * 3 * 9, new Random(12));
+        Tucker2 t = Tucker2.decompose(kernel, 6, 3, 3, 3, RankSelector.atMost(2), RankSelector.atMost(3), factorizer);
+        assertTrue(t.fullInRank() && !t.fullOutRank());
+        float[] core = t.foldedCore();
+        assertEquals(2 * 3 * 9, core.length);
+        float[] out = t.outWeights();
+        float[] rebuilt = new float[kernel.length];
+        for (int o = 0; o < 6; o++) {
+            for (int i = 0; i < 3 * 9; i++) {
+                for (int a = 0; a < 2; a++) {
+                    rebuilt[o * 27 + i] += out[o * 2 + a] * core[a * 27 + i];
+                }
+            }
+        }
+        assertTrue(relativeError(t.toKernel(), rebuilt) < Tolerance.F32);
+        assertEquals(2 * 3 * 9 + 2 * 6, t.parameters());
     }
 
     @ParameterizedTest

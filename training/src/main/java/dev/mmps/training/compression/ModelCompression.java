@@ -163,12 +163,18 @@ public final class ModelCompression {
                     plan = new Factorisation.Layer(index, Factorisation.Form.TUCKER2, List.of(out), List.of(in),
                             List.of(tucker.inRank(), tucker.outRank()));
                     loads.add(layers -> {
-                        List<Block> convs = layers.get(index).getChildren().values();
-                        set(convs.get(0), "weight", tucker.inWeights());
-                        set(convs.get(1), "weight", tucker.coreWeights());
-                        set(convs.get(2), "weight", tucker.outWeights());
+                        java.util.Iterator<Block> convs = layers.get(index).getChildren().values().iterator();
+                        if (!tucker.fullInRank()) {
+                            set(convs.next(), "weight", tucker.inWeights());
+                        }
+                        Block core = convs.next();
+                        set(core, "weight", tucker.foldedCore());
+                        Block last = tucker.fullOutRank() ? core : convs.next();
+                        if (!tucker.fullOutRank()) {
+                            set(last, "weight", tucker.outWeights());
+                        }
                         if (bias != null) {
-                            set(convs.get(2), "bias", bias);
+                            set(last, "bias", bias);
                         }
                     });
                 }

@@ -145,7 +145,7 @@ public record Factorisation(List<Layer> layers) {
                     throw new ValidationException("layer " + layer.index() + " is " + dense + ", not a plain 2-D "
                             + "convolution, so Tucker-2 cannot replace it");
                 }
-                yield tucker2(conv, ranks[0], ranks[1]);
+                yield tucker2(conv, layer.in().get(0), ranks[0], ranks[1]);
             }
             case SVD -> {
                 requireLinear(dense, layer);
@@ -166,16 +166,27 @@ public record Factorisation(List<Layer> layers) {
         }
     }
 
-    /** 1x1 ({@code C_in -> R_in}), the {@code k x k} core with the original stride and padding, 1x1 with the bias. */
-    static SequentialBlock tucker2(Conv2d conv, int inRank, int outRank) {
+    /**
+     * 1x1 ({@code C_in -> R_in}), the {@code k x k} core with the original stride and padding, 1x1 with the bias.
+     * A mode kept at full rank ({@code R_in = C_in} or {@code R_out = C_out}) has no 1x1 convolution: its
+     * factor is an orthogonal rotation, folded into the core ({@link dev.mmps.tensor.weights.Tucker2#foldedCore}).
+     */
+    static SequentialBlock tucker2(Conv2d conv, int inChannels, int inRank, int outRank) {
         Shape one = new Shape(1, 1);
-        return new SequentialBlock()
-                .add(Conv2d.builder().setFilters(inRank).setKernelShape(one).optBias(false).build())
-                .add(Conv2d.builder().setFilters(outRank).setKernelShape(conv.getKernelShape())
-                        .optStride(conv.getStride()).optPadding(conv.getPadding()).optDilation(conv.getDilation())
-                        .optBias(false).build())
-                .add(Conv2d.builder().setFilters(conv.getFilters()).setKernelShape(one).optBias(conv.isIncludeBias())
-                        .build());
+        boolean inFactor = inRank < inChannels;
+        boolean outFactor = outRank < conv.getFilters();
+        SequentialBlock net = new SequentialBlock();
+        if (inFactor) {
+            net.add(Conv2d.builder().setFilters(inRank).setKernelShape(one).optBias(false).build());
+        }
+        net.add(Conv2d.builder().setFilters(outFactor ? outRank : conv.getFilters()).setKernelShape(conv.getKernelShape())
+                .optStride(conv.getStride()).optPadding(conv.getPadding()).optDilation(conv.getDilation())
+                .optBias(!outFactor && conv.isIncludeBias()).build());
+        if (outFactor) {
+            net.add(Conv2d.builder().setFilters(conv.getFilters()).setKernelShape(one).optBias(conv.isIncludeBias())
+                    .build());
+        }
+        return net;
     }
 
     /** This factorisation with another layer added. */
