@@ -111,14 +111,23 @@ final class CompressModelCommand implements Callable<Integer> {
         EvaluationConfig c = EvaluationConfig.load(config, device.into(overrides));
         DeviceOption.use(c);
         try (Classifier dense = Classifier.load(model)) {
-            OriginalSource trainSet = OriginalReader.read(c.train());
-            OriginalSource testSet = OriginalReader.read(c.test());
-            dense.requireFits(trainSet, "training set");
-            dense.requireFits(testSet, "test set");
+            // Decomposing first refuses a request the model cannot take before any data is read.
+            Classifier compressed = ModelCompression.decompose(dense, request);
+            OriginalSource trainSet;
+            OriginalSource testSet;
+            try {
+                trainSet = OriginalReader.read(c.train());
+                testSet = OriginalReader.read(c.test());
+                dense.requireFits(trainSet, "training set");
+                dense.requireFits(testSet, "test set");
+            } catch (RuntimeException e) {
+                compressed.close();
+                throw e;
+            }
             CompressionRun run = new CompressionRun(c.batchSize(), c.augmentation(), c.student().momentum(),
                     c.student().weightDecay(), learningRate, seed);
-            try (CompressionRun.Outcome outcome = run.run(dense, model.toString(), request, trainSet, testSet,
-                    progressiveEpochs, finetuneEpochs)) {
+            try (CompressionRun.Outcome outcome = run.run(dense, compressed, model.toString(), request, trainSet,
+                    testSet, progressiveEpochs, finetuneEpochs)) {
                 outcome.classifier().save(out, outcome.notes());
                 CompressionReport report = outcome.report();
                 JsonFiles.write(out.resolve("compression.json"), report);

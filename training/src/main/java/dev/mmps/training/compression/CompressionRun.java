@@ -33,12 +33,14 @@ public record CompressionRun(int batchSize, Augmentation augmentation, float mom
     }
 
     /**
+     * @param compressed {@link ModelCompression#decompose}'s result for {@code dense} and {@code request}, which
+     *     the outcome takes over (decomposed before the data is read, so that a request the model cannot take
+     *     is refused at once)
      * @param name the dense model's name (its folder) for the report
      */
-    public Outcome run(Classifier dense, String name, ModelCompression.Request request, OriginalSource train,
-            OriginalSource test, int progressiveEpochs, int finetuneEpochs) {
+    public Outcome run(Classifier dense, Classifier compressed, String name, ModelCompression.Request request,
+            OriginalSource train, OriginalSource test, int progressiveEpochs, int finetuneEpochs) {
         long start = System.nanoTime();
-        Classifier compressed = ModelCompression.decompose(dense, request);
         try {
             SourceDataset testSet = new SourceDataset(test, SourceDataset.Options.inOrder(batchSize));
             SourceDataset trainSet = new SourceDataset(train,
@@ -47,8 +49,7 @@ public record CompressionRun(int batchSize, Augmentation augmentation, float mom
             List<LayerCosts.Cost> before = LayerCosts.of((SequentialBlock) dense.model().getBlock(), input);
             List<LayerCosts.Cost> after = LayerCosts.of((SequentialBlock) compressed.model().getBlock(), input);
             var plans = compressed.spec().factorisation().byIndex();
-            var already = dense.spec().factorisation().byIndex();
-            List<Integer> changed = plans.keySet().stream().filter(i -> !already.containsKey(i)).toList();
+            List<Integer> changed = compressed.spec().factorisation().addedTo(dense.spec().factorisation());
             List<CompressionReport.Layer> layers = CompressionReport.layers(before, after, changed,
                     i -> plans.get(i).describe());
             for (CompressionReport.Layer l : layers) {

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Turns a trained classifier into a factorised one whose layers start from the decomposition of the trained
@@ -249,12 +248,11 @@ public final class ModelCompression {
         List<Block> original = ((SequentialBlock) dense.model().getBlock()).getChildren().values();
         SequentialBlock factorisedNet = (SequentialBlock) compressed.model().getBlock();
         List<Block> factorised = factorisedNet.getChildren().values();
-        Map<Integer, Factorisation.Layer> plans = compressed.spec().factorisation().byIndex();
-        Map<Integer, Factorisation.Layer> before = dense.spec().factorisation().byIndex();
+        List<Integer> added = compressed.spec().factorisation().addedTo(dense.spec().factorisation());
         SequentialBlock blended = new SequentialBlock();
         List<Blend> blends = new ArrayList<>();
         for (int i = 0; i < factorised.size(); i++) {
-            if (plans.containsKey(i) && !before.containsKey(i)) {
+            if (added.contains(i)) {
                 original.get(i).freezeParameters(true);
                 Blend blend = new Blend(original.get(i), factorised.get(i));
                 blends.add(blend);

@@ -6,7 +6,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.mmps.settings.ValidationException;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,16 +188,16 @@ public record Factorisation(List<Layer> layers) {
         return net;
     }
 
+    /** The positions this factorisation replaces that {@code before} left as they were, in order. */
+    public List<Integer> addedTo(Factorisation before) {
+        Map<Integer, Layer> earlier = before.byIndex();
+        return byIndex().keySet().stream().filter(i -> !earlier.containsKey(i)).toList();
+    }
+
     /** This factorisation with another layer added. */
     public Factorisation with(Layer layer) {
         List<Layer> all = new ArrayList<>(layers);
         all.add(layer);
         return new Factorisation(all);
-    }
-
-    @JsonProperty("layers")
-    @Override
-    public List<Layer> layers() {
-        return layers;
     }
 }

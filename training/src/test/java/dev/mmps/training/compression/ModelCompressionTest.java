@@ -152,8 +152,10 @@ class ModelCompressionTest {
             SourceDataset train = new SourceDataset(sample, new SourceDataset.Options(50, true, Augmentation.NONE, 1));
             ClassifierTraining.fit(dense, train, new ClassifierTraining.Settings(2, 0.05f, 0.9f, 5e-4f), 1, "dense");
             CompressionRun run = new CompressionRun(50, Augmentation.NONE, 0.9f, 5e-4f, 0.01f, 1);
-            try (CompressionRun.Outcome outcome = run.run(dense, "dense", new ModelCompression.Request(
-                    ModelCompression.Method.TUCKER2, 0.9, 1, List.of()), sample, sample, 1, 1)) {
+            ModelCompression.Request request = new ModelCompression.Request(ModelCompression.Method.TUCKER2, 0.9, 1,
+                    List.of());
+            try (CompressionRun.Outcome outcome = run.run(dense, ModelCompression.decompose(dense, request), "dense",
+                    request, sample, sample, 1, 1)) {
                 CompressionReport report = outcome.report();
                 assertNotNull(report.accuracy().progressive());
                 assertNotNull(report.accuracy().finetuned());
