@@ -52,6 +52,22 @@ public final class ManifestFiles {
         }
     }
 
+    /**
+     * A value written with {@link #toJsonString} read back as {@code type}: how a fitted pipeline stage keeps
+     * a part of a manifest (its rank profile) among its parameters.
+     *
+     * @param where what holds the JSON, for the error message
+     * @throws ValidationException if the JSON does not hold a {@code type}
+     */
+    public static <T> T fromJsonString(String json, Class<T> type, String where) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new ValidationException(where + " does not hold a valid " + type.getSimpleName() + " ("
+                    + e.getOriginalMessage() + "); save the stage again with this mmps", e);
+        }
+    }
+
     /** Plain values (maps, lists, numbers) as indented JSON, for reports and {@code --json} output. */
     public static String toJsonString(Object value) {
         try {

@@ -9,7 +9,7 @@ import java.util.function.Function;
  * input is exhausted, so a partition's native scratch is freed as soon as its last row is
  * produced, without holding the partition's rows in memory.
  */
-final class ClosingIterator<I, O> implements Iterator<O> {
+public final class ClosingIterator<I, O> implements Iterator<O> {
 
     private final Iterator<I> input;
     private final AutoCloseable resource;
@@ -17,7 +17,7 @@ final class ClosingIterator<I, O> implements Iterator<O> {
     private O next;
     private boolean closed;
 
-    ClosingIterator(Iterator<I> input, AutoCloseable resource, Function<I, O> mapping) {
+    public ClosingIterator(Iterator<I> input, AutoCloseable resource, Function<I, O> mapping) {
         this.input = input;
         this.resource = resource;
         this.mapping = mapping;

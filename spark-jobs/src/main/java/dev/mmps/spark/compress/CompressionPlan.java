@@ -1,5 +1,6 @@
 package dev.mmps.spark.compress;
 
+import dev.mmps.images.DecodedImage;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.ingest.InputScan;
@@ -13,7 +14,10 @@ import dev.mmps.tensor.layout.LayoutRequest;
 import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +33,20 @@ import org.slf4j.LoggerFactory;
  * @param search the layout search that chose the rows' layout (this run's, or the one the table of an
  *     incremental run records), or null when the layout was forced or not searched
  */
-record CompressionPlan(StageSettings settings, RankProfile profile, TableManifest.LayoutSearchEntry search) {
+public record CompressionPlan(StageSettings settings, RankProfile profile, TableManifest.LayoutSearchEntry search) {
 
     private static final Logger LOG = LoggerFactory.getLogger(CompressionPlan.class);
+
+    /**
+     * What a sample decides for a compression request.
+     *
+     * @param spec the spec the rows are planned with
+     * @param profile the calibrated (or kept) rank profile, or null when the request does not calibrate
+     * @param search the layout search that chose the layout (or the kept one), or null
+     * @param shape the sample's most common shape, the one the profile was measured on; null for an empty sample
+     */
+    public record Sampled(CompressionSpec spec, RankProfile profile, TableManifest.LayoutSearchEntry search,
+            ImageShape shape) {}
 
     /**
      * @param table the manifest of the table an incremental run adds to, or null: its rank profile and layout
@@ -43,21 +58,39 @@ record CompressionPlan(StageSettings settings, RankProfile profile, TableManifes
         long t0 = System.nanoTime();
         List<InputScan.Sample> sample = scan.sample(config.compression().calibrationImages());
         LOG.info("Decoded a sample of {} image(s) in {} s", sample.size(), seconds(t0));
-        ImageShape expectedSize = config.ingest().preprocess().resizes() ? null : scan.commonSize(sample);
+        ImageShape expectedSize = config.ingest().preprocess().resizes() ? null : InputScan.commonSize(sample);
         JobConfig.CompressionSettings compression = config.compression();
-        CompressionSpec spec = compression.spec();
         RankProfile kept = table == null || table.compression().rankProfile() == null ? null
                 : table.compression().rankProfile().profile();
         if (table != null && compression.calibrates() && kept == null) {
             LOG.warn("The table's manifest does not keep its rank profile (an older mmps wrote it): calibrating "
                     + "again, so new rows may be planned a little differently from the old ones");
         }
+        Sampled sampled = plan(compression, sample.stream().map(InputScan.Sample::image).toList(), kept, table == null ? null : table.compression().layoutSearch());
+        return new CompressionPlan(new StageSettings(sampled.spec(), compression.codec(), compression.precision(),
+                compression.route(), config.ingest().preprocess(), config.ingest().maxFileBytes(), scan.rootUri(),
+                scan.classIndex(), expectedSize), sampled.profile(), sampled.search());
+    }
+
+    /**
+     * Plans a request on its sample: searches the layout and calibrates the rank profile when the request asks
+     * for it (unless a profile is kept from an earlier run), and checks that the codec reaches the budget.
+     *
+     * @param sample decoded sample images, in the order they are sampled (a job takes the first files in path
+     *     order)
+     * @param kept the rank profile to keep, or null to calibrate one when the request calibrates
+     * @param keptSearch the layout search that goes with {@code kept}, or null
+     * @throws ValidationException if the ratio is out of the codec's reach for the sample's shape
+     */
+    public static Sampled plan(JobConfig.CompressionSettings compression, List<DecodedImage> sample, RankProfile kept,
+            TableManifest.LayoutSearchEntry keptSearch) {
+        CompressionSpec spec = compression.spec();
         RankProfile profile = kept;
-        TableManifest.LayoutSearchEntry search = table == null ? null : table.compression().layoutSearch();
-        ImageShape shape = sample.isEmpty() ? null : InputScan.mostCommonShape(sample);
+        TableManifest.LayoutSearchEntry search = keptSearch;
+        ImageShape shape = sample.isEmpty() ? null : mostCommonShape(sample);
         if (profile == null && compression.calibrates() && shape != null) {
-            List<float[]> pixels = sample.stream().filter(s -> s.image().shape().equals(shape))
-                    .map(s -> s.image().pixels()).toList();
+            List<float[]> pixels = sample.stream().filter(s -> s.shape().equals(shape)).map(DecodedImage::pixels)
+                    .toList();
             double ratio = ((Truncation.TargetRatio) spec.truncation()).ratio();
             if (compression.searchesLayout()) {
                 LayoutSearch.Result result = search(pixels, shape, spec, ratio, compression.route());
@@ -66,18 +99,34 @@ record CompressionPlan(StageSettings settings, RankProfile profile, TableManifes
             } else {
                 profile = calibrate(pixels, shape, spec, ratio, compression.route());
             }
-        }
-        if (profile != null) {
-            Truncation.TargetRatio target = (Truncation.TargetRatio) spec.truncation();
-            spec = new CompressionSpec(profiled(spec.layout(), profile, shape),
-                    new Truncation.TargetRatio(target.ratio(), profile), spec.stages());
-        } else if (compression.calibrates() && shape == null) {
+        } else if (profile == null && compression.calibrates()) {
             LOG.info("No image of the sample could be decoded: the rows are planned with uniform caps");
         }
+        spec = planned(compression, profile, shape);
         checkBaselineReach(compression, spec, sample);
-        return new CompressionPlan(new StageSettings(spec, compression.codec(), compression.precision(),
-                compression.route(), config.ingest().preprocess(), config.ingest().maxFileBytes(), scan.rootUri(),
-                scan.classIndex(), expectedSize), profile, search);
+        return new Sampled(spec, profile, search, shape);
+    }
+
+    /**
+     * The spec of a request planned with a rank profile measured on images of {@code shape}: the profile's ranks,
+     * and its layout for images of that shape; the request's own spec without a profile.
+     */
+    public static CompressionSpec planned(JobConfig.CompressionSettings compression, RankProfile profile,
+            ImageShape shape) {
+        CompressionSpec spec = compression.spec();
+        if (profile == null) {
+            return spec;
+        }
+        Truncation.TargetRatio target = (Truncation.TargetRatio) spec.truncation();
+        return new CompressionSpec(profiled(spec.layout(), profile, shape),
+                new Truncation.TargetRatio(target.ratio(), profile), spec.stages());
+    }
+
+    /** The shape most of the sample images have (the first such in sample order on a tie). */
+    static ImageShape mostCommonShape(List<DecodedImage> sample) {
+        return sample.stream().collect(Collectors.groupingBy(DecodedImage::shape, LinkedHashMap::new,
+                        Collectors.counting()))
+                .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElseThrow();
     }
 
     /**
@@ -152,13 +201,13 @@ record CompressionPlan(StageSettings settings, RankProfile profile, TableManifes
      * fails with a clear message, before any work, when the ratio is out of its reach.
      */
     private static void checkBaselineReach(JobConfig.CompressionSettings compression, CompressionSpec spec,
-            List<InputScan.Sample> sample) {
+            List<DecodedImage> sample) {
         if (compression.codec().tensorTrain() || sample.isEmpty()) {
             return;
         }
         LowRankFactorizer factorizer = LowRankFactorizers.create(compression.route());
         try {
-            var image = sample.get(0).image();
+            DecodedImage image = sample.get(0);
             reachable(() -> compression.codec().create(spec, factorizer).encode(image.pixels(), image.shape()));
         } finally {
             LowRankFactorizers.close(factorizer);

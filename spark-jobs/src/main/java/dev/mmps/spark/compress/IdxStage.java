@@ -51,7 +51,7 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
         String name = new Path(imagesUri).getName();
         int pixels = rows * cols;
         List<Row> out = new ArrayList<>(end - first);
-        try (ImageCompressor compressor = new ImageCompressor(s, accumulators);
+        try (ImageCompressor compressor = new ImageCompressor(s);
                 InputStream images = open(imagesUri);
                 InputStream labels = labelsUri == null ? null : open(labelsUri)) {
             IdxFormat.readImagesHeader(images, name);
@@ -68,7 +68,8 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
                 String id = name + "#" + String.format(Locale.ROOT, "%05d", index);
                 FactorRows.Origin origin = new FactorRows.Origin(id, imagesUri + "#" + index, bytesPerImage, modified,
                         label, label == null ? null : Integer.toString(label));
-                Row row = compressor.compress(origin, () -> s.preprocess().applyGray(rows, cols, buffer));
+                Row row = compressor.compress(origin, () -> s.preprocess().applyGray(rows, cols, buffer),
+                        accumulators);
                 if (row != null) {
                     out.add(row);
                 }

@@ -17,33 +17,57 @@ import org.apache.spark.sql.Row;
 /**
  * One partition's worker: a codec (with its native scratch) and the step from a decoded image to
  * a factor row. A failure caused by the input (an {@link ImageFailure} of reading, decoding or
- * preprocessing, or a shape the codec cannot compress to the budget) becomes an error row in the
- * errors accumulator; anything else is a defect of mmps and fails the task, so Spark retries it and
- * then fails the job with the stack trace instead of committing a table of error rows. Every input,
- * compressed or not, is counted in the tally.
+ * preprocessing, or a shape the codec cannot compress to the budget) is an {@link Outcome.Failed};
+ * anything else is a defect of mmps and is thrown, so Spark retries the task and then fails the job
+ * with the stack trace instead of committing a table of error rows. The compress job counts every
+ * outcome in its accumulators ({@link #compress(FactorRows.Origin, Decoder, Accumulators)}); the
+ * pipeline stage turns it into a column ({@link #encode}).
  */
-final class ImageCompressor implements AutoCloseable {
+public final class ImageCompressor implements AutoCloseable {
 
     /** Produces the decoded image of one input, or says why it cannot. */
     @FunctionalInterface
-    interface Decoder {
+    public interface Decoder {
         DecodedImage decode() throws ImageFailure;
+    }
+
+    /** What became of one input. */
+    public sealed interface Outcome {
+
+        /** Its factor row and the statistics of the image a reader rebuilds from it. */
+        record Compressed(Row row, ImageStats stats) implements Outcome {}
+
+        /** Why its input could not be compressed. */
+        record Failed(ImageFailure failure) implements Outcome {}
     }
 
     private final StageSettings settings;
     private final LowRankFactorizer factorizer;
     private final ImageCodec codec;
-    private final Accumulators accumulators;
 
-    ImageCompressor(StageSettings settings, Accumulators accumulators) {
+    public ImageCompressor(StageSettings settings) {
         this.settings = settings;
         this.factorizer = LowRankFactorizers.create(settings.route());
         this.codec = settings.codec().create(settings.spec(), factorizer);
-        this.accumulators = accumulators;
     }
 
-    /** The factor row of one input, or null when it failed (its error row is recorded). */
-    Row compress(FactorRows.Origin origin, Decoder decoder) {
+    /** The factor row of one input, or null when it failed (its error row is recorded); counted either way. */
+    Row compress(FactorRows.Origin origin, Decoder decoder, Accumulators accumulators) {
+        try {
+            Outcome outcome = encode(origin, decoder);
+            if (outcome instanceof Outcome.Compressed done) {
+                accumulators.tally().add(Tally.Image.of(origin.bytes(), done.stats()));
+                return done.row();
+            }
+            accumulators.fail(origin, ((Outcome.Failed) outcome).failure());
+            return null;
+        } finally {
+            accumulators.done().add(1);
+        }
+    }
+
+    /** The factor row of one input, or the failure its input caused. */
+    public Outcome encode(FactorRows.Origin origin, Decoder decoder) {
         try {
             DecodedImage image = decoder.decode();
             checkSize(image);
@@ -51,13 +75,10 @@ final class ImageCompressor implements AutoCloseable {
             Precision precision = settings.precision();
             List<FactorFormat.StoredStage> stored = FactorFormat.encode(encoded.factors(), precision);
             ImageStats stats = precision == Precision.FP32 ? encoded.stats() : remeasure(image, encoded, stored);
-            accumulators.tally().add(Tally.Image.of(origin.bytes(), stats));
-            return FactorRows.factorRow(origin, image.shape(), codec.name(), precision, encoded.factors(), stored, stats);
+            return new Outcome.Compressed(FactorRows.factorRow(origin, image.shape(), codec.name(), precision,
+                    encoded.factors(), stored, stats), stats);
         } catch (ImageFailure failure) {
-            accumulators.fail(origin, failure);
-            return null;
-        } finally {
-            accumulators.done().add(1);
+            return new Outcome.Failed(failure);
         }
     }
 

@@ -33,14 +33,14 @@ public final class ImageFilesStage implements MapPartitionsFunction<Row, Row> {
     @Override
     public Iterator<Row> call(Iterator<Row> files) {
         StageSettings s = settings.value();
-        ImageCompressor compressor = new ImageCompressor(s, accumulators);
+        ImageCompressor compressor = new ImageCompressor(s);
         String rootPath = s.rootPath();
         return new ClosingIterator<>(files, compressor, file -> {
             String source = file.getString(0);
             long length = file.getLong(2);
             FactorRows.Origin origin = origin(s, rootPath, source, file.getTimestamp(1), length);
             return compressor.compress(origin, () -> s.preprocess().apply(
-                    FileBytes.read(source, length, s.maxFileBytes(), hadoop.value().value())));
+                    FileBytes.read(source, length, s.maxFileBytes(), hadoop.value().value())), accumulators);
         });
     }
 

@@ -49,7 +49,8 @@ public final class FileBytes {
         }
     }
 
-    private static ImageFailure tooLarge(long length, long maxBytes) {
+    /** The failure of a file larger than the byte limit. */
+    public static ImageFailure tooLarge(long length, long maxBytes) {
         return new ImageFailure(ImageFailure.Step.READ, "file is " + length + " bytes, more than the limit of "
                 + maxBytes + "; raise ingest.max-file-bytes if it is a genuine image");
     }

@@ -290,7 +290,7 @@ public final class InputScan {
      *
      * @throws ValidationException if they differ: the user must pass a size
      */
-    public ImageShape commonSize(List<Sample> sample) {
+    public static ImageShape commonSize(List<Sample> sample) {
         Map<String, List<Sample>> bySize = sample.stream().collect(Collectors.groupingBy(
                 s -> s.image().shape().height() + "x" + s.image().shape().width(), LinkedHashMap::new,
                 Collectors.toList()));
@@ -303,12 +303,5 @@ public final class InputScan {
                     + "; pass --size HxW (for example --size 224x224) to resize them to one size");
         }
         return sample.isEmpty() ? null : sample.get(0).image().shape();
-    }
-
-    public static ImageShape mostCommonShape(List<Sample> sample) {
-        return sample.stream().collect(Collectors.groupingBy(s -> s.image().shape(), LinkedHashMap::new,
-                        Collectors.counting()))
-                .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElseThrow();
     }
 }
