@@ -97,7 +97,7 @@ public final class ClassifierTraining {
                     throw new ArithmeticException(name + ": the training loss became " + loss + " in epoch " + epoch
                             + " of " + settings.epochs() + " (learning rate " + settings.learningRate() + "); the "
                             + "network's parameters are no longer numbers, so the run stops here rather than save "
-                            + "or score them");
+                            + "or score them; a lower learning rate (--learning-rate) usually avoids it");
                 }
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
                 LOG.info("{}: epoch {}/{}, loss {}, training accuracy {}%, {} s ({} images/s)", name, epoch,
