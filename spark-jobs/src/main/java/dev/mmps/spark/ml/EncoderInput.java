@@ -90,7 +90,8 @@ enum EncoderInput {
         Column[] columns = this == IMAGE
                 ? new Column[] {col(inputCol + ".origin"), none, lit(0L), col(inputCol), label}
                 : new Column[] {col(PATH), names.contains(MODIFIED) ? col(MODIFIED).cast(DataTypes.TimestampType) : none,
-                    names.contains(LENGTH) ? col(LENGTH).cast(DataTypes.LongType) : lit(0L), col(inputCol), label};
+                    (names.contains(LENGTH) ? col(LENGTH) : length(col(inputCol))).cast(DataTypes.LongType), col(inputCol),
+                    label};
         String[] as = {SOURCE, MODIFIED_AT, BYTES_COL, PAYLOAD, LABEL};
         for (int i = 0; i < columns.length; i++) {
             columns[i] = columns[i].as(as[i]);
@@ -98,9 +99,12 @@ enum EncoderInput {
         return input.select(columns);
     }
 
-    /** Rows of {@link #normalized} with something to decode: the compress job's sample skips empty files too. */
+    /**
+     * Rows of {@link #normalized} with something to decode: the compress job's sample skips empty files too. For
+     * bytes, decided on the length column alone, so that finding the sample reads no file's content.
+     */
     Column nonEmpty() {
-        return this == IMAGE ? col(PAYLOAD + ".height").gt(0) : length(col(PAYLOAD)).gt(0);
+        return this == IMAGE ? col(PAYLOAD + ".height").gt(0) : col(BYTES_COL).gt(0);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.mmps.images.ImageFailure;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.compress.CompressionPlan;
 import dev.mmps.spark.config.JobConfig;
+import dev.mmps.spark.ingest.FileBytes;
 import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.sink.FactorRows;
 import java.util.ArrayList;
@@ -222,7 +223,11 @@ public final class MmpsEncoder extends Estimator<MmpsEncoderModel> implements De
         return model.setParent(this);
     }
 
-    /** The first sample images in path order that decode, as {@code compress} samples its listing. */
+    /**
+     * The first sample images in path order that decode, as {@code compress} samples its listing. The order is
+     * found on the names alone; for bytes input only the sample's files are then read (on the driver, as
+     * {@code compress} reads its sample), not every file's content.
+     */
     private List<InputScan.Sample> sample(Dataset<?> dataset, EncoderInput kind, JobConfig config) {
         int n = config.compression().calibrationImages();
         List<InputScan.Sample> out = new ArrayList<>();
@@ -230,10 +235,19 @@ public final class MmpsEncoder extends Estimator<MmpsEncoderModel> implements De
             return out;
         }
         Dataset<Row> rows = kind.normalized(dataset, getInputCol(), "");
-        for (Row row : rows.where(kind.nonEmpty()).orderBy(EncoderInput.SOURCE).limit(n).collectAsList()) {
+        rows = rows.where(kind.nonEmpty());
+        if (kind == EncoderInput.BYTES) {
+            rows = rows.select(EncoderInput.SOURCE, EncoderInput.BYTES_COL);
+        }
+        List<Row> first = rows.orderBy(EncoderInput.SOURCE).limit(n).collectAsList();
+        var hadoop = dataset.sparkSession().sessionState().newHadoopConf();
+        for (Row row : first) {
             try {
-                out.add(new InputScan.Sample(row.getString(0), kind.decode(row, config.ingest().preprocess(),
-                        config.ingest().maxFileBytes())));
+                var preprocess = config.ingest().preprocess();
+                out.add(new InputScan.Sample(row.getString(0), kind == EncoderInput.BYTES
+                        ? preprocess.apply(FileBytes.read(row.getString(0), row.getLong(1),
+                                config.ingest().maxFileBytes(), hadoop))
+                        : kind.decode(row, preprocess, config.ingest().maxFileBytes())));
             } catch (ImageFailure skipped) {
                 // The transform reports it as an error value.
             }
