@@ -27,11 +27,12 @@ import java.util.function.Supplier;
  * @param mpoBond the bond dimension of the -mpo architectures' MPO layers
  * @param subsets the path pattern of subsets made by {@code mmps select}, with {@code {method}}, {@code {ratio}}
  *     and {@code {seed}}, or null to select in-process
+ * @param schedule how the students' epochs follow their sources' sizes
  * @param device where to train ({@code evaluation.device}, which {@code MMPS_DEVICE} and {@code --device} set too)
  */
 public record EvaluationConfig(Path output, Path train, Path test, String tables, String subsets, List<Method> methods,
         List<Double> ratios, List<Architecture> architectures, int mpoBond, List<Integer> seeds, int batchSize,
-        Augmentation augmentation, ClassifierTraining.Settings student, Teacher teacher,
+        Augmentation augmentation, ClassifierTraining.Settings student, Schedule schedule, Teacher teacher,
         CorrectionLearner.Settings correction, int correctionSeed, Selection.Features kcenterFeatures,
         DeviceSetting device) {
 
@@ -96,7 +97,8 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                 && subsets.contains("{seed}")), "evaluation.subsets '" + subsets + "' must contain {method}, {ratio} "
                 + "and {seed}, e.g. out/cifar10-{method}-{ratio}-{seed}");
         return new EvaluationConfig(path(c, "output"), path(c, "train"), path(c, "test"), tables, subsets, methods,
-                ratios, architectures, positive(c, "mpo-bond"), seeds, batchSize, augmentation, training(c, "student"), teacher, correction,
+                ratios, architectures, positive(c, "mpo-bond"), seeds, batchSize, augmentation, training(c, "student"),
+                setting("student.schedule", () -> Schedule.parse(c.getString("student.schedule"))), teacher, correction,
                 c.getInt("correction.seed"), setting("kcenter.features",
                         () -> Selection.Features.parse(c.getString("kcenter.features"))),
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));

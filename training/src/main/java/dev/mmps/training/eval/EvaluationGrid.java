@@ -195,7 +195,9 @@ public final class EvaluationGrid {
                     new SourceDataset.Options(config.batchSize(), true, config.augmentation(), cell.seed()));
             String name = cell.method().label() + "@" + EvaluationConfig.ratioText(cell.ratio()) + "/"
                     + cell.architecture().label() + "/seed " + cell.seed();
-            ClassifierTraining.Result fit = ClassifierTraining.fit(student, data, config.student(), cell.seed(), name);
+            ClassifierTraining.Settings training = config.student().withEpochs(config.schedule().epochs(
+                    config.student().epochs(), train.size(), data.size()));
+            ClassifierTraining.Result fit = ClassifierTraining.fit(student, data, training, cell.seed(), name);
             double accuracy = ClassifierTraining.accuracy(student,
                     new SourceDataset(test, SourceDataset.Options.inOrder(config.batchSize())));
             return new Run(cell.method().label(), cell.ratio(), cell.architecture().label(), cell.seed(), accuracy,

@@ -40,17 +40,19 @@ final class EvaluationReport {
 
     /**
      * What {@code evaluation.json} records of the settings: everything that changes a run's result, apart
-     * from the grid's extent (which may grow on resume). Null values are left out of the file.
+     * from the grid's extent (which may grow on resume). Null values are left out of the file: the schedule is
+     * recorded only when it is equal steps, so reports made before there was a choice resume as equal epochs.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record Settings(String train, String test, String tables, String subsets, int batchSize,
-            Augmentation augmentation, ClassifierTraining.Settings student, Teacher teacher,
+            Augmentation augmentation, ClassifierTraining.Settings student, String schedule, Teacher teacher,
             CorrectionLearner.Settings correction, int correctionSeed, String kcenterFeatures, Integer mpoBond) {
 
         static Settings of(EvaluationConfig c) {
             boolean mpo = c.teacher().architecture().isMpo() || c.architectures().stream().anyMatch(Architecture::isMpo);
             return new Settings(c.train().toString(), c.test().toString(), c.tables(), c.subsets(), c.batchSize(),
-                    c.augmentation(), c.student(), new Teacher(c.teacher().architecture().label(),
+                    c.augmentation(), c.student(), c.schedule() == Schedule.EQUAL_EPOCHS ? null : c.schedule().label(),
+                    new Teacher(c.teacher().architecture().label(),
                             c.teacher().training(), c.teacher().seed()), c.correction(), c.correctionSeed(),
                     c.kcenterFeatures().name().toLowerCase(Locale.ROOT), mpo ? c.mpoBond() : null);
         }

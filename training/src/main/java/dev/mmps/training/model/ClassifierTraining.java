@@ -35,6 +35,11 @@ public final class ClassifierTraining {
      * @param weightDecay L2 weight decay
      */
     public record Settings(int epochs, float learningRate, float momentum, float weightDecay) {
+        /** The same settings for another number of epochs. */
+        public Settings withEpochs(int other) {
+            return new Settings(other, learningRate, momentum, weightDecay);
+        }
+
         public Settings {
             if (epochs < 1) {
                 throw new IllegalArgumentException("epochs=" + epochs + " is invalid: train for at least 1 epoch");

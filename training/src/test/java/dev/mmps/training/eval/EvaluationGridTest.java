@@ -61,6 +61,10 @@ class EvaluationGridTest {
         }
         assertEquals(12, runs.get("random|0.3|convnet|1").get("trainImages").asInt());
         assertEquals(12, runs.get("kcenter|0.3|convnet|1").get("trainImages").asInt());
+        // Equal steps (the default): a subset of 12 of the 40 images trains for round(40 / 12) = 3 epochs.
+        assertEquals(3, runs.get("random|0.3|convnet|1").get("epochs").asInt());
+        assertEquals(3, runs.get("kcenter|0.3|convnet|1").get("epochs").asInt());
+        assertEquals(1, runs.get("mmps|0.3|convnet|1").get("epochs").asInt());
         double mmps = runs.get("mmps|0.3|convnet|1").get("storedRatio").asDouble();
         double corrected = runs.get("mmps+kd|0.3|convnet|1").get("storedRatio").asDouble();
         assertEquals(mmps + (32.0 + 32.0) * 3 / 3072, corrected, RATIO_TOLERANCE, "rank-1 corrections' share");
