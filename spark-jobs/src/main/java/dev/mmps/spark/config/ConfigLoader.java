@@ -113,8 +113,8 @@ public final class ConfigLoader {
         require(stages >= 1 && stages <= CompressionSpec.MAX_STAGES, "stages=" + stages + " is invalid: use between 1 "
                 + "and " + CompressionSpec.MAX_STAGES + " (1 is a single MPS, 2 the paper's MMPS)");
         String route = c.getString(ROUTE.key()).trim().toLowerCase(Locale.ROOT);
-        require(LowRankFactorizers.NAMES.contains(route), "route '" + route + "' is unknown: use one of "
-                + LowRankFactorizers.NAMES);
+        require(LowRankFactorizers.names().contains(route), "route '" + route + "' is unknown: use one of "
+                + LowRankFactorizers.names());
         int calibration = c.getInt(CALIBRATION_IMAGES.key());
         require(calibration >= 0, "calibration-images=" + calibration + " is invalid: use 0 (uniform caps) or a "
                 + "positive number of sample images");

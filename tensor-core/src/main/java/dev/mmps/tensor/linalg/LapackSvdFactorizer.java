@@ -35,9 +35,8 @@ public final class LapackSvdFactorizer implements LowRankFactorizer, AutoCloseab
 
     @Override
     public void factor(double[] input, int rows, int cols, RankSelector selector, LowRank out) {
-        out.prepare(rows, cols);
-        double total = DenseKernels.sumOfSquares(input, rows * cols);
-        if (total == 0) {
+        if (DenseKernels.sumOfSquares(input, rows * cols) == 0) {
+            out.prepare(rows, cols);
             ZeroMatrix.factor(rows, cols, rows, selector, out);
             return;
         }
@@ -55,18 +54,8 @@ public final class LapackSvdFactorizer implements LowRankFactorizer, AutoCloseab
             fullU = new double[rows * k];
         }
         s.store(singular, k);
-        double[] spectrum = out.sigmaSquared;
-        for (int i = 0; i < k; i++) {
-            spectrum[i] = singular[i] * singular[i];
-        }
-        int rank = selector.select(spectrum, k, total);
-        out.keep(rank, k, total);
         u.store(fullU, rows * k);
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(fullU, i * k, out.u, i * rank, rank);
-        }
-        DenseKernels.fixColumnSigns(out.u, rows, rank);
-        gemm.multiply(out.u, true, input, false, rank, cols, rows, out.w);
+        out.fromThinSvd(input, rows, cols, fullU, singular, selector, gemm);
     }
 
     @Override

@@ -81,4 +81,35 @@ public final class LowRank {
         }
         this.discardedEnergy = discarded;
     }
+
+    /**
+     * Fills this result from a thin SVD computed by a route of its own: keeps the rank {@code selector} picks,
+     * applies the sign convention and forms {@code W = U^T A}, as the built-in routes do. For routes outside
+     * this package (registered through {@link LowRankFactorizerProvider}).
+     *
+     * @param a the factored matrix, row-major {@code rows x cols}
+     * @param left the left singular vectors, row-major {@code rows x k} with {@code k = min(rows, cols)}
+     * @param singular the singular values, descending, at least {@code k} of them
+     * @param products computes {@code U^T A}
+     */
+    public void fromThinSvd(double[] a, int rows, int cols, double[] left, double[] singular, RankSelector selector,
+            MatrixProduct products) {
+        prepare(rows, cols);
+        double total = DenseKernels.sumOfSquares(a, rows * cols);
+        if (total == 0) {
+            ZeroMatrix.factor(rows, cols, rows, selector, this);
+            return;
+        }
+        int k = Math.min(rows, cols);
+        for (int i = 0; i < k; i++) {
+            sigmaSquared[i] = singular[i] * singular[i];
+        }
+        int kept = selector.select(sigmaSquared, k, total);
+        keep(kept, k, total);
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(left, i * k, u, i * kept, kept);
+        }
+        DenseKernels.fixColumnSigns(u, rows, kept);
+        products.multiply(u, true, a, false, kept, cols, rows, w);
+    }
 }

@@ -33,8 +33,26 @@ public final class LowRankFactorizers {
                 yield new GramFactorizer("lapack-gram", new BlasGemm(), lapack, lapack, Integer.MAX_VALUE);
             }
             case "lapack-svd" -> new LapackSvdFactorizer();
-            default -> throw new IllegalArgumentException("SVD route '" + name + "' is unknown: use one of " + NAMES);
+            default -> providers().stream().filter(p -> p.name().equals(key)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("SVD route '" + name + "' is unknown: use one of "
+                            + names()))
+                    .create();
         };
+    }
+
+    /**
+     * Every route this JVM can create: {@link #NAMES}, then those that modules on the classpath register as
+     * {@link LowRankFactorizerProvider}s ({@code nd4j} from {@code mmps-nd4j}).
+     */
+    public static List<String> names() {
+        List<String> all = new java.util.ArrayList<>(NAMES);
+        providers().forEach(p -> all.add(p.name()));
+        return List.copyOf(all);
+    }
+
+    private static List<LowRankFactorizerProvider> providers() {
+        return java.util.ServiceLoader.load(LowRankFactorizerProvider.class, LowRankFactorizers.class.getClassLoader())
+                .stream().map(java.util.ServiceLoader.Provider::get).toList();
     }
 
     /** Native products; the Java eigensolver for small orders, LAPACK's for large ones. */
