@@ -71,10 +71,10 @@ elif [[ "${1:-}" == cifar ]]; then
         echo "cifar: $net, Tucker-2 at $tau, $mode" >&2
         phases=(--finetune-epochs 2)
         [[ "$mode" == progressive ]] && phases=(--progressive-epochs 1 --finetune-epochs 1)
-        # A run whose fine-tuning turns NaN is run once more (the log of the first try is kept as .nan.log):
-        # on this CPU build it has happened only in some runs of the same command (BENCHMARKS.md).
+        # A run whose fine-tuning turns NaN is run once more (the log of the first try is kept as .nan.log).
         for try in 1 2; do
-          if bin/mmps compress-model --model "$teacher" --method tucker2 --energy "$tau" "${phases[@]}" \
+          # One PyTorch thread: with two, fine-tuning the factorised VGG turned NaN in every run (BENCHMARKS.md).
+          if MMPS_TORCH_THREADS="${COMPRESS_THREADS:-1}" bin/mmps compress-model --model "$teacher" --method tucker2 --energy "$tau" "${phases[@]}" \
               --train "$train" --test "$test" --out "$dir" --overwrite > "$dir.log" 2>&1; then
             break
           fi
