@@ -9,6 +9,7 @@ import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.TableManifest;
+import dev.mmps.tensor.codec.RankProfile;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -119,8 +120,10 @@ public final class CompressJob {
         write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), output.staged(OutputFolder.ERRORS), false);
         output.deleteStaged(OutputFolder.LISTING);
         tally = work.tally(spark, tally, output.staged(OutputFolder.FACTORS), errors);
-        TableManifest manifest = manifest(job, scan, scan.files() + work.keptRemoved(), processed, tally, errors,
-                output, plan, start).withIncremental(work.incremental());
+        TableManifest manifest = manifest(job, new TableManifest.Input(scan.rootUri(), scan.isIdx()
+                ? TableManifest.KIND_IDX : TableManifest.KIND_IMAGE_FOLDERS, scan.classNames()),
+                plan.settings().spec().stages(), plan.profile(), plan.search(), scan.files() + work.keptRemoved(),
+                processed, tally, errors, output, start).withIncremental(work.incremental());
         output.writeStaged(OutputFolder.MANIFEST, ManifestFiles.toJson(manifest));
         output.commit();
         return manifest;
@@ -138,24 +141,37 @@ public final class CompressJob {
     }
 
     private void write(Dataset<Row> rows, String path, boolean append) {
+        write(rows, path, append, config.rowGroupMb());
+    }
+
+    /** Writes rows of a table as zstd Parquet with row groups of about {@code rowGroupMb}. */
+    static void write(Dataset<Row> rows, String path, boolean append, int rowGroupMb) {
         rows.write()
                 .mode(append ? org.apache.spark.sql.SaveMode.Append : org.apache.spark.sql.SaveMode.ErrorIfExists)
                 .option("compression", "zstd")
-                .option("parquet.block.size", (long) config.rowGroupMb() << 20)
+                .option("parquet.block.size", (long) rowGroupMb << 20)
                 // Core blobs never repeat: a dictionary for them is wasted hashing.
                 .option("parquet.enable.dictionary#" + FactorFormat.STAGES + ".list.element." + FactorFormat.CORES
                         + ".list.element", "false")
                 .parquet(path);
     }
 
-    private TableManifest manifest(JobConfig job, InputScan scan, long inputs, long processed, Tally tally,
-            List<Row> errors, OutputFolder output, CompressionPlan plan, long start) throws IOException {
+    /**
+     * The manifest of a table staged in {@code output}: what was asked, what the sample decided, the counts and
+     * statistics of its rows, and the time since {@code start}.
+     *
+     * @param inputs inputs the table accounts for
+     * @param processed inputs this run processed, for its speed
+     */
+    static TableManifest manifest(JobConfig job, TableManifest.Input input, int stages, RankProfile profile,
+            TableManifest.LayoutSearchEntry search, long inputs, long processed, Tally tally, List<Row> errors,
+            OutputFolder output, long start) throws IOException {
         double seconds = (System.nanoTime() - start) / 1e9;
         JobConfig.CompressionSettings c = job.compression();
         TableManifest.Compression compression = new TableManifest.Compression(c.codec().name(),
-                c.precision().label(), c.precision().dtype(), c.route(), plan.settings().spec().stages(),
+                c.precision().label(), c.precision().dtype(), c.route(), stages,
                 c.layout().automatic() ? JobConfig.LayoutSettings.AUTO : c.layout().request().toString(),
-                TableManifest.RankProfileEntry.of(plan.profile()), plan.search());
+                TableManifest.RankProfileEntry.of(profile), search);
         long storedBytes = output.stagedBytes(OutputFolder.FACTORS);
         TableManifest.Totals totals = new TableManifest.Totals(tally.inputBytes(), storedBytes,
                 tally.images() == 0 ? 0.0 : (double) storedBytes / tally.images(),
@@ -163,9 +179,7 @@ public final class CompressJob {
         TableManifest.Stats stats = new TableManifest.Stats(tally.meanRatio(), tally.meanPsnrDb(), tally.exactImages(),
                 tally.psnrPercentiles(), tally.ratioPercentiles());
         return new TableManifest(FactorFormat.SCHEMA_VERSION, Manifest.version(), java.time.Instant.now().toString(),
-                job.describe(), new TableManifest.Input(scan.rootUri(), scan.isIdx() ? TableManifest.KIND_IDX
-                        : TableManifest.KIND_IMAGE_FOLDERS, scan.classNames()),
-                compression, new TableManifest.Counts(inputs, tally.images(), tally.failed()), null, totals, stats,
+                job.describe(), input, compression, new TableManifest.Counts(inputs, tally.images(), tally.failed()), null, totals, stats,
                 Manifest.errorExamples(errors), new TableManifest.Timing(Math.round(seconds * 1000) / 1000.0,
                         Math.round(processed / Math.max(seconds, 1e-9) * 10) / 10.0));
     }

@@ -141,12 +141,37 @@ public final class MmpsEncoderModel extends Model<MmpsEncoderModel> implements D
                 Encoders.row(out));
     }
 
+    /**
+     * Writes this model's output ({@link #transform}) as an mmps output folder, as {@code compress} writes one:
+     * {@code factors/} (the compressed rows), {@code errors/} (the inputs that failed) and {@code manifest.json},
+     * committed together. {@code format("mmps")}, the Java and Python readers and the training stage read it.
+     *
+     * @param overwrite whether an existing output may be replaced
+     * @return the manifest written
+     * @throws dev.mmps.settings.ValidationException if the output exists and {@code overwrite} is false, or the
+     *     rows are not this stage's output
+     */
+    public TableManifest writeTable(Dataset<Row> transformed, String output, boolean overwrite) {
+        StructType expected = EncoderInput.output(getErrorCol());
+        if (!java.util.Arrays.asList(transformed.columns()).containsAll(java.util.Arrays.asList(expected.fieldNames()))) {
+            throw new dev.mmps.settings.ValidationException("the rows to write lack the encoder's columns "
+                    + java.util.Arrays.toString(expected.fieldNames()) + "; pass what transform returned");
+        }
+        JobConfig config = EncoderSettings.load(explicit());
+        String shape = getOrDefault(profileShape);
+        String search = getOrDefault(layoutSearch);
+        return dev.mmps.spark.compress.EncodedTable.write(transformed.sparkSession(), transformed, getErrorCol(),
+                output, overwrite, new dev.mmps.spark.compress.EncodedTable.Made(config,
+                        new TableManifest.Input(getOrDefault(root), TableManifest.KIND_IMAGE_FOLDERS,
+                                List.of(getOrDefault(classes))),
+                        stageSettings().spec().stages(), profile(), search.isEmpty() ? null
+                                : ManifestFiles.fromJsonString(search, TableManifest.LayoutSearchEntry.class,
+                                        "parameter layoutSearch of " + uid)));
+    }
+
     /** What each task needs, rebuilt from the parameters as the compress job builds it from its sample. */
     StageSettings stageSettings() {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> explicit = ManifestFiles.fromJsonString(getOrDefault(settings), LinkedHashMap.class,
-                "parameter settings of " + uid);
-        JobConfig config = EncoderSettings.load(explicit);
+        JobConfig config = EncoderSettings.load(explicit());
         String shape = getOrDefault(profileShape);
         String size = getOrDefault(imageSize);
         Map<String, Integer> classIndex = new HashMap<>();
@@ -158,6 +183,12 @@ public final class MmpsEncoderModel extends Model<MmpsEncoderModel> implements D
                 : ImageShape.parse(shape)), config.compression().codec(), config.compression().precision(),
                 config.compression().route(), config.ingest().preprocess(), config.ingest().maxFileBytes(),
                 getOrDefault(root), classIndex, size.isEmpty() ? null : ConfigLoader.parseSize(size));
+    }
+
+    /** The settings set when fitting, by parameter name. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> explicit() {
+        return ManifestFiles.fromJsonString(getOrDefault(settings), LinkedHashMap.class, "parameter settings of " + uid);
     }
 
     private RankProfile profile() {

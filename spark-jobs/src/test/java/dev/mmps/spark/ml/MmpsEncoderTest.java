@@ -15,6 +15,10 @@ import dev.mmps.spark.TestInputs;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.compress.CompressJob;
 import dev.mmps.table.FactorFormat;
+import dev.mmps.table.FactorTableReader;
+import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.TableManifest;
+import org.apache.hadoop.conf.Configuration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -96,6 +100,25 @@ class MmpsEncoderTest {
         assertEquals(jobErrors, errors, "bad images are error values with the job's steps");
         assertEquals(broken.size() - 1, errors.size());
         assertEquals(files().count(), out.count(), "one output row per input");
+
+        // Written as a table, it reads like the job's: the same counts, the same layout, images that rebuild.
+        Path written = TestInputs.fresh("encoder-table").resolve("table");
+        TableManifest manifest = model.writeTable(out, written.toString(), false);
+        TableManifest jobManifest = ManifestFiles.readTable(table.toString(), new Configuration());
+        assertEquals(jobManifest.counts().images(), manifest.counts().images());
+        assertEquals(jobManifest.counts().failed() - 1, manifest.counts().failed(), "all but the empty file");
+        assertEquals(jobManifest.stats().meanPsnrDb(), manifest.stats().meanPsnrDb(), 1e-9);
+        assertEquals(jobManifest.compression().rankProfile().layout(), manifest.compression().rankProfile().layout());
+        assertEquals(jobManifest.input().classes(), manifest.input().classes());
+        assertEquals(ManifestFiles.readTable(written.toString(), new Configuration()).created(), manifest.created());
+        assertEquals(job.size(), SPARK.read().format("mmps").load(written.toString()).count());
+        try (FactorTableReader reader = FactorTableReader.open(written.toString(), new Configuration())) {
+            FactorTableReader.Entry first = reader.next();
+            assertEquals(first.shape().values(), reader.reconstruct(first).length);
+        }
+        ValidationException exists = assertThrows(ValidationException.class,
+                () -> model.writeTable(out, written.toString(), false));
+        assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
     }
 
     @Test
