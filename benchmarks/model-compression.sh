@@ -7,8 +7,8 @@
 #                                             without augmentation (model-compression-fashion.conf)
 #   benchmarks/model-compression.sh cifar     a ConvNet and a narrow VGG on PER_CLASS (300) CIFAR-10 training
 #                                             images of each class, tested on TEST_PER_CLASS (200) test images
-#                                             of each class, CIFAR_EPOCHS (15), then Tucker-2 (ConvNet:
-#                                             tau 0.8, 0.9, 0.95; VGG: 0.9): one-shot + 2 fine-tuning epochs
+#                                             of each class, CIFAR_EPOCHS (15), then Tucker-2 at tau 0.8, 0.9
+#                                             and 0.95: one-shot + 2 fine-tuning epochs
 #                                             against 1 progressive + 1 fine-tuning epoch
 #   benchmarks/model-compression.sh summary   the tables, as Markdown
 #
@@ -63,7 +63,6 @@ elif [[ "${1:-}" == cifar ]]; then
     echo "cifar: $net" >&2
     train_once "$teacher" --architecture "$net" --seed 1 --epochs "${CIFAR_EPOCHS:-15}" --train "$train" --test "$test"
     taus=(0.8 0.9 0.95)
-    [[ "$net" == convnet ]] || taus=(0.9)
     for tau in "${taus[@]}"; do
       for mode in oneshot progressive; do
         dir="$out/cifar/$net-tucker2-$tau-$mode"
