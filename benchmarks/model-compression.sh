@@ -70,10 +70,10 @@ elif [[ "${1:-}" == cifar ]]; then
         echo "cifar: $net, Tucker-2 at $tau, $mode" >&2
         phases=(--finetune-epochs 2)
         [[ "$mode" == progressive ]] && phases=(--progressive-epochs 1 --finetune-epochs 1)
-        # A run whose fine-tuning turns NaN is run once more (the log of the first try is kept as .nan.log).
+        # A run whose fine-tuning turns NaN is run once more, its first log kept as .nan.log (it happened before
+        # the 1x1 layers were matrix products; BENCHMARKS.md, "Tucker-2 on CIFAR-10").
         for try in 1 2; do
-          # One PyTorch thread: with two, fine-tuning the factorised VGG turned NaN in every run (BENCHMARKS.md).
-          if MMPS_TORCH_THREADS="${COMPRESS_THREADS:-1}" bin/mmps compress-model --model "$teacher" --method tucker2 --energy "$tau" "${phases[@]}" \
+          if bin/mmps compress-model --model "$teacher" --method tucker2 --energy "$tau" "${phases[@]}" \
               --train "$train" --test "$test" --out "$dir" --overwrite > "$dir.log" 2>&1; then
             break
           fi

@@ -5,6 +5,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.core.Linear;
+import dev.mmps.training.factorised.ChannelMix;
 import dev.mmps.training.factorised.MpoLinear;
 import dev.mmps.training.model.Classifier;
 import java.util.ArrayList;
@@ -56,6 +57,9 @@ public final class LayerCosts {
         if (block instanceof MpoLinear mpo) {
             return mpo.multiplyAccumulates();
         }
+        if (block instanceof ChannelMix mix) {
+            return mix.multiplyAccumulates(input);
+        }
         if (block instanceof Convolution || block instanceof Linear) {
             Shape out = block.getOutputShapes(new Shape[] {input})[0];
             long weights = block.getParameters().get("weight").getShape().size();
@@ -70,6 +74,9 @@ public final class LayerCosts {
     static String kind(Block block) {
         if (block instanceof MpoLinear) {
             return "mpo";
+        }
+        if (block instanceof ChannelMix) {
+            return "conv 1x1";
         }
         if (block instanceof Convolution conv) {
             return "conv " + conv.getKernelShape().get(0) + "x" + conv.getKernelShape().get(1);

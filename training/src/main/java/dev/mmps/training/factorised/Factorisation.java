@@ -1,6 +1,5 @@
 package dev.mmps.training.factorised;
 
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
@@ -166,24 +165,23 @@ public record Factorisation(List<Layer> layers) {
     }
 
     /**
-     * 1x1 ({@code C_in -> R_in}), the {@code k x k} core with the original stride and padding, 1x1 with the bias.
+     * 1x1 ({@code C_in -> R_in}), the {@code k x k} core with the original stride and padding, 1x1 with the bias;
+     * the 1x1 layers as {@link ChannelMix} products.
      * A mode kept at full rank ({@code R_in = C_in} or {@code R_out = C_out}) has no 1x1 convolution: its
      * factor is an orthogonal rotation, folded into the core ({@link dev.mmps.tensor.weights.Tucker2#foldedCore}).
      */
     static SequentialBlock tucker2(Conv2d conv, int inChannels, int inRank, int outRank) {
-        Shape one = new Shape(1, 1);
         boolean inFactor = inRank < inChannels;
         boolean outFactor = outRank < conv.getFilters();
         SequentialBlock net = new SequentialBlock();
         if (inFactor) {
-            net.add(Conv2d.builder().setFilters(inRank).setKernelShape(one).optBias(false).build());
+            net.add(new ChannelMix(inChannels, inRank, false));
         }
         net.add(Conv2d.builder().setFilters(outFactor ? outRank : conv.getFilters()).setKernelShape(conv.getKernelShape())
                 .optStride(conv.getStride()).optPadding(conv.getPadding()).optDilation(conv.getDilation())
                 .optBias(!outFactor && conv.isIncludeBias()).build());
         if (outFactor) {
-            net.add(Conv2d.builder().setFilters(conv.getFilters()).setKernelShape(one).optBias(conv.isIncludeBias())
-                    .build());
+            net.add(new ChannelMix(outRank, conv.getFilters(), conv.isIncludeBias()));
         }
         return net;
     }
