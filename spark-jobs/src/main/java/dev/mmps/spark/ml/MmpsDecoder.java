@@ -79,7 +79,7 @@ public final class MmpsDecoder extends Transformer implements DefaultParamsWrita
                 ImageColumn.positions(dataset.schema()));
         return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
             FactorImages images = new FactorImages();
-            return new ClosingIterator<>(rows, () -> {}, row -> appender.append(row, images));
+            return new ClosingIterator<>(rows, images, row -> appender.append(row, images));
         }, Encoders.row(out));
     }
 

@@ -3,8 +3,14 @@ package dev.mmps.spark.source;
 import dev.mmps.images.ImageFailure;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.tensor.codec.ImageFactors;
+import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
+import dev.mmps.tensor.linalg.BlasGemm;
+import dev.mmps.tensor.linalg.JavaGemm;
+import dev.mmps.tensor.linalg.LowRankFactorizers;
+import dev.mmps.tensor.linalg.MatrixProduct;
+import dev.mmps.tensor.tt.MpsContractor;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
@@ -19,15 +25,18 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Images in Spark's columns: rebuilt from the factor columns of a row, and to and from the struct of Spark's
  * {@code image} data source ({@link ImageSchema}: {@code origin, height, width, nChannels, mode, data}, the data
- * 8-bit and in OpenCV's BGR order). One instance per task: it parses each layout once per shape.
+ * 8-bit and in OpenCV's BGR order). One instance per task: it parses each layout once per shape and contracts MPS
+ * cores with OpenBLAS when it loads, as the Java reader does; close it to free that scratch.
  */
-public final class FactorImages {
+public final class FactorImages implements AutoCloseable {
 
     /** The columns a rebuild reads, by their format names. */
     public static final List<String> COLUMNS = List.of(FactorFormat.HEIGHT, FactorFormat.WIDTH, FactorFormat.CHANNELS,
             FactorFormat.LAYOUT, FactorFormat.CODEC, FactorFormat.DTYPE, FactorFormat.STAGES);
 
     private final Map<String, TensorLayout> layouts = new HashMap<>();
+    private final MatrixProduct products = LowRankFactorizers.nativeAvailable() ? new BlasGemm() : new JavaGemm();
+    private final MpsContractor contractor = new MpsContractor(products);
 
     /** The struct of Spark's {@code image} data source. */
     public static StructType imageStruct() {
@@ -45,7 +54,12 @@ public final class FactorImages {
         TensorLayout parsed = layouts.computeIfAbsent(layout + "|" + shape, k -> TensorLayout.parse(layout, shape));
         ImageFactors factors = FactorFormat.decode(row.getString(at[4]), row.getString(at[5]), parsed,
                 stages(row.getList(at[6])));
-        return factors.reconstruct();
+        return factors instanceof MmpsFactors m ? m.reconstruct(contractor) : factors.reconstruct();
+    }
+
+    @Override
+    public void close() {
+        LowRankFactorizers.close(products);
     }
 
     /** The {@code stages} column's value as the format's stages. */

@@ -126,7 +126,7 @@ final class FactorRelation extends BaseRelation implements PrunedFilteredScan {
         StructType out = new StructType(required.stream().map(c -> schema.apply(c)).toArray(StructField[]::new));
         return rows.mapPartitions((MapPartitionsFunction<Row, Row>) it -> {
             FactorImages images = new FactorImages();
-            return new ClosingIterator<>(it, () -> {}, row -> {
+            return new ClosingIterator<>(it, images, row -> {
                 Object[] values = new Object[from.length];
                 for (int i = 0; i < from.length; i++) {
                     values[i] = from[i] < 0 ? appender.image(row, images) : row.get(from[i]);
