@@ -93,8 +93,9 @@ class EarlierOutputsTest {
         Files.copy(RUN.resolve(EvaluationReport.JSON), dir.resolve(EvaluationReport.JSON));
         JsonNode written = PLAIN.readTree(RUN.resolve(EvaluationReport.JSON).toFile());
         Path grid = TestData.outputsV01().resolve("grid.conf");
-        EvaluationReport report = EvaluationReport.open(dir,
-                EvaluationReport.Settings.of(EvaluationConfig.load(grid.toFile(), Map.of())));
+        // Made before there was a schedule: every student trained for the same epochs.
+        EvaluationReport report = EvaluationReport.open(dir, EvaluationReport.Settings.of(EvaluationConfig.load(
+                grid.toFile(), Map.of("student.schedule", "equal-epochs"))));
         assertEquals(written.get("runs").size(), report.size());
         for (JsonNode r : written.get("runs")) {
             Run run = PLAIN.treeToValue(r, Run.class);
@@ -111,5 +112,10 @@ class EarlierOutputsTest {
                 () -> EvaluationReport.open(dir, EvaluationReport.Settings.of(EvaluationConfig.load(grid.toFile(),
                         Map.of("student.epochs", 2)))));
         assertTrue(other.getMessage().contains("other settings"), other.getMessage());
+        ValidationException steps = assertThrows(ValidationException.class,
+                () -> EvaluationReport.open(dir, EvaluationReport.Settings.of(EvaluationConfig.load(grid.toFile(),
+                        Map.of()))));
+        assertTrue(steps.getMessage().contains("\"schedule\":\"equal-steps\""), "equal steps is another protocol: "
+                + steps.getMessage());
     }
 }
