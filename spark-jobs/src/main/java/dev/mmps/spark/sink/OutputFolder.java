@@ -29,6 +29,8 @@ public final class OutputFolder {
     private static final Logger LOG = LoggerFactory.getLogger(OutputFolder.class);
     private static final String STAGING = ".staging-";
     private static final String REPLACED = ".replaced-";
+    /** The log folder of a Delta table: an output that has one was written by another tool. */
+    private static final String DELTA_LOG = "_delta_log";
 
     /** The input listing, kept in the staging folder while the job runs. */
     public static final String LISTING = "_listing/inputs.tsv";
@@ -50,7 +52,7 @@ public final class OutputFolder {
      *
      * @param replaceable whether an existing output may be replaced ({@code --overwrite}) or added
      *     to ({@code --incremental})
-     * @throws ValidationException if the output exists and may not be replaced
+     * @throws ValidationException if the output exists and may not be replaced, or holds a Delta table
      */
     public static OutputFolder prepare(String output, boolean replaceable, Configuration conf) {
         try {
@@ -58,6 +60,13 @@ public final class OutputFolder {
             FileSystem fs = path.getFileSystem(conf);
             Path target = fs.makeQualified(path);
             recover(fs, target);
+            for (Path table : new Path[] {target, new Path(target, FACTORS)}) {
+                if (fs.exists(new Path(table, DELTA_LOG))) {
+                    throw new ValidationException("output " + output + " holds a Delta table (" + new Path(table,
+                            DELTA_LOG) + "), which mmps does not replace, even with --overwrite; choose another "
+                            + "folder for the output");
+                }
+            }
             if (fs.exists(target) && !replaceable) {
                 throw new ValidationException("output " + output + " already exists; choose another folder, pass "
                         + "--incremental to add new images to it, or --overwrite to replace it");

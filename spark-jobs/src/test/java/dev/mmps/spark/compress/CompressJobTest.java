@@ -328,6 +328,14 @@ class CompressJobTest {
                 () -> run(input, output, Map.of("compression.max-bond", 3)));
         assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("--overwrite"));
         assertTrue(Files.exists(output.resolve("keep.txt")), "nothing is lost");
+        Path delta = TestInputs.fresh("cifar-overwrite-delta").resolve("table");
+        Files.createDirectories(delta.resolve("_delta_log"));
+        Files.writeString(delta.resolve("_delta_log").resolve("00000000000000000000.json"), "{}\n");
+        ValidationException other = assertThrows(ValidationException.class,
+                () -> run(input, delta, Map.of("compression.max-bond", 3, "overwrite", true)));
+        assertTrue(other.getMessage().contains("Delta table") && other.getMessage().contains("even with --overwrite"),
+                other.getMessage());
+        assertTrue(Files.exists(delta.resolve("_delta_log").resolve("00000000000000000000.json")), "nothing is lost");
         run(input, output, Map.of("compression.max-bond", 3, "overwrite", true));
         assertFalse(Files.exists(output.resolve("keep.txt")));
         assertTrue(Files.exists(output.resolve("manifest.json")));
