@@ -5,8 +5,6 @@ import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
-import dev.mmps.tensor.linalg.BlasGemm;
-import dev.mmps.tensor.linalg.JavaGemm;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.linalg.MatrixProduct;
 import dev.mmps.tensor.tt.MpsContractor;
@@ -66,7 +64,7 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
     private final Deque<Path> parts;
     private final Map<String, TensorLayout> layouts = new HashMap<>();
     /** Native products when OpenBLAS loads: a 224x224 image rebuilds several times faster than in plain Java. */
-    private final MatrixProduct products = LowRankFactorizers.nativeAvailable() ? new BlasGemm() : new JavaGemm();
+    private final MatrixProduct products = LowRankFactorizers.products();
     private final MpsContractor contractor = new MpsContractor(products);
     private ParquetReader<Group> current;
     private Group next;

@@ -6,8 +6,6 @@ import dev.mmps.tensor.codec.ImageFactors;
 import dev.mmps.tensor.codec.MmpsFactors;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
-import dev.mmps.tensor.linalg.BlasGemm;
-import dev.mmps.tensor.linalg.JavaGemm;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.linalg.MatrixProduct;
 import dev.mmps.tensor.tt.MpsContractor;
@@ -35,7 +33,7 @@ public final class FactorImages implements AutoCloseable {
             FactorFormat.LAYOUT, FactorFormat.CODEC, FactorFormat.DTYPE, FactorFormat.STAGES);
 
     private final Map<String, TensorLayout> layouts = new HashMap<>();
-    private final MatrixProduct products = LowRankFactorizers.nativeAvailable() ? new BlasGemm() : new JavaGemm();
+    private final MatrixProduct products = LowRankFactorizers.products();
     private final MpsContractor contractor = new MpsContractor(products);
 
     /** The struct of Spark's {@code image} data source. */

@@ -76,6 +76,14 @@ public final class LowRankFactorizers {
         }
     }
 
+    /**
+     * Matrix products for work outside a route, such as rebuilding stored rows: OpenBLAS's when it loads here,
+     * else plain Java. Free them with {@link #close}.
+     */
+    public static MatrixProduct products() {
+        return NativeBlas.available() ? new BlasGemm() : new JavaGemm();
+    }
+
     /** Whether the native OpenBLAS routes can run on this machine. */
     public static boolean nativeAvailable() {
         return NativeBlas.available();
