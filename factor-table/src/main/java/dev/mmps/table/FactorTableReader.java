@@ -80,11 +80,31 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
      * @throws ValidationException if there is no factor table there
      */
     public static FactorTableReader open(String path, Configuration conf) {
-        return new FactorTableReader(conf, parts(path, conf));
+        return open(path, null, conf);
+    }
+
+    /**
+     * Opens a version of the factor table of an output written as Delta tables.
+     *
+     * @param version the version, or null for the newest (or for a Parquet output)
+     * @throws ValidationException if there is no factor table there, or no such version
+     */
+    public static FactorTableReader open(String path, Long version, Configuration conf) {
+        return new FactorTableReader(conf, parts(path, version, conf));
     }
 
     /** The Parquet part files of the table, in name order. */
     public static List<Path> parts(String path, Configuration conf) {
+        return parts(path, null, conf);
+    }
+
+    /**
+     * The Parquet part files of the table at a version: of a Delta table, those its log names for the version
+     * (the folder also holds files of other versions); of a Parquet output, every part file in the folder.
+     *
+     * @param version the version of a Delta output, or null for the newest
+     */
+    public static List<Path> parts(String path, Long version, Configuration conf) {
         try {
             Path given = new Path(path);
             FileSystem fs = given.getFileSystem(conf);
@@ -92,6 +112,13 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
             if (!fs.exists(folder) || !fs.getFileStatus(folder).isDirectory()) {
                 throw new ValidationException(path + " holds no factor table; pass an mmps output folder "
                         + "(the --output of compress)");
+            }
+            if (DeltaSnapshot.isDelta(folder, conf)) {
+                return DeltaSnapshot.read(folder, version, conf).paths();
+            }
+            if (version != null) {
+                throw new ValidationException(path + " is a Parquet output, which keeps one version only; leave the "
+                        + "version out");
             }
             return partFiles(fs, folder);
         } catch (IOException e) {
@@ -101,9 +128,21 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
 
     /** The Parquet part files of an output's error table, in name order; none if it has no error table. */
     public static List<Path> errorParts(String output, Configuration conf) {
+        return errorParts(output, null, conf);
+    }
+
+    /**
+     * The Parquet part files of an output's error table that belong with a version of its factor table (for a
+     * Delta output, the error table's version its manifest names).
+     */
+    public static List<Path> errorParts(String output, Long version, Configuration conf) {
         try {
             Path folder = new Path(output, ERRORS);
             FileSystem fs = folder.getFileSystem(conf);
+            if (fs.exists(folder) && DeltaSnapshot.isDelta(folder, conf)) {
+                TableManifest manifest = ManifestFiles.readTable(output, version, conf);
+                return DeltaSnapshot.read(folder, manifest.delta().errorsVersion(), conf).paths();
+            }
             return fs.exists(folder) ? partFiles(fs, folder) : List.of();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the error table of " + output + ": " + e.getMessage(), e);

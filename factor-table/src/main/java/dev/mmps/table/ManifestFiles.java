@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.ParameterizedType;
+import java.nio.charset.StandardCharsets;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.List;
@@ -85,8 +86,66 @@ public final class ManifestFiles {
      *     version, or lacks a key
      */
     public static TableManifest readTable(String folder, Configuration conf) {
+        return readTable(folder, null, conf);
+    }
+
+    /**
+     * The manifest of a compress output at a version. An output written as Delta tables keeps its
+     * manifest in the factor table's commits: it is read from the log of the version asked for (its
+     * {@code delta.version} and stored bytes filled in from the log), never from the copy in
+     * {@code manifest.json}, which a run stopped after its commit may not have updated.
+     *
+     * @param version the factor table's version, or null for the newest; only a Delta output has versions
+     * @throws ValidationException as {@link #readTable(String, Configuration)}, or if a version is named for a
+     *     Parquet output, or the version does not exist
+     */
+    public static TableManifest readTable(String folder, Long version, Configuration conf) {
+        Path factors = factorsFolder(folder, conf);
+        if (factors != null && DeltaSnapshot.isDelta(factors, conf)) {
+            return deltaTable(factors, version, conf);
+        }
+        if (version != null) {
+            throw new ValidationException(folder + " is a Parquet output, which keeps one version only; leave the "
+                    + "version out (outputs written with --table-format delta keep their versions)");
+        }
         Path file = locate(folder, conf);
         return table(tree(file, conf), file);
+    }
+
+    private static TableManifest deltaTable(Path factors, Long version, Configuration conf) {
+        DeltaSnapshot snapshot = DeltaSnapshot.read(factors, version, conf);
+        Path where = new Path(new Path(factors, DeltaSnapshot.LOG), String.format("%020d.json", snapshot.version()));
+        if (snapshot.userMetadata() == null) {
+            throw new ValidationException(factors + " is a Delta table whose commits carry no mmps manifest: it was "
+                    + "not written by mmps; read it with Spark's format(\"delta\")");
+        }
+        TableManifest manifest = table(parse(snapshot.userMetadata().getBytes(StandardCharsets.UTF_8), where), where);
+        if (manifest.delta() == null) {
+            throw new ValidationException(where + " holds a manifest without its Delta versions; the table is damaged: "
+                    + "compress the images again into a new output");
+        }
+        long errorBytes = DeltaSnapshot.read(new Path(factors.getParent(), FactorTableReader.ERRORS),
+                manifest.delta().errorsVersion(), conf).bytes();
+        TableManifest.Totals t = manifest.totals();
+        long images = manifest.counts().images();
+        return manifest.withDelta(new TableManifest.Delta(snapshot.version(), manifest.delta().errorsVersion()))
+                .withTotals(new TableManifest.Totals(t.inputBytes(), snapshot.bytes(),
+                        images == 0 ? 0.0 : (double) snapshot.bytes() / images, errorBytes, t.storedValues()));
+    }
+
+    /** The {@code factors/} folder of an output folder, or the folder itself when it is one; null if neither exists. */
+    private static Path factorsFolder(String folder, Configuration conf) {
+        try {
+            Path given = new Path(folder);
+            FileSystem fs = given.getFileSystem(conf);
+            Path inside = new Path(given, FactorTableReader.FACTORS);
+            if (fs.exists(inside)) {
+                return inside;
+            }
+            return FactorTableReader.FACTORS.equals(given.getName()) && fs.exists(given) ? given : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look at " + folder + ": " + e.getMessage(), e);
+        }
     }
 
     /**

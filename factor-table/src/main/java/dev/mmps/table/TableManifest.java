@@ -23,11 +23,12 @@ import java.util.Map;
  * @param created when the manifest was written, ISO-8601 UTC
  * @param config every setting the run used, by its {@code conf/reference.conf} key, in the order of
  *     that file
+ * @param delta the table versions of an output written as Delta tables; absent for Parquet outputs
  */
 public record TableManifest(int schemaVersion, String mmpsVersion, String created, Map<String, Object> config,
         Input input, Compression compression, Counts counts,
         @JsonInclude(JsonInclude.Include.NON_NULL) Incremental incremental, Totals totals, Stats stats,
-        List<ErrorExample> errorExamples, Timing timing) {
+        List<ErrorExample> errorExamples, Timing timing, @JsonInclude(JsonInclude.Include.NON_NULL) Delta delta) {
 
     /** The value of {@code input.kind} for IDX files. */
     public static final String KIND_IDX = "idx";
@@ -135,10 +136,32 @@ public record TableManifest(int schemaVersion, String mmpsVersion, String create
     /** How long the run took and how fast it went. */
     public record Timing(double seconds, double imagesPerSecond) {}
 
+    /**
+     * The versions of an output's two Delta tables that belong together. The manifest travels in the
+     * factor table's commit; the error table is committed just before it.
+     *
+     * @param version the factor table's version this manifest describes; null inside the commit itself
+     *     (it is not known before the commit) and filled in by the readers that replay the log
+     * @param errorsVersion the error table's version written by the same run
+     */
+    public record Delta(Long version, long errorsVersion) {}
+
     /** The same manifest with an incremental section. */
     public TableManifest withIncremental(Incremental section) {
         return new TableManifest(schemaVersion, mmpsVersion, created, config, input, compression, counts, section,
-                totals, stats, errorExamples, timing);
+                totals, stats, errorExamples, timing, delta);
+    }
+
+    /** The same manifest with Delta versions. */
+    public TableManifest withDelta(Delta versions) {
+        return new TableManifest(schemaVersion, mmpsVersion, created, config, input, compression, counts, incremental,
+                totals, stats, errorExamples, timing, versions);
+    }
+
+    /** The same manifest with other totals. */
+    public TableManifest withTotals(Totals sums) {
+        return new TableManifest(schemaVersion, mmpsVersion, created, config, input, compression, counts, incremental,
+                sums, stats, errorExamples, timing, delta);
     }
 
     /** The codec every row was compressed with. */

@@ -100,6 +100,11 @@ public final class CompressCommand implements Callable<Integer> {
             + "longer in the input (kept and reported otherwise).")
     boolean prune;
 
+    @Option(names = "--table-format", paramLabel = "parquet|delta", descriptionKey = "output-format.table",
+            description = "Store factors/ and errors/ as Parquet folders (default) or Delta tables (atomic commits, "
+                    + "MERGE for --incremental, earlier versions readable).")
+    String tableFormat;
+
     @Option(names = "--ui", descriptionKey = "spark.ui", description = "Keep Spark's web UI on while the job runs.")
     boolean ui;
 

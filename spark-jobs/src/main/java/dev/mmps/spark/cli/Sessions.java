@@ -1,6 +1,7 @@
 package dev.mmps.spark.cli;
 
 import dev.mmps.spark.config.JobConfig;
+import dev.mmps.spark.sink.TableFormat;
 import org.apache.spark.sql.SparkSession;
 
 /** Builds the SparkSession a command runs on. */
@@ -42,6 +43,11 @@ final class Sessions {
                 .config("spark.ui.enabled", settings.ui())
                 .config("spark.sql.adaptive.enabled", true)
                 .config("spark.sql.debug.maxToStringFields", 200);
+        if (TableFormat.deltaAvailable()) {
+            // Delta's MERGE and time travel need its extension and catalog; other tables are unaffected.
+            builder.config("spark.sql.extensions", TableFormat.DELTA_EXTENSION)
+                    .config("spark.sql.catalog.spark_catalog", TableFormat.DELTA_CATALOG);
+        }
         if (masterGiven || System.getProperty("spark.master") == null) {
             builder.master(settings.master());
         }

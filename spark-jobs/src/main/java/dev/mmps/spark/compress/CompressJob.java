@@ -4,8 +4,10 @@ import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.ingest.Printable;
 import dev.mmps.spark.sink.FactorRows;
+import dev.mmps.spark.sink.DeltaOutput;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
+import dev.mmps.spark.sink.TableFormat;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.TableManifest;
@@ -54,7 +56,10 @@ public final class CompressJob {
         long start = System.nanoTime();
         // Before anything is written: decoder = opencv where its library does not load is the user's to fix.
         config.ingest().decoderInUse();
-        return OutputFolder.prepare(config.output(), config.overwrite() || config.incremental(),
+        if (config.tableFormat() == TableFormat.DELTA) {
+            DeltaOutput.checkSession(spark);
+        }
+        return OutputFolder.prepare(config.output(), config.overwrite() || config.incremental(), config.tableFormat(),
                 spark.sparkContext().hadoopConfiguration()).run(output -> run(output, start));
     }
 
@@ -110,23 +115,57 @@ public final class CompressJob {
             throw new IllegalStateException(processed + " inputs were listed but " + tally.images()
                     + " factor rows and " + tally.failed() + " error rows were produced; the output is not committed");
         }
+        List<Row> errors = new ArrayList<>(accumulators.errors().value());
+        errors.addAll(work.carriedErrors());
+        errors.sort(Comparator.comparing(r -> r.getString(0)));
+        output.deleteStaged(OutputFolder.LISTING);
+        TableManifest.Input input = new TableManifest.Input(scan.rootUri(), scan.isIdx() ? TableManifest.KIND_IDX
+                : TableManifest.KIND_IMAGE_FOLDERS, scan.classNames());
+        if (job.tableFormat() == TableFormat.DELTA) {
+            return commitDelta(job, input, work, plan, output, errors, tally, scan.files(), processed, start);
+        }
         Dataset<Row> kept = work.carry(spark, output);
         if (kept != null) {
             write(kept, output.staged(OutputFolder.FACTORS), true);
         }
-        List<Row> errors = new ArrayList<>(accumulators.errors().value());
-        errors.addAll(work.carriedErrors());
-        errors.sort(Comparator.comparing(r -> r.getString(0)));
         write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), output.staged(OutputFolder.ERRORS), false);
-        output.deleteStaged(OutputFolder.LISTING);
-        tally = work.tally(spark, tally, output.staged(OutputFolder.FACTORS), errors);
-        TableManifest manifest = manifest(job, new TableManifest.Input(scan.rootUri(), scan.isIdx()
-                ? TableManifest.KIND_IDX : TableManifest.KIND_IMAGE_FOLDERS, scan.classNames()),
-                plan.settings().spec().stages(), plan.profile(), plan.search(), scan.files() + work.keptRemoved(),
-                processed, tally, errors, output, start).withIncremental(work.incremental());
+        tally = work.tally(spark, tally, staged(output), errors);
+        TableManifest manifest = manifest(job, input, plan.settings().spec().stages(), plan.profile(), plan.search(),
+                scan.files() + work.keptRemoved(), processed, tally, errors, output, start)
+                .withIncremental(work.incremental());
         output.writeStaged(OutputFolder.MANIFEST, ManifestFiles.toJson(manifest));
         output.commit();
         return manifest;
+    }
+
+    /**
+     * Commits the staged rows into Delta tables ({@link DeltaOutput}): the error table, then the factor table
+     * (replaced, or merged into by an incremental run) with the manifest in its commit.
+     */
+    private TableManifest commitDelta(JobConfig job, TableManifest.Input input, Work work, CompressionPlan plan,
+            OutputFolder output, List<Row> errors, Tally written, long listed, long processed, long start)
+            throws IOException {
+        Dataset<Row> staged = staged(output);
+        Dataset<Row> kept = work.kept(spark);
+        Tally tally = work.tally(spark, written, kept == null ? staged : kept.unionByName(staged), errors);
+        TableManifest manifest = manifest(job, input, plan.settings().spec().stages(), plan.profile(), plan.search(),
+                listed + work.keptRemoved(), processed, tally, errors, output, start)
+                .withIncremental(work.incremental());
+        long errorsVersion = DeltaOutput.commitErrors(spark, output.target(),
+                spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), job.rowGroupMb());
+        manifest = manifest.withDelta(new TableManifest.Delta(null, errorsVersion));
+        long t = System.nanoTime();
+        work.commitDelta(spark, output.target(), staged, manifest, job.rowGroupMb());
+        LOG.info("Committed the factor table's new version in {} s", seconds(t));
+        TableManifest committed = DeltaOutput.writeManifestCopy(output.target(),
+                spark.sparkContext().hadoopConfiguration());
+        output.abandon();
+        return committed;
+    }
+
+    /** The factor rows staged in {@code output}. */
+    private Dataset<Row> staged(OutputFolder output) {
+        return spark.read().schema(FactorRows.FACTORS).parquet(output.staged(OutputFolder.FACTORS));
     }
 
     /** Partitions for {@code inputs} images: about four per core, at most a few thousand images each. */
@@ -181,6 +220,6 @@ public final class CompressJob {
         return new TableManifest(FactorFormat.SCHEMA_VERSION, Manifest.version(), java.time.Instant.now().toString(),
                 job.describe(), input, compression, new TableManifest.Counts(inputs, tally.images(), tally.failed()), null, totals, stats,
                 Manifest.errorExamples(errors), new TableManifest.Timing(Math.round(seconds * 1000) / 1000.0,
-                        Math.round(processed / Math.max(seconds, 1e-9) * 10) / 10.0));
+                        Math.round(processed / Math.max(seconds, 1e-9) * 10) / 10.0), null);
     }
 }

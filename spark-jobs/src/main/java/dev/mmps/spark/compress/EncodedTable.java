@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.OutputFolder;
+import dev.mmps.spark.sink.TableFormat;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.TableManifest;
@@ -48,7 +49,7 @@ public final class EncodedTable {
             boolean overwrite, Made made) {
         long start = System.nanoTime();
         int rowGroupMb = made.job().rowGroupMb();
-        return OutputFolder.prepare(output, overwrite, spark.sparkContext().hadoopConfiguration()).run(folder -> {
+        return OutputFolder.prepare(output, overwrite, TableFormat.PARQUET, spark.sparkContext().hadoopConfiguration()).run(folder -> {
             String all = folder.staged(ENCODED);
             CompressJob.write(encoded, all, false, rowGroupMb);
             Dataset<Row> rows = spark.read().parquet(all);
@@ -66,7 +67,8 @@ public final class EncodedTable {
             CompressJob.write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1),
                     folder.staged(OutputFolder.ERRORS), false, rowGroupMb);
             folder.deleteStaged(ENCODED);
-            Tally tally = IncrementalRun.tally(spark, folder.staged(OutputFolder.FACTORS), errors);
+            Tally tally = IncrementalRun.tally(spark, spark.read().schema(FactorRows.FACTORS).parquet(
+                    folder.staged(OutputFolder.FACTORS)), errors);
             long inputs = tally.images() + tally.failed();
             TableManifest manifest = CompressJob.manifest(made.job(), made.input(), made.stages(), made.profile(),
                     made.search(), inputs, inputs, tally, errors, folder, start);

@@ -279,12 +279,20 @@ final class IncrementalRun {
                 .join(plan.dropped().select(FactorFormat.ID), FactorFormat.ID, "left_anti");
     }
 
-    /** The statistics of the whole staged table: one pass over its statistics columns, and the error rows. */
-    static Tally tally(SparkSession spark, String stagedFactors, List<Row> errors) {
+    /**
+     * The rows of the table's version that an incremental run keeps: all but those it drops (changed files,
+     * and with {@code --prune} files gone from the input).
+     */
+    static Dataset<Row> kept(SparkSession spark, Plan plan) {
+        return read(spark, plan.table(), OutputFolder.FACTORS, FactorRows.FACTORS)
+                .join(plan.dropped().select(FactorFormat.ID), FactorFormat.ID, "left_anti");
+    }
+
+    /** The statistics of a whole table: one pass over its factor rows' statistics columns, and the error rows. */
+    static Tally tally(SparkSession spark, Dataset<Row> factors, List<Row> errors) {
         Tally tally = new Tally();
         spark.sparkContext().register(tally);
-        spark.read().schema(FactorRows.FACTORS).parquet(stagedFactors)
-                .select(FactorFormat.SOURCE_BYTES, FactorFormat.PARAMETERS, FactorFormat.RATIO, FactorFormat.PSNR_DB)
+        factors.select(FactorFormat.SOURCE_BYTES, FactorFormat.PARAMETERS, FactorFormat.RATIO, FactorFormat.PSNR_DB)
                 .foreachPartition(new AddToTally(tally));
         Tally all = tally.copy();
         for (Row e : errors) {
@@ -298,10 +306,21 @@ final class IncrementalRun {
         return java.net.URI.create(uri).getPath();
     }
 
-    /** One table of the existing output, read with its known schema (no footers to infer it from). */
+    /**
+     * One table of the existing output, read with its known schema (no footers to infer it from); of an output
+     * of Delta tables, the versions its manifest describes.
+     */
     private static Dataset<Row> read(SparkSession spark, Table table, String name,
             org.apache.spark.sql.types.StructType schema) {
-        return spark.read().schema(schema).parquet(new Path(table.target(), name).toString());
+        String path = new Path(table.target(), name).toString();
+        TableManifest.Delta delta = table.manifest().delta();
+        if (delta == null) {
+            return spark.read().schema(schema).parquet(path);
+        }
+        long version = OutputFolder.FACTORS.equals(name) ? delta.version() : delta.errorsVersion();
+        return spark.read().format("delta").option("versionAsOf", version).load(path).select(
+                java.util.Arrays.stream(schema.fieldNames()).map(org.apache.spark.sql.functions::col)
+                        .toArray(Column[]::new));
     }
 
     /** Adds the rows of one partition of statistics columns to a tally. */

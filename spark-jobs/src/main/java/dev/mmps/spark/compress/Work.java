@@ -2,12 +2,14 @@ package dev.mmps.spark.compress;
 
 import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.sink.FactorRows;
+import dev.mmps.spark.sink.DeltaOutput;
 import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.table.TableManifest;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -35,6 +37,15 @@ sealed interface Work extends AutoCloseable {
      */
     Dataset<Row> carry(SparkSession spark, OutputFolder output) throws IOException;
 
+    /**
+     * The rows of the existing table's version that stay in it, read in place (an output of Delta tables
+     * keeps them where they are), or null for a full run.
+     */
+    Dataset<Row> kept(SparkSession spark);
+
+    /** Commits the staged rows as the factor table's new version, with {@code manifest} in the commit. */
+    void commitDelta(SparkSession spark, Path target, Dataset<Row> staged, TableManifest manifest, int rowGroupMb);
+
     /** Old error rows that stay in the table. */
     List<Row> carriedErrors();
 
@@ -42,11 +53,12 @@ sealed interface Work extends AutoCloseable {
     long keptRemoved();
 
     /**
-     * The statistics of the whole staged table, from those of the rows this run wrote and the error rows.
+     * The statistics of the whole new table, from those of the rows this run wrote and the error rows.
      *
      * @param written the tally of the rows this run compressed
+     * @param table the new table's factor rows
      */
-    Tally tally(SparkSession spark, Tally written, String stagedFactors, List<Row> errors);
+    Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors);
 
     /** The manifest's {@code incremental} section, or null for a full run. */
     TableManifest.Incremental incremental();
@@ -78,6 +90,17 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
+        public Dataset<Row> kept(SparkSession spark) {
+            return null;
+        }
+
+        @Override
+        public void commitDelta(SparkSession spark, Path target, Dataset<Row> staged, TableManifest manifest,
+                int rowGroupMb) {
+            DeltaOutput.replaceFactors(spark, target, staged, manifest, rowGroupMb);
+        }
+
+        @Override
         public List<Row> carriedErrors() {
             return List.of();
         }
@@ -88,7 +111,7 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
-        public Tally tally(SparkSession spark, Tally written, String stagedFactors, List<Row> errors) {
+        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors) {
             return written;
         }
 
@@ -135,6 +158,17 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
+        public Dataset<Row> kept(SparkSession spark) {
+            return IncrementalRun.kept(spark, plan);
+        }
+
+        @Override
+        public void commitDelta(SparkSession spark, Path target, Dataset<Row> staged, TableManifest manifest,
+                int rowGroupMb) {
+            DeltaOutput.mergeFactors(spark, target, staged, plan.dropped(), manifest, rowGroupMb);
+        }
+
+        @Override
         public List<Row> carriedErrors() {
             return plan.carriedErrors();
         }
@@ -146,8 +180,8 @@ sealed interface Work extends AutoCloseable {
 
         /** The table holds carried rows too: counted again from its statistics columns. */
         @Override
-        public Tally tally(SparkSession spark, Tally written, String stagedFactors, List<Row> errors) {
-            return IncrementalRun.tally(spark, stagedFactors, errors);
+        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors) {
+            return IncrementalRun.tally(spark, table, errors);
         }
 
         @Override

@@ -9,6 +9,7 @@ import static dev.mmps.spark.config.JobSetting.CP_TOLERANCE;
 import static dev.mmps.spark.config.JobSetting.DECODER;
 import static dev.mmps.spark.config.JobSetting.INCREMENTAL;
 import static dev.mmps.spark.config.JobSetting.INPUT;
+import static dev.mmps.spark.config.JobSetting.TABLE_FORMAT;
 import static dev.mmps.spark.config.JobSetting.LAYOUT;
 import static dev.mmps.spark.config.JobSetting.MAX_FILE_BYTES;
 import static dev.mmps.spark.config.JobSetting.MAX_PIXELS;
@@ -37,6 +38,7 @@ import dev.mmps.images.ChannelMode;
 import dev.mmps.images.DecoderChoice;
 import dev.mmps.settings.ConfigLayers;
 import dev.mmps.settings.ValidationException;
+import dev.mmps.spark.sink.TableFormat;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
@@ -138,6 +140,10 @@ public final class ConfigLoader {
         int rowGroupMb = c.getInt(ROW_GROUP_MB.key());
         require(rowGroupMb >= 1 && rowGroupMb <= 1024, "output-format.row-group-mb=" + rowGroupMb
                 + " is invalid: use between 1 and 1024 (tens of MB suit streaming readers)");
+        TableFormat tableFormat = checked(() -> TableFormat.parse(c.getString(TABLE_FORMAT.key())));
+        require(tableFormat != TableFormat.DELTA || TableFormat.deltaAvailable(), "output-format.table=delta, but "
+                + "Delta is not on the classpath; run with bin/mmps, or add --packages io.delta:delta-spark_2.13:4.0.0 "
+                + "to spark-submit");
         int progress = c.getInt(PROGRESS_SECONDS.key());
         require(progress >= 1, "progress-interval-seconds=" + progress + " is invalid: use 1 or more");
         boolean overwrite = c.getBoolean(OVERWRITE.key());
@@ -152,7 +158,7 @@ public final class ConfigLoader {
             s.sources().stream().filter(layers::isExplicit).forEach(explicit::add);
         }
         return new JobConfig(input, output, overwrite, incremental, prune, spark, ingest, compression, rowGroupMb,
-                progress, explicit);
+                tableFormat, progress, explicit);
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.mmps.tensor.layout.LayoutPlanner;
 import dev.mmps.tensor.layout.LayoutRequest;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
+import dev.mmps.spark.sink.TableFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,7 +24,7 @@ import java.util.Set;
  */
 public record JobConfig(String input, String output, boolean overwrite, boolean incremental, boolean prune,
         SparkSettings spark, IngestSettings ingest, CompressionSettings compression, int rowGroupMb,
-        int progressSeconds, Set<String> explicit) implements Serializable {
+        TableFormat tableFormat, int progressSeconds, Set<String> explicit) implements Serializable {
 
     public JobConfig {
         explicit = Set.copyOf(explicit);
@@ -158,7 +159,7 @@ public record JobConfig(String input, String output, boolean overwrite, boolean 
 
     /** The same configuration with another compression request. */
     public JobConfig withCompression(CompressionSettings other) {
-        return new JobConfig(input, output, overwrite, incremental, prune, spark, ingest, other, rowGroupMb,
+        return new JobConfig(input, output, overwrite, incremental, prune, spark, ingest, other, rowGroupMb, tableFormat,
                 progressSeconds, explicit);
     }
 }

@@ -46,6 +46,8 @@ public enum JobSetting {
     CP_TOLERANCE("compression.cp.tolerance", Role.ROWS, c -> c.compression().codec().cpTolerance(), "cp"),
     CP_SEED("compression.cp.seed", Role.ROWS, c -> c.compression().codec().cpSeed(), "cp"),
     ROW_GROUP_MB("output-format.row-group-mb", Role.RUN, JobConfig::rowGroupMb),
+    /** An incremental run adds to the table in the format it has. */
+    TABLE_FORMAT("output-format.table", Role.ROWS, c -> c.tableFormat().label()),
     PROGRESS_SECONDS("progress-interval-seconds", Role.RUN, JobConfig::progressSeconds);
 
     /** What a setting means for the runs that build one table together ({@code --incremental}). */

@@ -17,6 +17,7 @@ import dev.mmps.spark.ingest.Printable;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
+import dev.mmps.spark.sink.TableFormat;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.SubsetManifest;
@@ -76,7 +77,7 @@ public final class SelectJob {
     /** Runs the job and returns its manifest. */
     public SubsetManifest run() {
         long start = System.nanoTime();
-        return OutputFolder.prepare(config.output(), config.overwrite(),
+        return OutputFolder.prepare(config.output(), config.overwrite(), TableFormat.PARQUET,
                 spark.sparkContext().hadoopConfiguration()).run(output -> run(output, start));
     }
 

@@ -1,6 +1,7 @@
 package dev.mmps.spark.sink;
 
 import dev.mmps.settings.ValidationException;
+import dev.mmps.table.DeltaSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * {@code manifest.json}. Everything is written to a staging folder beside the output and moved
  * into place by one rename at the end, so an interrupted run never leaves an output that looks
  * complete; an existing output is replaced only with {@code --overwrite}, and only after the new
- * one is complete.
+ * one is complete. An output of Delta tables stages its rows here too and commits them through the
+ * tables' logs instead ({@link DeltaOutput}).
  */
 public final class OutputFolder {
 
@@ -29,8 +31,6 @@ public final class OutputFolder {
     private static final Logger LOG = LoggerFactory.getLogger(OutputFolder.class);
     private static final String STAGING = ".staging-";
     private static final String REPLACED = ".replaced-";
-    /** The log folder of a Delta table: an output that has one was written by another tool. */
-    private static final String DELTA_LOG = "_delta_log";
 
     /** The input listing, kept in the staging folder while the job runs. */
     public static final String LISTING = "_listing/inputs.tsv";
@@ -48,26 +48,24 @@ public final class OutputFolder {
     /**
      * Prepares to write {@code output}: removes what interrupted runs left beside it (staging
      * folders, and a previous output moved aside by a commit that did not finish, which is put
-     * back), and refuses an existing output unless it may be replaced or added to.
+     * back), and refuses an existing output unless it may be replaced or added to, in the format asked for.
      *
      * @param replaceable whether an existing output may be replaced ({@code --overwrite}) or added
      *     to ({@code --incremental})
-     * @throws ValidationException if the output exists and may not be replaced, or holds a Delta table
+     * @throws ValidationException if the output exists and may not be replaced, holds a Delta table that mmps
+     *     did not write, or holds tables of the other format
      */
-    public static OutputFolder prepare(String output, boolean replaceable, Configuration conf) {
+    public static OutputFolder prepare(String output, boolean replaceable, TableFormat format, Configuration conf) {
         try {
             Path path = new Path(output);
             FileSystem fs = path.getFileSystem(conf);
             Path target = fs.makeQualified(path);
             recover(fs, target);
-            for (Path table : new Path[] {target, new Path(target, FACTORS)}) {
-                if (fs.exists(new Path(table, DELTA_LOG))) {
-                    throw new ValidationException("output " + output + " holds a Delta table (" + new Path(table,
-                            DELTA_LOG) + "), which mmps does not replace, even with --overwrite; choose another "
-                            + "folder for the output");
-                }
+            boolean exists = fs.exists(target);
+            if (exists) {
+                checkExisting(fs, output, target, format, conf);
             }
-            if (fs.exists(target) && !replaceable) {
+            if (exists && !replaceable) {
                 throw new ValidationException("output " + output + " already exists; choose another folder, pass "
                         + "--incremental to add new images to it, or --overwrite to replace it");
             }
@@ -75,6 +73,32 @@ public final class OutputFolder {
             return new OutputFolder(fs, target, staging);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare output " + output + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An existing output may be replaced or added to only by a run of its own format: a Delta output's files
+     * are not replaced by a rename, and Delta tables written into a Parquet output's folders would leave its
+     * files beside them. Delta tables that mmps did not write are never touched.
+     */
+    private static void checkExisting(FileSystem fs, String output, Path target, TableFormat format, Configuration conf)
+            throws IOException {
+        Path factors = new Path(target, FACTORS);
+        boolean foreign = fs.exists(new Path(target, DeltaSnapshot.LOG))
+                || (fs.exists(new Path(factors, DeltaSnapshot.LOG)) && !DeltaOutput.isMmpsDelta(target, conf));
+        if (foreign) {
+            throw new ValidationException("output " + output + " holds a Delta table that mmps did not write, which "
+                    + "mmps does not replace, even with --overwrite; choose another folder for the output");
+        }
+        boolean delta = fs.exists(new Path(factors, DeltaSnapshot.LOG));
+        if (delta && format != TableFormat.DELTA) {
+            throw new ValidationException("output " + output + " holds mmps Delta tables; pass --table-format delta to "
+                    + "replace or add to them, or choose another folder for a Parquet output");
+        }
+        if (!delta && format == TableFormat.DELTA) {
+            throw new ValidationException("output " + output + " exists and is not an mmps output written as Delta "
+                    + "tables; --table-format delta replaces or adds to those only: choose another folder, or remove "
+                    + "this one first");
         }
     }
 
@@ -87,6 +111,11 @@ public final class OutputFolder {
         Path parent = target.getParent();
         if (parent == null || !fs.exists(parent)) {
             return;
+        }
+        if (interruptedFirstDeltaRun(fs, target)) {
+            LOG.warn("Removing {}: a first run of Delta tables stopped after its error table's commit and before "
+                    + "its factor table's, so the output was never committed", target);
+            fs.delete(target, true);
         }
         String staging = "." + target.getName() + STAGING;
         String replaced = "." + target.getName() + REPLACED;
@@ -102,6 +131,26 @@ public final class OutputFolder {
                 fs.delete(f.getPath(), true);
             }
         }
+    }
+
+    /**
+     * Whether {@code target} is what a first run of Delta tables leaves when it stops between its two commits:
+     * an {@code errors/} Delta table, perhaps a {@code factors/} folder whose first commit never landed, and
+     * nothing else (the factor table's commit is the run's).
+     */
+    private static boolean interruptedFirstDeltaRun(FileSystem fs, Path target) throws IOException {
+        if (!fs.exists(target) || !fs.getFileStatus(target).isDirectory()
+                || !fs.exists(new Path(new Path(target, ERRORS), DeltaSnapshot.LOG))
+                || fs.exists(new Path(new Path(target, FACTORS), DeltaSnapshot.LOG + "/" + String.format("%020d.json", 0)))) {
+            return false;
+        }
+        for (FileStatus entry : fs.listStatus(target)) {
+            String name = entry.getPath().getName();
+            if (!name.equals(ERRORS) && !name.equals(FACTORS)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code output} exists; for checks before Spark starts. */

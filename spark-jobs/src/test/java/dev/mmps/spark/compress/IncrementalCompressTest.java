@@ -186,7 +186,7 @@ class IncrementalCompressTest {
         assertThrows(ValidationException.class, () -> run(input, output, Map.of("prune", true)));
     }
 
-    private static void assertSameFactors(Row expected, Row actual) {
+    static void assertSameFactors(Row expected, Row actual) {
         List<Row> a = expected.getList(expected.fieldIndex("stages"));
         List<Row> b = actual.getList(actual.fieldIndex("stages"));
         assertEquals(a.size(), b.size());
@@ -218,7 +218,7 @@ class IncrementalCompressTest {
         return files;
     }
 
-    private static List<Path> sorted(Path folder) throws IOException {
+    static List<Path> sorted(Path folder) throws IOException {
         try (Stream<Path> files = Files.list(folder)) {
             return files.sorted().toList();
         }
