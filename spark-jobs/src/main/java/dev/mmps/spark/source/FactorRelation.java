@@ -3,9 +3,11 @@ package dev.mmps.spark.source;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.compress.ClosingIterator;
 import dev.mmps.spark.select.SelectJob;
+import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.FactorTableReader;
 import dev.mmps.table.ManifestFiles;
+import dev.mmps.table.TableManifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -43,14 +45,15 @@ final class FactorRelation extends BaseRelation implements PrunedFilteredScan {
     private static final Set<String> FACTOR_ONLY = Set.of(FactorFormat.STAGES, FactorFormat.DISCARDED);
 
     private final SQLContext context;
-    private final String folder;
+    /** The Parquet files or folder the relation reads. */
+    private final String[] files;
     private final ImageColumn decode;
     private final StructType stored;
     private final StructType schema;
 
-    private FactorRelation(SQLContext context, String folder, ImageColumn decode, StructType stored) {
+    private FactorRelation(SQLContext context, String[] files, ImageColumn decode, StructType stored) {
         this.context = context;
-        this.folder = folder;
+        this.files = files;
         this.decode = decode;
         this.stored = stored;
         StructType shown = new StructType();
@@ -64,29 +67,36 @@ final class FactorRelation extends BaseRelation implements PrunedFilteredScan {
 
     /**
      * @param decode {@code image}, {@code array} or {@code none}; null for the table's default
-     * @throws ValidationException if the folder holds no table, a newer mmps wrote it, or a subset is asked to
-     *     decode
+     * @param version the version of an output of Delta tables, or null for the newest
+     * @throws ValidationException if the folder holds no table, a newer mmps wrote it, a subset is asked to
+     *     decode, or a version is asked of a table that has none
      */
-    static FactorRelation open(SQLContext context, String path, String decode) {
+    static FactorRelation open(SQLContext context, String path, String decode, Long version) {
         Configuration conf = context.sparkSession().sessionState().newHadoopConf();
         boolean subset = exists(new Path(path, SelectJob.SELECTION), conf);
-        String folder;
+        String[] files;
         if (subset) {
             ManifestFiles.readSubset(path, conf);
-            folder = new Path(path, SelectJob.SELECTION).toString();
+            ValidationException.check(version == null, path + " is a subset table, which keeps one version only; "
+                    + "leave out option " + MmpsDataSource.VERSION);
+            files = new String[] {new Path(path, SelectJob.SELECTION).toString()};
             if (decode != null && !decode.equalsIgnoreCase("none")) {
                 throw new ValidationException(path + " is a subset table (of mmps select): it names images by id and "
                         + "holds no factors to decode; read it with option(\"decode\", \"none\") and join it with a "
                         + "factor table on id");
             }
         } else {
-            ManifestFiles.readTable(path, conf);
-            folder = new Path(path, FactorTableReader.FACTORS).toString();
+            TableManifest manifest = ManifestFiles.readTable(path, version, conf);
+            // A Delta output's folder also holds files of other versions: read those its log names.
+            files = manifest.delta() == null ? new String[] {new Path(path, FactorTableReader.FACTORS).toString()}
+                    : FactorTableReader.parts(path, manifest.delta().version(), conf).stream().map(Path::toString)
+                            .toArray(String[]::new);
         }
         ImageColumn column = subset || (decode != null && decode.equalsIgnoreCase("none")) ? null
                 : ImageColumn.parse(decode == null ? "image" : decode, "option decode");
-        StructType stored = context.sparkSession().read().parquet(folder).schema();
-        return new FactorRelation(context, folder, column, stored);
+        StructType stored = files.length == 0 ? FactorRows.FACTORS
+                : context.sparkSession().read().parquet(files).schema();
+        return new FactorRelation(context, files, column, stored);
     }
 
     private static boolean exists(Path path, Configuration conf) {
@@ -146,7 +156,7 @@ final class FactorRelation extends BaseRelation implements PrunedFilteredScan {
         if (decode != null && required.contains(IMAGE)) {
             read.addAll(ImageColumn.needed());
         }
-        Dataset<Row> rows = context.sparkSession().read().schema(stored).parquet(folder)
+        Dataset<Row> rows = context.sparkSession().read().schema(stored).parquet(files)
                 .select(read.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new));
         for (Filter f : filters) {
             Column c = PushedFilters.column(f);
@@ -159,6 +169,7 @@ final class FactorRelation extends BaseRelation implements PrunedFilteredScan {
 
     @Override
     public String toString() {
-        return "mmps table " + folder + (decode == null ? "" : " (decode " + decode.name().toLowerCase() + ")");
+        String where = files.length == 1 ? files[0] : files.length + " files of a Delta version";
+        return "mmps table " + where + (decode == null ? "" : " (decode " + decode.name().toLowerCase() + ")");
     }
 }

@@ -136,6 +136,14 @@ class DeltaOutputTest {
         assertEquals(new TableManifest.Delta(0L, 0L), first.delta());
         assertEquals(firstIds, ids(spark.read().format("delta").option("versionAsOf", 0)
                 .load(output.resolve("factors").toString()).collectAsList()));
+        // format("mmps") reads the same versions, images rebuilt from the files the log names.
+        assertEquals(firstIds, ids(spark.read().format("mmps").option("versionAsOf", 0).load(output.toString())
+                .select("id", "image").collectAsList()));
+        assertEquals(cleanRows.keySet(), ids(spark.read().format("mmps").load(output.toString()).select("id")
+                .collectAsList()));
+        ValidationException badVersion = assertThrows(ValidationException.class, () -> spark.read().format("mmps")
+                .option("versionAsOf", "latest").load(output.toString()));
+        assertTrue(badVersion.getMessage().contains("'latest'"), badVersion.getMessage());
         ValidationException missing = assertThrows(ValidationException.class,
                 () -> ManifestFiles.readTable(output.toString(), 7L, conf));
         assertTrue(missing.getMessage().contains("no version 7") && missing.getMessage().contains("0 to 2"),

@@ -112,7 +112,7 @@ class MmpsDataSourceTest {
 
     @Test
     void aQueryOnLabelsReadsNoFactorColumn() {
-        FactorRelation relation = FactorRelation.open(SPARK.sqlContext(), table.toString(), null);
+        FactorRelation relation = FactorRelation.open(SPARK.sqlContext(), table.toString(), null, null);
         String labels = relation.stored(List.of("id", "label"), new Filter[] {new EqualTo("label", 3)})
                 .queryExecution().executedPlan().toString();
         assertTrue(labels.contains("ReadSchema: struct<id:string,label:int>"), labels);
