@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
@@ -11,9 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import rebuild
+from . import delta, rebuild
 from .errors import FormatError
-from .manifest import Manifest, locate, read_manifest
+from .manifest import Manifest, locate, parse_manifest, read_manifest
 
 #: The columns a filter may name: metadata, never the factors.
 FILTER_COLUMNS = ("id", "label", "class_name")
@@ -105,6 +106,12 @@ class Table:
     @property
     def schema_version(self) -> int:
         return self.manifest.schema_version
+
+    @property
+    def version(self) -> Optional[int]:
+        """The factor table's version read, for an output written as Delta tables; None for Parquet outputs."""
+        versions = self.manifest.raw.get("delta")
+        return None if not isinstance(versions, dict) else versions.get("version")
 
     @property
     def num_rows(self) -> int:
@@ -302,24 +309,59 @@ def to_pixels(images: np.ndarray, uint8: bool, clip: bool) -> np.ndarray:
     return np.clip(images, 0.0, 1.0, out=images) if clip else images
 
 
-def open_table(path: Union[str, os.PathLike], subset: Union[None, str, os.PathLike] = None) -> Table:
+def open_table(path: Union[str, os.PathLike], subset: Union[None, str, os.PathLike] = None,
+               version: Optional[int] = None) -> Table:
     """Opens an mmps output folder (the ``--output`` of ``mmps compress``, or its ``factors/`` folder).
 
     ``subset``: the output of ``mmps select``; the table then reads only the rows it selected.
+    ``version``: of an output written as Delta tables (``--table-format delta``), the factor table's
+    version to read; the newest when None. ``table.version`` says which one was read.
     Raises :class:`mmps.FormatError` for anything that is not a readable table.
     """
     path = os.fspath(path)
-    manifest = read_manifest(locate(path))
-    root = os.path.dirname(manifest.path)
-    folder = os.path.join(root, "factors")
-    if not os.path.isdir(folder):
-        raise FormatError(f"{path} has a manifest but no factors/ folder: the output is damaged or was copied only "
-                          "in part; copy it again, or compress the images again")
-    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet"))
+    factors_folder = path if os.path.basename(os.path.normpath(path)) == "factors" else os.path.join(path, "factors")
+    if delta.is_delta(factors_folder):
+        manifest, files = _delta_table(os.path.dirname(os.path.normpath(factors_folder)), version)
+        root = os.path.dirname(os.path.normpath(factors_folder))
+    else:
+        if version is not None:
+            raise FormatError(f"{path} is a Parquet output, which keeps one version only; leave out version= "
+                              "(outputs written with --table-format delta keep their versions)")
+        manifest = read_manifest(locate(path))
+        root = os.path.dirname(manifest.path)
+        folder = os.path.join(root, "factors")
+        if not os.path.isdir(folder):
+            raise FormatError(f"{path} has a manifest but no factors/ folder: the output is damaged or was copied "
+                              "only in part; copy it again, or compress the images again")
+        files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".parquet"))
     subset_ids = None
     if subset is not None:
         subset_ids = _subset_ids(os.fspath(subset))
     return Table(root, manifest, files, subset_ids)
+
+
+def _delta_table(root: str, version: Optional[int]) -> Tuple[Manifest, List[str]]:
+    """The manifest and files of a version of an output of Delta tables: the manifest travels in the factor
+    table's commit (``manifest.json`` beside it is a copy), its version and stored bytes come from the log."""
+    snapshot = delta.read_snapshot(os.path.join(root, "factors"), version)
+    where = os.path.join(root, "factors", delta.LOG, f"{snapshot.version:020d}.json")
+    if snapshot.user_metadata is None:
+        raise FormatError(f"{root}/factors is a Delta table whose commits carry no mmps manifest: it was not written "
+                          "by mmps; read it with Spark's format('delta')")
+    try:
+        tree = json.loads(snapshot.user_metadata)
+    except json.JSONDecodeError as e:
+        raise FormatError(f"{where} holds a manifest that is not valid JSON ({e.msg}); the table is damaged") from e
+    if not isinstance(tree.get("delta"), dict):
+        raise FormatError(f"{where} holds a manifest without its Delta versions; the table is damaged: compress the "
+                          "images again into a new output")
+    tree["delta"]["version"] = snapshot.version
+    stored = sum(snapshot.sizes)
+    images = (tree.get("counts") or {}).get("images", 0) or 0
+    if isinstance(tree.get("totals"), dict):
+        tree["totals"]["stored_bytes"] = stored
+        tree["totals"]["stored_bytes_per_image"] = 0.0 if images == 0 else stored / images
+    return parse_manifest(tree, where), snapshot.files
 
 
 def _subset_ids(folder: str) -> pa.Array:

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +80,7 @@ class PythonReaderTest {
             assertEquals(Main.OK, Main.run(args.toArray(String[]::new)), "compress " + args);
             entries.add(reference(m.getKey(), out, !m.getValue().contains("--size")));
         }
+        entries.add(reference("cifar-mmps-delta", deltaTable(cifar, tables.resolve("cifar-mmps-delta")), true));
         Path golden = REPO.resolve("factor-table/src/test/resources/golden");
         entries.add(reference("golden-v1", golden.resolve("v1"), false));
         try (Stream<Path> v2 = Files.list(golden.resolve("v2"))) {
@@ -88,6 +90,34 @@ class PythonReaderTest {
         }
         fixtures = WORK.resolve("fixtures.json");
         Files.writeString(fixtures, ManifestFiles.toJsonString(Map.of("tables", entries)));
+    }
+
+    /**
+     * An output of Delta tables whose folders also hold files the newest version no longer names: a run at ratio
+     * 0.5, then one at the default ratio replacing it, whose commit is also a checkpoint. A reader that listed
+     * the folder instead of replaying the log would read every image twice.
+     */
+    private static Path deltaTable(Path input, Path out) {
+        List<String> common = List.of("compress", "--input", input.toString(), "--output", out.toString(),
+                "--local-cores", "2", "--table-format", "delta");
+        List<String> first = new ArrayList<>(common);
+        first.addAll(List.of("--ratio", "0.5"));
+        assertEquals(Main.OK, Main.run(first.toArray(String[]::new)), "compress " + first);
+        SparkSession spark = SparkSession.builder().master("local[2]").appName("mmps-python-fixtures")
+                .config("spark.ui.enabled", false)
+                .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+                .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+                .getOrCreate();
+        try {
+            spark.sql("ALTER TABLE delta.`" + out.resolve("factors") + "` SET TBLPROPERTIES "
+                    + "('delta.checkpointInterval' = '1')");
+            List<String> second = new ArrayList<>(common);
+            second.add("--overwrite");
+            assertEquals(Main.OK, Main.run(second.toArray(String[]::new)), "compress " + second);
+        } finally {
+            spark.stop();
+        }
+        return out;
     }
 
     /**

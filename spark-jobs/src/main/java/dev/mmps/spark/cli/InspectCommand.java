@@ -31,12 +31,16 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the summary.")
     boolean json;
 
+    @Option(names = "--table-version", paramLabel = "N", description = "Of an output written as Delta tables: the factor "
+            + "table's version to inspect (default: the newest).")
+    Long version;
+
     @Override
     public Integer call() {
         Configuration conf = new Configuration();
-        TableManifest manifest = ManifestFiles.readTable(path, conf);
-        long factorRows = FactorTableReader.count(FactorTableReader.parts(path, conf), conf);
-        long errorRows = FactorTableReader.count(FactorTableReader.errorParts(path, conf), conf);
+        TableManifest manifest = ManifestFiles.readTable(path, version, conf);
+        long factorRows = FactorTableReader.count(FactorTableReader.parts(path, version, conf), conf);
+        long errorRows = FactorTableReader.count(FactorTableReader.errorParts(path, version, conf), conf);
         TableManifest.Counts counts = manifest.counts();
         boolean consistent = reconcile(counts, factorRows, errorRows, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
@@ -62,6 +66,10 @@ public final class InspectCommand implements Callable<Integer> {
             j.put("schema_version", manifest.schemaVersion());
             j.put("mmps_version", manifest.mmpsVersion());
             j.put("config", manifest.config());
+            if (manifest.delta() != null) {
+                j.put("delta_version", manifest.delta().version());
+                j.put("delta_errors_version", manifest.delta().errorsVersion());
+            }
             out.println(ManifestFiles.toJsonString(j).replaceAll("\\s*\\n\\s*", " "));
         } else {
             Summary.print(manifest, out);

@@ -53,6 +53,10 @@ final class Summary {
                 bytes(totals.storedBytes()), bytes(totals.inputBytes()),
                 totals.inputBytes() == 0 ? 0.0 : (double) totals.storedBytes() / totals.inputBytes(),
                 bytes(images == 0 ? 0 : totals.storedBytes() / images));
+        if (manifest.delta() != null) {
+            out.printf(Locale.ROOT, "  tables   Delta: factor table version %d, error table version %d%n",
+                    manifest.delta().version(), manifest.delta().errorsVersion());
+        }
         printErrors(counts.failed(), manifest.errorExamples(), out);
         out.flush();
     }

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.sink.FactorRows;
+import dev.mmps.spark.sink.DeltaOutput;
 import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.spark.sink.TableFormat;
 import dev.mmps.table.FactorFormat;
@@ -49,7 +50,11 @@ public final class EncodedTable {
             boolean overwrite, Made made) {
         long start = System.nanoTime();
         int rowGroupMb = made.job().rowGroupMb();
-        return OutputFolder.prepare(output, overwrite, TableFormat.PARQUET, spark.sparkContext().hadoopConfiguration()).run(folder -> {
+        TableFormat format = made.job().tableFormat();
+        if (format == TableFormat.DELTA) {
+            DeltaOutput.checkSession(spark);
+        }
+        return OutputFolder.prepare(output, overwrite, format, spark.sparkContext().hadoopConfiguration()).run(folder -> {
             String all = folder.staged(ENCODED);
             CompressJob.write(encoded, all, false, rowGroupMb);
             Dataset<Row> rows = spark.read().parquet(all);
@@ -64,16 +69,26 @@ public final class EncodedTable {
             List<Row> errors = new ArrayList<>(rows.where(col(errorCol).isNotNull())
                     .select(errorColumns.toArray(Column[]::new)).collectAsList());
             errors.sort(Comparator.comparing(r -> r.getString(0)));
-            CompressJob.write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1),
-                    folder.staged(OutputFolder.ERRORS), false, rowGroupMb);
+            Dataset<Row> errorRows = spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1);
+            if (format == TableFormat.PARQUET) {
+                CompressJob.write(errorRows, folder.staged(OutputFolder.ERRORS), false, rowGroupMb);
+            }
             folder.deleteStaged(ENCODED);
-            Tally tally = IncrementalRun.tally(spark, spark.read().schema(FactorRows.FACTORS).parquet(
-                    folder.staged(OutputFolder.FACTORS)), errors);
+            Dataset<Row> staged = spark.read().schema(FactorRows.FACTORS).parquet(folder.staged(OutputFolder.FACTORS));
+            Tally tally = IncrementalRun.tally(spark, staged, errors);
             long inputs = tally.images() + tally.failed();
             TableManifest manifest = CompressJob.manifest(made.job(), made.input(), made.stages(), made.profile(),
                     made.search(), inputs, inputs, tally, errors, folder, start);
-            folder.writeStaged(OutputFolder.MANIFEST, ManifestFiles.toJson(manifest));
-            folder.commit();
+            if (format == TableFormat.DELTA) {
+                long errorsVersion = DeltaOutput.commitErrors(spark, folder.target(), errorRows, rowGroupMb);
+                DeltaOutput.replaceFactors(spark, folder.target(), staged,
+                        manifest.withDelta(new TableManifest.Delta(null, errorsVersion)), rowGroupMb);
+                manifest = DeltaOutput.writeManifestCopy(folder.target(), spark.sparkContext().hadoopConfiguration());
+                folder.abandon();
+            } else {
+                folder.writeStaged(OutputFolder.MANIFEST, ManifestFiles.toJson(manifest));
+                folder.commit();
+            }
             LOG.info("Wrote {} factor row(s) and {} error row(s) to {} in {} s", tally.images(), tally.failed(), output,
                     String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
             return manifest;

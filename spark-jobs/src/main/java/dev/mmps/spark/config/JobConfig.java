@@ -157,6 +157,12 @@ public record JobConfig(String input, String output, boolean overwrite, boolean 
         return m;
     }
 
+    /** The same configuration writing its tables in another format. */
+    public JobConfig withTableFormat(TableFormat format) {
+        return new JobConfig(input, output, overwrite, incremental, prune, spark, ingest, compression, rowGroupMb, format,
+                progressSeconds, explicit);
+    }
+
     /** The same configuration with another compression request. */
     public JobConfig withCompression(CompressionSettings other) {
         return new JobConfig(input, output, overwrite, incremental, prune, spark, ingest, other, rowGroupMb, tableFormat,

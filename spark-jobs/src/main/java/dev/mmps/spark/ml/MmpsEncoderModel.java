@@ -4,6 +4,7 @@ import dev.mmps.spark.compress.CompressionPlan;
 import dev.mmps.spark.compress.StageSettings;
 import dev.mmps.spark.config.ConfigLoader;
 import dev.mmps.spark.config.JobConfig;
+import dev.mmps.spark.sink.TableFormat;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.TableManifest;
@@ -152,12 +153,30 @@ public final class MmpsEncoderModel extends Model<MmpsEncoderModel> implements D
      *     rows are not this stage's output
      */
     public TableManifest writeTable(Dataset<Row> transformed, String output, boolean overwrite) {
+        return writeTable(transformed, output, overwrite, TableFormat.PARQUET.label());
+    }
+
+    /**
+     * Writes this model's output as {@link #writeTable(Dataset, String, boolean)} does, with {@code factors/} and
+     * {@code errors/} as Parquet folders ({@code parquet}) or as Delta tables ({@code delta}: one commit of each,
+     * the manifest in the factor table's, as {@code compress --table-format delta} writes them).
+     *
+     * @throws dev.mmps.settings.ValidationException also for an unknown format, or {@code delta} in a session
+     *     without Delta's settings
+     */
+    public TableManifest writeTable(Dataset<Row> transformed, String output, boolean overwrite, String tableFormat) {
+        TableFormat format;
+        try {
+            format = TableFormat.parse(tableFormat);
+        } catch (IllegalArgumentException e) {
+            throw new dev.mmps.settings.ValidationException(e.getMessage(), e);
+        }
         StructType expected = EncoderInput.output(getErrorCol());
         if (!java.util.Arrays.asList(transformed.columns()).containsAll(java.util.Arrays.asList(expected.fieldNames()))) {
             throw new dev.mmps.settings.ValidationException("the rows to write lack the encoder's columns "
                     + java.util.Arrays.toString(expected.fieldNames()) + "; pass what transform returned");
         }
-        JobConfig config = EncoderSettings.load(explicit());
+        JobConfig config = EncoderSettings.load(explicit()).withTableFormat(format);
         String shape = getOrDefault(profileShape);
         String search = getOrDefault(layoutSearch);
         return dev.mmps.spark.compress.EncodedTable.write(transformed.sparkSession(), transformed, getErrorCol(),

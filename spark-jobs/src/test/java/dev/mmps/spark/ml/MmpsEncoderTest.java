@@ -119,6 +119,20 @@ class MmpsEncoderTest {
         ValidationException exists = assertThrows(ValidationException.class,
                 () -> model.writeTable(out, written.toString(), false));
         assertTrue(exists.getMessage().contains("already exists"), exists.getMessage());
+
+        // As Delta tables: the same rows, one commit each, the manifest in the factor table's commit.
+        Path delta = TestInputs.fresh("encoder-delta").resolve("table");
+        TableManifest deltaManifest = model.writeTable(out, delta.toString(), false, "delta");
+        assertEquals(new TableManifest.Delta(0L, 0L), deltaManifest.delta());
+        assertEquals("delta", deltaManifest.config().get("output-format.table"));
+        assertEquals(manifest.counts(), ManifestFiles.readTable(delta.toString(), new Configuration()).counts());
+        assertEquals(SPARK.read().format("mmps").option("decode", "none").load(written.toString()).select("id")
+                .orderBy("id").collectAsList(), SPARK.read().format("delta").load(delta.resolve("factors").toString())
+                .select("id").orderBy("id").collectAsList());
+        ValidationException format = assertThrows(ValidationException.class,
+                () -> model.writeTable(out, TestInputs.fresh("encoder-orc").toString() + "/t", false, "orc"));
+        assertTrue(format.getMessage().contains("'orc'") && format.getMessage().contains("parquet or delta"),
+                format.getMessage());
     }
 
     @Test
