@@ -11,6 +11,7 @@ import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.config.JobSetting;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.OutputFolder;
+import dev.mmps.table.DeltaSnapshot;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.TableManifest;
@@ -308,19 +309,21 @@ final class IncrementalRun {
 
     /**
      * One table of the existing output, read with its known schema (no footers to infer it from); of an output
-     * of Delta tables, the versions its manifest describes.
+     * of Delta tables, the files of the versions its manifest describes, as the log replay finds them, read as
+     * plain Parquet (Delta's own reader took seconds more to plan the same scan: BENCHMARKS.md).
      */
     private static Dataset<Row> read(SparkSession spark, Table table, String name,
             org.apache.spark.sql.types.StructType schema) {
-        String path = new Path(table.target(), name).toString();
+        Path path = new Path(table.target(), name);
         TableManifest.Delta delta = table.manifest().delta();
         if (delta == null) {
-            return spark.read().schema(schema).parquet(path);
+            return spark.read().schema(schema).parquet(path.toString());
         }
         long version = OutputFolder.FACTORS.equals(name) ? delta.version() : delta.errorsVersion();
-        return spark.read().format("delta").option("versionAsOf", version).load(path).select(
-                java.util.Arrays.stream(schema.fieldNames()).map(org.apache.spark.sql.functions::col)
-                        .toArray(Column[]::new));
+        String[] files = DeltaSnapshot.read(path, version, spark.sparkContext().hadoopConfiguration()).paths()
+                .stream().map(Path::toString).toArray(String[]::new);
+        return files.length == 0 ? spark.createDataFrame(List.<Row>of(), schema)
+                : spark.read().schema(schema).parquet(files);
     }
 
     /** Adds the rows of one partition of statistics columns to a tally. */

@@ -112,8 +112,9 @@ public final class FactorSource extends LabelledSource {
         }
         FactorSource source = new FactorSource(path.toString(), rows, classes(manifest, rows), storedBytes(path),
                 rebuild(path, first));
-        LOG.info("read factor table {}: {} rows of {}, codec {}, {} stored values ({} per image), {} s", path,
-                rows.size(), source.shape(), source.codec, source.storedValues, source.storedValues / rows.size(),
+        LOG.info("read factor table {}{}: {} rows of {}, codec {}, {} stored values ({} per image), {} s", path,
+                manifest.delta() == null ? "" : " (Delta version " + manifest.delta().version() + ")", rows.size(),
+                source.shape(), source.codec, source.storedValues, source.storedValues / rows.size(),
                 String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
         return source;
     }
