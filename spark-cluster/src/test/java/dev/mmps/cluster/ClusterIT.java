@@ -128,7 +128,8 @@ class ClusterIT {
     /**
      * A Delta output's run killed between its two commits (the error table's landed, the factor table's not):
      * readers still see the previous version whole, and the same command then finishes with the rows of a
-     * clean run. Small CIFAR-10 images keep it quick: the first run takes 150, the killed one adds 50.
+     * clean run. Small CIFAR-10 images keep it quick: the first run takes 150, the killed one adds 50 and a
+     * file that is not an image.
      */
     @Test
     @Order(4)
@@ -151,6 +152,9 @@ class ClusterIT {
             Files.createDirectories(images.resolve(cifar.relativize(f)).getParent());
             Files.createLink(images.resolve(cifar.relativize(f)), f);
         }
+        // An unreadable file gives the error table a row, so the killed run has an error-table commit to make
+        // (Delta skips a commit that would change nothing).
+        Files.writeString(images.resolve("dog/notes.jpg"), "not an image\n");
 
         Daemon killed = compressDelta("delta-2", images, output);
         Path errorsCommit = output.resolve("errors/_delta_log/00000000000000000001.json");
@@ -172,6 +176,7 @@ class ClusterIT {
         assertEquals(0, cleanRun.waitFor(JOB_TIMEOUT), cleanRun.tail(60));
         Map<String, String> expected = factorRows(reader.read().format("delta").load(clean.resolve("factors").toString()));
         assertEquals(files.size(), expected.size());
+        assertEquals(1L, reader.read().format("delta").load(output.resolve("errors").toString()).count());
         assertEquals(expected, factorRows(reader.read().format("delta").load(output.resolve("factors").toString())),
                 "the same ids with the same factors, byte for byte");
     }
