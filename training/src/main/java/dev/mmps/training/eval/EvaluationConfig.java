@@ -28,11 +28,13 @@ import java.util.function.Supplier;
  * @param subsets the path pattern of subsets made by {@code mmps select}, with {@code {method}}, {@code {ratio}}
  *     and {@code {seed}}, or null to select in-process
  * @param schedule how the students' epochs follow their sources' sizes
+ * @param validation the held-out split that chooses learning rates and checkpoints, or off
  * @param device where to train ({@code evaluation.device}, which {@code MMPS_DEVICE} and {@code --device} set too)
  */
 public record EvaluationConfig(Path output, Path train, Path test, String tables, String subsets, List<Method> methods,
         List<Double> ratios, List<Architecture> architectures, int mpoBond, List<Integer> seeds, int batchSize,
-        Augmentation augmentation, ClassifierTraining.Settings student, Schedule schedule, Teacher teacher,
+        Augmentation augmentation, ClassifierTraining.Settings student, Schedule schedule, Validation validation,
+        Teacher teacher,
         CorrectionLearner.Settings correction, int correctionSeed, Selection.Features kcenterFeatures,
         DeviceSetting device) {
 
@@ -41,6 +43,43 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
 
     /** The teacher's architecture, training and seed. */
     public record Teacher(Architecture architecture, ClassifierTraining.Settings training, int seed) {}
+
+    /**
+     * Original training images held out of every student's training ({@code evaluation.validation}).
+     *
+     * @param fraction the share of the training set held out, 0 for none (then students keep their last epoch
+     *     and train at {@code student.learning-rate})
+     * @param learningRates the students' starting learning rates to choose from, once per architecture, by
+     *     the validation accuracy of students on the original training part; empty keeps
+     *     {@code student.learning-rate}
+     */
+    public record Validation(double fraction, int seed, List<Float> learningRates) {
+        public Validation {
+            if (!(fraction >= 0 && fraction < 1)) {
+                throw new IllegalArgumentException("fraction=" + fraction + " is invalid: hold out a share in [0, 1) "
+                        + "of the training images, e.g. 0.1, or 0 for none");
+            }
+            for (float rate : learningRates) {
+                if (!(rate > 0) || !Float.isFinite(rate)) {
+                    throw new IllegalArgumentException("learning-rates holds " + rate + ": every rate must be a "
+                            + "positive number, e.g. [0.1, 0.01, 0.001]");
+                }
+            }
+            if (fraction == 0 && !learningRates.isEmpty()) {
+                throw new IllegalArgumentException("learning-rates " + learningRates + " are chosen on the "
+                        + "validation split, but fraction=0 holds out none; set fraction (e.g. 0.1) or learning-rates = []");
+            }
+            learningRates = List.copyOf(learningRates);
+        }
+
+        /** Whether any image is held out. */
+        public boolean on() {
+            return fraction > 0;
+        }
+
+        /** No split: the last epoch, at {@code student.learning-rate}. */
+        public static final Validation OFF = new Validation(0, 0, List.of());
+    }
 
     public EvaluationConfig {
         methods = List.copyOf(methods);
@@ -98,7 +137,10 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                 + "and {seed}, e.g. out/cifar10-{method}-{ratio}-{seed}");
         return new EvaluationConfig(path(c, "output"), path(c, "train"), path(c, "test"), tables, subsets, methods,
                 ratios, architectures, positive(c, "mpo-bond"), seeds, batchSize, augmentation, training(c, "student"),
-                setting("student.schedule", () -> Schedule.parse(c.getString("student.schedule"))), teacher, correction,
+                setting("student.schedule", () -> Schedule.parse(c.getString("student.schedule"))),
+                setting("validation", () -> new Validation(c.getDouble("validation.fraction"),
+                        c.getInt("validation.seed"), c.getDoubleList("validation.learning-rates").stream()
+                                .map(Double::floatValue).toList())), teacher, correction,
                 c.getInt("correction.seed"), setting("kcenter.features",
                         () -> Selection.Features.parse(c.getString("kcenter.features"))),
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));

@@ -38,6 +38,11 @@ public final class EvaluationGrid {
     private final EvaluationConfig config;
     private final Path output;
     private OriginalSource train;
+    /** What students train on: the training set, or its part outside the validation split. */
+    private ImageSource trainingPart;
+    private ValidationSplit split;
+    private SourceDataset validation;
+    private final Map<Architecture, Float> learningRates = new java.util.HashMap<>();
     private OriginalSource test;
     private Stages.Teacher teacher;
     private String tableKey;
@@ -49,6 +54,10 @@ public final class EvaluationGrid {
         this.output = EvaluationConfig.require(config.output(), "output");
         EvaluationConfig.require(config.train(), "train");
         EvaluationConfig.require(config.test(), "test");
+        ValidationException.check(config.subsets() == null || !config.validation().on(), "evaluation.subsets "
+                + "names subsets that 'mmps select' drew from the whole training set, so they may hold images of the "
+                + "validation split (evaluation.validation.fraction=" + config.validation().fraction() + "); set "
+                + "evaluation.validation.fraction = 0 to train on them, or subsets = null to select here from the rest");
     }
 
     /** A cell of the grid. */
@@ -73,6 +82,7 @@ public final class EvaluationGrid {
         requireInputs(cells, test.shape());
         train = OriginalReader.read(config.train());
         requireSameClasses();
+        split(report);
         long start = System.nanoTime();
         int done = 0;
         for (Cell cell : cells) {
@@ -93,6 +103,62 @@ public final class EvaluationGrid {
                 String.format(Locale.ROOT, "%.0f", (System.nanoTime() - start) / 1e9),
                 output.resolve(EvaluationReport.MARKDOWN));
         return output.resolve(EvaluationReport.JSON);
+    }
+
+    /** Holds out the validation split, when there is one, and notes its sizes in the report. */
+    private void split(EvaluationReport report) {
+        trainingPart = train;
+        if (!config.validation().on()) {
+            return;
+        }
+        split = ValidationSplit.of(train, config.validation().fraction(), config.validation().seed());
+        trainingPart = split.trainingPart(train);
+        validation = new SourceDataset(split.validationPart(train), SourceDataset.Options.inOrder(config.batchSize()));
+        report.note("validation", new SplitNote(split.training().length, split.validation().length));
+        LOG.info("validation split: {} of the {} training images held out, {} left to train on", split.validation()
+                .length, train.size(), split.training().length);
+    }
+
+    /**
+     * The starting learning rate of an architecture's students: chosen on the validation split once, by
+     * training on the original training part at each candidate, and kept in the report's notes.
+     */
+    private float learningRate(Architecture architecture, EvaluationReport report) {
+        List<Float> candidates = config.validation().learningRates();
+        if (candidates.isEmpty()) {
+            return config.student().learningRate();
+        }
+        Float known = learningRates.get(architecture);
+        if (known != null) {
+            return known;
+        }
+        String key = "learning rate " + architecture.label();
+        LearningRateNote note = report.note(key, LearningRateNote.class);
+        if (note == null) {
+            int seed = config.seeds().get(0);
+            List<Trial> trials = new ArrayList<>();
+            for (float rate : candidates) {
+                try (Classifier student = Classifier.create(Classifier.Spec.of(architecture, trainingPart,
+                        config.mpoBond()))) {
+                    SourceDataset data = new SourceDataset(trainingPart,
+                            new SourceDataset.Options(config.batchSize(), true, config.augmentation(), seed));
+                    ClassifierTraining.Result fit = ClassifierTraining.fit(student, data,
+                            config.student().withLearningRate(rate), seed, "learning rate " + rate + "/"
+                                    + architecture.label(), validation);
+                    trials.add(new Trial(rate, fit.validationAccuracy(), fit.keptEpoch()));
+                }
+            }
+            Trial best = trials.get(0);
+            for (Trial t : trials) {
+                best = t.validationAccuracy() > best.validationAccuracy() ? t : best;
+            }
+            note = new LearningRateNote(trials, best.learningRate());
+            report.note(key, note);
+            LOG.info("learning rate of {} students: {} (validation accuracy {}%, of {})", architecture.label(),
+                    best.learningRate(), Stages.percent(best.validationAccuracy()), candidates);
+        }
+        learningRates.put(architecture, note.chosen());
+        return note.chosen();
     }
 
     /** Ratio by ratio, so each factor table is read once; the full original set once per seed. */
@@ -169,47 +235,56 @@ public final class EvaluationGrid {
     }
 
     private Run runCell(Cell cell, EvaluationReport report) {
-        ImageSource source = train;
+        float learningRate = learningRate(cell.architecture(), report);
+        ImageSource source = trainingPart;
         int[] subset = null;
         Long bytes = null;
+        long values;
+        double storedRatio;
         switch (cell.method()) {
-            case ORIGINAL -> { }
-            case RANDOM, KCENTER -> subset = subset(cell, report);
+            case ORIGINAL, RANDOM, KCENTER -> {
+                subset = cell.method() == Method.ORIGINAL ? null : subset(cell, report);
+                values = (long) (subset == null ? source.size() : subset.length) * train.shape().values();
+                storedRatio = (double) values / ((long) source.size() * train.shape().values());
+            }
             default -> {
                 FactorSource t = table(cell.method().codec(), cell.ratio());
-                source = t;
+                ImageSource stored = t;
                 bytes = t.storedBytes();
                 if (cell.method().corrected()) {
                     Stages.Learned learned = corrections(t, cell, report);
-                    source = new CorrectedSource(t, learned.corrections());
+                    stored = new CorrectedSource(t, learned.corrections());
                     bytes += learned.storedBytes();
                 }
+                // What the table stores for every training image; students read the rows outside the split.
+                values = stored.storedValues();
+                storedRatio = (double) values / ((long) stored.size() * train.shape().values());
+                source = split == null ? stored : split.trainingRows(stored);
             }
         }
-        long values = subset == null ? source.storedValues() : (long) subset.length * train.shape().values();
-        double storedRatio = (double) values / ((long) (subset == null ? source.size() : train.size())
-                * train.shape().values());
         try (Classifier student = Classifier.create(Classifier.Spec.of(cell.architecture(), source, config.mpoBond()))) {
             student.requireFits(test, "test set");
             SourceDataset data = new SourceDataset(source, subset,
                     new SourceDataset.Options(config.batchSize(), true, config.augmentation(), cell.seed()));
             String name = cell.method().label() + "@" + EvaluationConfig.ratioText(cell.ratio()) + "/"
                     + cell.architecture().label() + "/seed " + cell.seed();
-            ClassifierTraining.Settings training = config.student().withEpochs(config.schedule().epochs(
-                    config.student().epochs(), train.size(), data.size()));
-            ClassifierTraining.Result fit = ClassifierTraining.fit(student, data, training, cell.seed(), name);
+            ClassifierTraining.Settings training = config.student().withLearningRate(learningRate).withEpochs(
+                    config.schedule().epochs(config.student().epochs(), trainingPart.size(), data.size()));
+            ClassifierTraining.Result fit = ClassifierTraining.fit(student, data, training, cell.seed(), name,
+                    validation);
             double accuracy = ClassifierTraining.accuracy(student,
                     new SourceDataset(test, SourceDataset.Options.inOrder(config.batchSize())));
             return new Run(cell.method().label(), cell.ratio(), cell.architecture().label(), cell.seed(), accuracy,
                     data.size(), values, storedRatio, bytes, fit.epochs(), fit.loss(), fit.trainAccuracy(),
-                    fit.seconds());
+                    fit.seconds(), validation == null ? null : learningRate, validation == null ? null : fit.keptEpoch(),
+                    validation == null ? null : fit.validationAccuracy());
         }
     }
 
     private Stages.Teacher teacher(EvaluationReport report) {
         if (teacher == null) {
             Path folder = output.resolve("teacher-" + config.teacher().architecture().label());
-            teacher = Stages.teacher(config, train, test, folder);
+            teacher = Stages.teacher(config, trainingPart, test, folder);
             report.note("teacher", new TeacherNote(folder.toString(), config.teacher().architecture().label(),
                     teacher.testAccuracy()));
         }
@@ -218,12 +293,12 @@ public final class EvaluationGrid {
 
     /** A selection baseline's subset: made by 'mmps select' when the grid names one, else selected here. */
     private int[] subset(Cell cell, EvaluationReport report) {
-        int budget = Selection.budget(train, cell.ratio());
+        int budget = Selection.budget(trainingPart, cell.ratio());
         if (config.subsets() != null) {
             return SubsetTable.read(config.subset(cell.method(), cell.ratio(), cell.seed()), train, budget);
         }
-        return cell.method() == Method.RANDOM ? Selection.random(train.size(), budget, cell.seed())
-                : Selection.kCenter(train, budget, config.kcenterFeatures(),
+        return cell.method() == Method.RANDOM ? Selection.random(trainingPart.size(), budget, cell.seed())
+                : Selection.kCenter(trainingPart, budget, config.kcenterFeatures(),
                         config.kcenterFeatures() == Selection.Features.TEACHER ? teacher(report).classifier() : null,
                         cell.seed());
     }
@@ -259,6 +334,18 @@ public final class EvaluationGrid {
         report.note("corrections " + name, learned.summary());
         return learned;
     }
+
+    /** What the report notes of the validation split. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    private record SplitNote(int trainingImages, int validationImages) {}
+
+    /** A candidate learning rate and the best validation accuracy of the student trained at it. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Trial(float learningRate, double validationAccuracy, int keptEpoch) {}
+
+    /** What the report notes of an architecture's learning-rate choice. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record LearningRateNote(List<Trial> trials, float chosen) {}
 
     /** What the report notes of the grid's teacher. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -41,18 +41,20 @@ final class EvaluationReport {
     /**
      * What {@code evaluation.json} records of the settings: everything that changes a run's result, apart
      * from the grid's extent (which may grow on resume). Null values are left out of the file: the schedule is
-     * recorded only when it is equal steps, so reports made before there was a choice resume as equal epochs.
+     * recorded only when it is equal steps, and the validation split only when there is one, so reports made
+     * before there was a choice resume as they were made.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record Settings(String train, String test, String tables, String subsets, int batchSize,
-            Augmentation augmentation, ClassifierTraining.Settings student, String schedule, Teacher teacher,
-            CorrectionLearner.Settings correction, int correctionSeed, String kcenterFeatures, Integer mpoBond) {
+            Augmentation augmentation, ClassifierTraining.Settings student, String schedule,
+            EvaluationConfig.Validation validation, Teacher teacher, CorrectionLearner.Settings correction,
+            int correctionSeed, String kcenterFeatures, Integer mpoBond) {
 
         static Settings of(EvaluationConfig c) {
             boolean mpo = c.teacher().architecture().isMpo() || c.architectures().stream().anyMatch(Architecture::isMpo);
             return new Settings(c.train().toString(), c.test().toString(), c.tables(), c.subsets(), c.batchSize(),
                     c.augmentation(), c.student(), c.schedule() == Schedule.EQUAL_EPOCHS ? null : c.schedule().label(),
-                    new Teacher(c.teacher().architecture().label(),
+                    c.validation().on() ? c.validation() : null, new Teacher(c.teacher().architecture().label(),
                             c.teacher().training(), c.teacher().seed()), c.correction(), c.correctionSeed(),
                     c.kcenterFeatures().name().toLowerCase(Locale.ROOT), mpo ? c.mpoBond() : null);
         }
@@ -124,6 +126,17 @@ final class EvaluationReport {
         write();
     }
 
+    /** A note recorded earlier (in this run or one that stopped), as {@code type}, or null if there is none. */
+    <T> T note(String name, Class<T> type) {
+        JsonNode value = notes.get(name);
+        try {
+            return value == null ? null : JsonFiles.convert(value, type);
+        } catch (JsonProcessingException e) {
+            throw new ValidationException("the note '" + name + "' of " + folder.resolve(JSON) + " is damaged ("
+                    + e.getOriginalMessage() + "); delete the file to start over, or give a new evaluation.output", e);
+        }
+    }
+
     /** Mean and standard deviation (n - 1) of one method's accuracy at a ratio and architecture. */
     record Cell(String method, double ratio, String architecture, int n, double mean, double std,
             double storedRatio, Long storedBytes) {}
@@ -169,6 +182,23 @@ final class EvaluationReport {
         StringBuilder md = new StringBuilder("# Evaluation\n\nTop-1 accuracy (%) on the real test set, mean ± sample "
                 + "standard deviation (n - 1) over seeds (n in brackets; none for one seed), for students trained on each source. Settings: `" + JSON
                 + "`.\n");
+        JsonNode split = notes.get("validation");
+        if (split != null) {
+            md.append("\nEvery student is tested with the parameters of its epoch that scored best on ")
+                    .append(split.path("validation_images").asInt()).append(" original training images held out of ")
+                    .append("every source (").append(split.path("training_images").asInt()).append(" left to train on).");
+            notes.forEach((name, value) -> {
+                if (name.startsWith("learning rate ")) {
+                    md.append(" Learning rate of ").append(name.substring("learning rate ".length())).append(", chosen ")
+                            .append("on them: ").append(value.path("chosen").asDouble()).append(" (of");
+                    value.path("trials").forEach(t -> md.append(String.format(Locale.ROOT, " %s: %.2f%%;",
+                            t.path("learning_rate").asText(), 100 * t.path("validation_accuracy").asDouble())));
+                    md.setLength(md.length() - 1);
+                    md.append(").");
+                }
+            });
+            md.append('\n');
+        }
         for (String arch : cells.stream().map(Cell::architecture).distinct().toList()) {
             md.append("\n## ").append(arch).append(": Table 1\n\n");
             table(md, cells, ratios, arch, TABLE_1, Method::title);

@@ -9,10 +9,14 @@ package dev.mmps.training.eval;
  *     correction values
  * @param storedRatio {@code storedValues} over the pixels of the full training set (paper Eq. 6)
  * @param storedBytes the factor and correction tables' bytes on disk, or null for images
+ * @param learningRate the starting learning rate chosen on the validation split, or null without one
+ * @param keptEpoch the epoch whose parameters were tested, chosen on the validation split, or null without one
+ *     (then the last)
+ * @param validationAccuracy the tested parameters' accuracy on the validation split, or null without one
  */
 public record Run(String method, double ratio, String architecture, int seed, double accuracy, int trainImages,
         long storedValues, double storedRatio, Long storedBytes, int epochs, double loss, double trainAccuracy,
-        double seconds) {
+        double seconds, Float learningRate, Integer keptEpoch, Double validationAccuracy) {
 
     /** Identifies a grid cell: a run with the same key is not repeated on resume. */
     public String key() {

@@ -35,7 +35,7 @@ public final class Stages {
      * @throws ValidationException if the test set does not fit the training data, or a teacher kept in
      *     {@code folder} was trained with other settings
      */
-    public static Teacher teacher(EvaluationConfig config, OriginalSource train, OriginalSource test, Path folder) {
+    public static Teacher teacher(EvaluationConfig config, ImageSource train, OriginalSource test, Path folder) {
         SourceDataset testSet = new SourceDataset(test, SourceDataset.Options.inOrder(config.batchSize()));
         EvaluationConfig.Teacher t = config.teacher();
         String trainedWith = t.architecture().label() + (t.architecture().isMpo() ? " (bond " + config.mpoBond() + ")" : "")

@@ -40,6 +40,11 @@ public final class ClassifierTraining {
             return new Settings(other, learningRate, momentum, weightDecay);
         }
 
+        /** The same settings with another starting learning rate. */
+        public Settings withLearningRate(float other) {
+            return new Settings(epochs, other, momentum, weightDecay);
+        }
+
         public Settings {
             if (epochs < 1) {
                 throw new IllegalArgumentException("epochs=" + epochs + " is invalid: train for at least 1 epoch");
@@ -57,8 +62,15 @@ public final class ClassifierTraining {
         }
     }
 
-    /** What a run did: the last epoch's mean loss and training accuracy, and the time it took. */
-    public record Result(int epochs, double loss, double trainAccuracy, double seconds) {}
+    /**
+     * What a run did: the last epoch's mean loss and training accuracy, and the time it took; with held-out
+     * images, the epoch whose parameters were kept and their accuracy on those images.
+     *
+     * @param keptEpoch the epoch whose parameters the classifier holds: the last one without held-out images
+     * @param validationAccuracy the kept epoch's accuracy on the held-out images, NaN without them
+     */
+    public record Result(int epochs, double loss, double trainAccuracy, double seconds, int keptEpoch,
+            double validationAccuracy) {}
 
     private ClassifierTraining() {}
 
@@ -68,7 +80,17 @@ public final class ClassifierTraining {
      * @param name what is trained, for the log
      */
     public static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name) {
-        return fit(classifier, train, settings, seed, name, step -> { });
+        return fit(classifier, train, settings, seed, name, null, step -> { });
+    }
+
+    /**
+     * As {@link #fit(Classifier, SourceDataset, Settings, int, String)}, scoring the classifier on held-out
+     * images after every epoch and keeping the parameters of the epoch that scored best (the earliest of equals):
+     * checkpoint selection on a validation split.
+     */
+    public static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name,
+            SourceDataset validation) {
+        return fit(classifier, train, settings, seed, name, validation, step -> { });
     }
 
     /**
@@ -78,6 +100,11 @@ public final class ClassifierTraining {
      */
     public static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name,
             java.util.function.LongConsumer beforeStep) {
+        return fit(classifier, train, settings, seed, name, null, beforeStep);
+    }
+
+    private static Result fit(Classifier classifier, SourceDataset train, Settings settings, int seed, String name,
+            SourceDataset validation, java.util.function.LongConsumer beforeStep) {
         classifier.requireFits(train.source(), "training source");
         ImageShape shape = classifier.spec().shape();
         long steps = settings.epochs() * stepsPerEpoch(train);
@@ -91,6 +118,9 @@ public final class ClassifierTraining {
         long start = System.nanoTime();
         double loss = Double.NaN;
         double accuracy = Double.NaN;
+        int keptEpoch = settings.epochs();
+        double bestValidation = Double.NaN;
+        byte[] kept = null;
         try (Trainer trainer = classifier.model().newTrainer(config)) {
             trainer.initialize(new Shape(1, shape.channels(), shape.height(), shape.width()));
             for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
@@ -105,12 +135,48 @@ public final class ClassifierTraining {
                             + "or score them; a lower learning rate (--learning-rate) usually avoids it");
                 }
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
-                LOG.info("{}: epoch {}/{}, loss {}, training accuracy {}%, {} s ({} images/s)", name, epoch,
-                        settings.epochs(), format("%.4f", loss), format("%.2f", 100 * accuracy), format("%.1f", seconds),
-                        format("%.0f", sums[2] / seconds));
+                String held = "";
+                if (validation != null) {
+                    double scored = accuracy(classifier, validation);
+                    if (!(scored <= bestValidation)) {
+                        bestValidation = scored;
+                        keptEpoch = epoch;
+                        kept = parameters(classifier);
+                    }
+                    held = ", validation accuracy " + format("%.2f", 100 * scored) + "% (best "
+                            + format("%.2f", 100 * bestValidation) + "% at epoch " + keptEpoch + ")";
+                }
+                LOG.info("{}: epoch {}/{}, loss {}, training accuracy {}%{}, {} s ({} images/s)", name, epoch,
+                        settings.epochs(), format("%.4f", loss), format("%.2f", 100 * accuracy), held,
+                        format("%.1f", seconds), format("%.0f", sums[2] / seconds));
             }
         }
-        return new Result(settings.epochs(), loss, accuracy, (System.nanoTime() - start) / 1e9);
+        if (kept != null && keptEpoch < settings.epochs()) {
+            restore(classifier, kept);
+        }
+        return new Result(settings.epochs(), loss, accuracy, (System.nanoTime() - start) / 1e9, keptEpoch,
+                bestValidation);
+    }
+
+    /** The classifier's parameters (running statistics included) in DJL's own serialised form. */
+    private static byte[] parameters(Classifier classifier) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            classifier.model().getBlock().saveParameters(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot copy the parameters of " + classifier.spec().architecture()
+                    .label() + " into memory", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void restore(Classifier classifier, byte[] parameters) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(parameters))) {
+            classifier.model().getBlock().loadParameters(classifier.model().getNDManager(), in);
+        } catch (java.io.IOException | ai.djl.MalformedModelException e) {
+            throw new IllegalStateException("the parameters just copied from " + classifier.spec().architecture()
+                    .label() + " do not load back into it", e);
+        }
     }
 
     /** Optimisation steps in one pass over a dataset: its batches, the last one possibly short. */

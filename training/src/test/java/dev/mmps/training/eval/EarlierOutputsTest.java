@@ -93,9 +93,11 @@ class EarlierOutputsTest {
         Files.copy(RUN.resolve(EvaluationReport.JSON), dir.resolve(EvaluationReport.JSON));
         JsonNode written = PLAIN.readTree(RUN.resolve(EvaluationReport.JSON).toFile());
         Path grid = TestData.outputsV01().resolve("grid.conf");
-        // Made before there was a schedule: every student trained for the same epochs.
+        // Made before there was a schedule or a validation split: every student trained for the same epochs on
+        // every training image and was tested after its last.
         EvaluationReport report = EvaluationReport.open(dir, EvaluationReport.Settings.of(EvaluationConfig.load(
-                grid.toFile(), Map.of("student.schedule", "equal-epochs"))));
+                grid.toFile(), Map.of("student.schedule", "equal-epochs", "validation.fraction", 0,
+                        "validation.learning-rates", java.util.List.of()))));
         assertEquals(written.get("runs").size(), report.size());
         for (JsonNode r : written.get("runs")) {
             Run run = PLAIN.treeToValue(r, Run.class);

@@ -38,7 +38,7 @@ class EvaluationGridTest {
 
     @Test
     void runsTheGridAndResumes(@TempDir Path dir) throws Exception {
-        File config = config(dir, 1);
+        File config = config(dir, 1, "validation { fraction = 0, learning-rates = [] }");
         Path json = new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
         JsonNode report = JSON.readTree(json.toFile());
         Map<String, JsonNode> runs = runs(report);
@@ -111,6 +111,57 @@ class EvaluationGridTest {
                 corrections.getMessage());
     }
 
+    /**
+     * With a validation split of a quarter (10 of the 40 images): the learning rate is chosen once on it and
+     * noted, every student trains on the other 30 (subsets drawn from them, the table's rows of held-out images
+     * left out) and is scored on the 10 after every epoch, and a second start redoes neither the choice nor a run.
+     */
+    @Test
+    void choosesTheLearningRateAndCheckpointsOnAHeldOutSplit(@TempDir Path dir) throws Exception {
+        File config = config(dir, 2, "methods = [original, random, mmps]\n"
+                + "validation { fraction = 0.25, seed = 5, learning-rates = [0.05, 0.01] }");
+        Path json = new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
+        JsonNode report = JSON.readTree(json.toFile());
+        JsonNode split = report.get("notes").get("validation");
+        assertEquals(30, split.get("training_images").asInt());
+        assertEquals(10, split.get("validation_images").asInt());
+        JsonNode choice = report.get("notes").get("learning rate convnet");
+        assertEquals(2, choice.get("trials").size());
+        JsonNode first = choice.get("trials").get(0);
+        JsonNode second = choice.get("trials").get(1);
+        double chosen = second.get("validation_accuracy").asDouble() > first.get("validation_accuracy").asDouble()
+                ? 0.01 : 0.05;
+        assertEquals(chosen, choice.get("chosen").asDouble(), RATIO_TOLERANCE, "the better rate, the first on ties");
+
+        Map<String, JsonNode> runs = runs(report);
+        assertEquals(30, runs.get("original|1.0|convnet|1").get("trainImages").asInt());
+        assertEquals(9, runs.get("random|0.3|convnet|1").get("trainImages").asInt(), "round(0.3 x 30)");
+        assertEquals(30, runs.get("mmps|0.3|convnet|1").get("trainImages").asInt(), "the table's rows outside the split");
+        assertEquals(7, runs.get("random|0.3|convnet|1").get("epochs").asInt(), "equal steps: round(2 x 30 / 9)");
+        assertEquals((double) dev.mmps.training.data.FactorSource.open(dir.resolve("tables/mmps-0.3")).storedValues()
+                / (40 * 3072), runs.get("mmps|0.3|convnet|1").get("storedRatio").asDouble(), RATIO_TOLERANCE,
+                "what the table stores for the whole training set");
+        for (JsonNode r : runs.values()) {
+            assertEquals(chosen, r.get("learningRate").asDouble(), RATIO_TOLERANCE, r.toString());
+            int kept = r.get("keptEpoch").asInt();
+            assertTrue(kept >= 1 && kept <= r.get("epochs").asInt(), r.toString());
+            double right = r.get("validationAccuracy").asDouble() * 10;
+            assertEquals(Math.rint(right), right, RATIO_TOLERANCE, "a count of the 10 held-out images: " + r);
+        }
+        String markdown = Files.readString(dir.resolve("out/evaluation.md"));
+        assertTrue(markdown.contains("best on 10 original training images held out") && markdown.contains(
+                "Learning rate of convnet, chosen on them: " + choice.get("chosen").asDouble()), markdown);
+
+        new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
+        JsonNode again = JSON.readTree(json.toFile());
+        assertEquals(report.get("runs"), again.get("runs"), "a finished grid runs nothing again");
+        assertEquals(report.get("notes"), again.get("notes"), "nor chooses the learning rate again");
+
+        ValidationException subsets = assertThrows(ValidationException.class, () -> new EvaluationGrid(
+                EvaluationConfig.load(config, Map.of("subsets", dir.resolve("s-{method}-{ratio}-{seed}").toString()))));
+        assertTrue(subsets.getMessage().contains("validation.fraction = 0"), subsets.getMessage());
+    }
+
     private static Map<String, JsonNode> runs(JsonNode report) {
         Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
         for (JsonNode r : report.get("runs")) {
@@ -121,7 +172,7 @@ class EvaluationGridTest {
     }
 
     /** A grid over the golden tables: every kind of method once, one epoch, two batches. */
-    static File config(Path dir, int epochs) throws Exception {
+    static File config(Path dir, int epochs, String extra) throws Exception {
         Path train = TestData.goldenInput(dir.resolve("train"));
         Path tables = TestData.tablesAtRatio03(dir.resolve("tables"), List.of("mps", "mmps"));
         Path file = dir.resolve("grid.conf");
@@ -132,7 +183,7 @@ class EvaluationGridTest {
                 + "  tables = \"" + tables + "/{codec}-{ratio}\"\n"
                 + "  methods = [original, random, kcenter, mps, mmps, \"mmps+kd\"]\n"
                 + "  ratios = [0.3]\n  seeds = [1]\n  batch-size = " + BATCH_SIZE + "\n"
-                + "  student.epochs = " + epochs + "\n  teacher.epochs = 1\n  correction.steps = 5\n}\n");
+                + "  student.epochs = " + epochs + "\n  teacher.epochs = 1\n  correction.steps = 5\n" + extra + "\n}\n");
         return file.toFile();
     }
 }
