@@ -198,7 +198,7 @@ public final class CorrectionLearner {
         return teacher.logits(images).sub(target).square().mean(new int[] {1});
     }
 
-    private static int[] matchById(ImageSource real, ImageSource rebuilt) {
+    static int[] matchById(ImageSource real, ImageSource rebuilt) {
         Map<String, Integer> byId = real.indexById();
         int[] match = new int[rebuilt.size()];
         for (int i = 0; i < rebuilt.size(); i++) {

@@ -5,7 +5,10 @@ import dev.mmps.settings.ConfigLayers;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.device.DeviceSetting;
+import dev.mmps.training.distill.CorrectionLayer;
 import dev.mmps.training.distill.CorrectionLearner;
+import dev.mmps.training.distill.DistillationLoss;
+import dev.mmps.training.distill.LayerLearner;
 import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.ClassifierTraining;
 import dev.mmps.training.select.Selection;
@@ -29,13 +32,15 @@ import java.util.function.Supplier;
  *     and {@code {seed}}, or null to select in-process
  * @param schedule how the students' epochs follow their sources' sizes
  * @param validation the held-out split that chooses learning rates and checkpoints, or off
+ * @param layer how the layer form of Eq. 7's correction is learned ({@code correction.layer})
  * @param device where to train ({@code evaluation.device}, which {@code MMPS_DEVICE} and {@code --device} set too)
  */
 public record EvaluationConfig(Path output, Path train, Path test, String tables, String subsets, List<Method> methods,
         List<Double> ratios, List<Architecture> architectures, int mpoBond, List<Integer> seeds, int batchSize,
         Augmentation augmentation, ClassifierTraining.Settings student, Schedule schedule, Validation validation,
         Teacher teacher,
-        CorrectionLearner.Settings correction, int correctionSeed, Selection.Features kcenterFeatures,
+        CorrectionLearner.Settings correction, LayerLearner.Settings layer, int correctionSeed,
+        Selection.Features kcenterFeatures,
         DeviceSetting device) {
 
     private static final String DEFAULTS = "evaluation.conf";
@@ -107,6 +112,9 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
         if (c.getBoolean("ablation") && methods.contains(Method.MMPS_KD) && !methods.contains(Method.MPS_KD)) {
             methods.add(Method.MPS_KD);
         }
+        if (c.getBoolean("ablation") && methods.contains(Method.MMPS_LAYER) && !methods.contains(Method.MPS_LAYER)) {
+            methods.add(Method.MPS_LAYER);
+        }
         List<Double> ratios = c.getDoubleList("ratios");
         for (double r : ratios) {
             ValidationException.check(r > 0 && r <= 1, "evaluation.ratios holds " + r + ": every ratio must be in "
@@ -141,6 +149,11 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                 setting("validation", () -> new Validation(c.getDouble("validation.fraction"),
                         c.getInt("validation.seed"), c.getDoubleList("validation.learning-rates").stream()
                                 .map(Double::floatValue).toList())), teacher, correction,
+                setting("correction.layer", () -> new LayerLearner.Settings(
+                        CorrectionLayer.Form.parse(c.getString("correction.layer.form")),
+                        new DistillationLoss(DistillationLoss.Kind.parse(c.getString("correction.layer.loss")),
+                                c.getDouble("correction.layer.temperature")), c.getInt("correction.layer.epochs"),
+                        (float) c.getDouble("correction.layer.learning-rate"), c.getInt("correction.layer.batch-size"))),
                 c.getInt("correction.seed"), setting("kcenter.features",
                         () -> Selection.Features.parse(c.getString("kcenter.features"))),
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));

@@ -11,6 +11,7 @@ import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
 import dev.mmps.training.data.SourceDataset;
 import dev.mmps.training.distill.CorrectedSource;
+import dev.mmps.training.distill.LayeredSource;
 import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.Classifier;
 import dev.mmps.training.model.ClassifierTraining;
@@ -251,10 +252,18 @@ public final class EvaluationGrid {
                 FactorSource t = table(cell.method().codec(), cell.ratio());
                 ImageSource stored = t;
                 bytes = t.storedBytes();
-                if (cell.method().corrected()) {
-                    Stages.Learned learned = corrections(t, cell, report);
-                    stored = new CorrectedSource(t, learned.corrections());
-                    bytes += learned.storedBytes();
+                switch (cell.method().correction()) {
+                    case TERMS -> {
+                        Stages.Learned learned = corrections(t, cell, report);
+                        stored = new CorrectedSource(t, learned.corrections());
+                        bytes += learned.storedBytes();
+                    }
+                    case LAYER -> {
+                        Stages.Layer layer = layer(t, cell, report);
+                        stored = new LayeredSource(t, layer.layer());
+                        bytes += layer.storedBytes();
+                    }
+                    case NONE -> { }
                 }
                 // What the table stores for every training image; students read the rows outside the split.
                 values = stored.storedValues();
@@ -333,6 +342,18 @@ public final class EvaluationGrid {
                 config.correctionSeed(), output.resolve("corrections").resolve(name));
         report.note("corrections " + name, learned.summary());
         return learned;
+    }
+
+    /**
+     * A table's correction layer, learned once on the table's rows outside the validation split (the held-out
+     * images stay unseen by everything a student gets) and kept in {@code layers/<codec>-<ratio>}.
+     */
+    private Stages.Layer layer(FactorSource t, Cell cell, EvaluationReport report) {
+        String name = cell.method().codec() + "-" + EvaluationConfig.ratioText(cell.ratio());
+        Stages.Layer layer = Stages.layer(teacher(report).classifier(), train, split == null ? t : split.trainingRows(t),
+                config.layer(), config.correctionSeed(), output.resolve("layers").resolve(name));
+        report.note("layer " + name, layer.summary());
+        return layer;
     }
 
     /** What the report notes of the validation split. */

@@ -34,9 +34,9 @@ final class EvaluationReport {
     static final String MARKDOWN = "evaluation.md";
     /** Table 1's rows in the paper's order, then the correction; Table 3's from the least to the most. */
     private static final List<Method> TABLE_1 = List.of(Method.ORIGINAL, Method.RANDOM, Method.KCENTER, Method.SVD,
-            Method.CP, Method.TUCKER, Method.MPS, Method.MMPS, Method.MMPS_KD);
-    private static final List<Method> ABLATION = List.of(Method.ORIGINAL, Method.MPS, Method.MPS_KD, Method.MMPS,
-            Method.MMPS_KD);
+            Method.CP, Method.TUCKER, Method.MPS, Method.MMPS, Method.MMPS_KD, Method.MMPS_LAYER);
+    private static final List<Method> ABLATION = List.of(Method.ORIGINAL, Method.MPS, Method.MPS_KD, Method.MPS_LAYER,
+            Method.MMPS, Method.MMPS_KD, Method.MMPS_LAYER);
 
     /**
      * What {@code evaluation.json} records of the settings: everything that changes a run's result, apart
@@ -48,14 +48,16 @@ final class EvaluationReport {
     record Settings(String train, String test, String tables, String subsets, int batchSize,
             Augmentation augmentation, ClassifierTraining.Settings student, String schedule,
             EvaluationConfig.Validation validation, Teacher teacher, CorrectionLearner.Settings correction,
-            int correctionSeed, String kcenterFeatures, Integer mpoBond) {
+            String layer, int correctionSeed, String kcenterFeatures, Integer mpoBond) {
 
         static Settings of(EvaluationConfig c) {
             boolean mpo = c.teacher().architecture().isMpo() || c.architectures().stream().anyMatch(Architecture::isMpo);
             return new Settings(c.train().toString(), c.test().toString(), c.tables(), c.subsets(), c.batchSize(),
                     c.augmentation(), c.student(), c.schedule() == Schedule.EQUAL_EPOCHS ? null : c.schedule().label(),
                     c.validation().on() ? c.validation() : null, new Teacher(c.teacher().architecture().label(),
-                            c.teacher().training(), c.teacher().seed()), c.correction(), c.correctionSeed(),
+                            c.teacher().training(), c.teacher().seed()), c.correction(),
+                    c.methods().stream().anyMatch(m -> m.correction() == Method.Correction.LAYER)
+                            ? c.layer().toString() : null, c.correctionSeed(),
                     c.kcenterFeatures().name().toLowerCase(Locale.ROOT), mpo ? c.mpoBond() : null);
         }
     }
@@ -202,7 +204,8 @@ final class EvaluationReport {
         for (String arch : cells.stream().map(Cell::architecture).distinct().toList()) {
             md.append("\n## ").append(arch).append(": Table 1\n\n");
             table(md, cells, ratios, arch, TABLE_1, Method::title);
-            if (cells.stream().anyMatch(c -> c.architecture().equals(arch) && c.method().equals(Method.MMPS_KD.label()))) {
+            if (cells.stream().anyMatch(c -> c.architecture().equals(arch) && (c.method().equals(Method.MMPS_KD.label())
+                    || c.method().equals(Method.MMPS_LAYER.label())))) {
                 md.append("\n## ").append(arch).append(": ablation (Table 3)\n\n");
                 table(md, cells, ratios, arch, ABLATION, EvaluationReport::ablationTitle);
             }
@@ -267,8 +270,10 @@ final class EvaluationReport {
         return switch (m) {
             case MPS -> "without the residual stage and the correction (MPS)";
             case MPS_KD -> "without the residual stage (MPS + correction)";
+            case MPS_LAYER -> "without the residual stage (MPS + correction layer)";
             case MMPS -> "without the correction (MMPS)";
             case MMPS_KD -> "MMPS + correction";
+            case MMPS_LAYER -> "MMPS + correction layer";
             default -> m.title();
         };
     }

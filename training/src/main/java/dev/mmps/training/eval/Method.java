@@ -5,29 +5,39 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** What a student is trained on: the paper's Table 1 rows, and the correction applied to MPS for Table 3. */
+/**
+ * What a student is trained on: the paper's Table 1 rows, and Eq. 7's correction applied to MPS and MMPS for
+ * Table 3, in both forms: per-image terms ({@code +kd}) and one layer for the whole table ({@code +layer}).
+ */
 public enum Method {
-    ORIGINAL("original", "Original", null, false),
-    RANDOM("random", "Random", null, false),
-    KCENTER("kcenter", "K-Center", null, false),
-    SVD("svd", "SVD", "svd", false),
-    CP("cp", "CP", "cp", false),
-    TUCKER("tucker", "Tucker", "tucker", false),
-    MPS("mps", "MPS", "mps", false),
-    MMPS("mmps", "MMPS", "mmps", false),
-    MPS_KD("mps+kd", "MPS + correction", "mps", true),
-    MMPS_KD("mmps+kd", "MMPS + correction", "mmps", true);
+    ORIGINAL("original", "Original", null, Correction.NONE),
+    RANDOM("random", "Random", null, Correction.NONE),
+    KCENTER("kcenter", "K-Center", null, Correction.NONE),
+    SVD("svd", "SVD", "svd", Correction.NONE),
+    CP("cp", "CP", "cp", Correction.NONE),
+    TUCKER("tucker", "Tucker", "tucker", Correction.NONE),
+    MPS("mps", "MPS", "mps", Correction.NONE),
+    MMPS("mmps", "MMPS", "mmps", Correction.NONE),
+    MPS_KD("mps+kd", "MPS + correction", "mps", Correction.TERMS),
+    MMPS_KD("mmps+kd", "MMPS + correction", "mmps", Correction.TERMS),
+    MPS_LAYER("mps+layer", "MPS + correction layer", "mps", Correction.LAYER),
+    MMPS_LAYER("mmps+layer", "MMPS + correction layer", "mmps", Correction.LAYER);
+
+    /** Which form of Eq. 7's correction the table gets. */
+    public enum Correction {
+        NONE, TERMS, LAYER
+    }
 
     private final String label;
     private final String title;
     private final String codec;
-    private final boolean corrected;
+    private final Correction correction;
 
-    Method(String label, String title, String codec, boolean corrected) {
+    Method(String label, String title, String codec, Correction correction) {
         this.label = label;
         this.title = title;
         this.codec = codec;
-        this.corrected = corrected;
+        this.correction = correction;
     }
 
     public String label() {
@@ -44,8 +54,8 @@ public enum Method {
         return codec;
     }
 
-    public boolean corrected() {
-        return corrected;
+    public Correction correction() {
+        return correction;
     }
 
     /** Whether the method depends on the ratio (everything but the full original set). */

@@ -5,9 +5,11 @@ import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.ImageSource;
 import dev.mmps.training.data.OriginalSource;
 import dev.mmps.training.data.SourceDataset;
+import dev.mmps.training.distill.CorrectionLayer;
 import dev.mmps.training.distill.CorrectionLearner;
 import dev.mmps.training.distill.CorrectionTable;
 import dev.mmps.training.distill.Corrections;
+import dev.mmps.training.distill.LayerLearner;
 import dev.mmps.training.model.Classifier;
 import dev.mmps.training.model.ClassifierTraining;
 import java.nio.file.Files;
@@ -83,6 +85,25 @@ public final class Stages {
                 CorrectionTable.Summary.learned(learnedWith, table.description(),
                         teacher.spec().architecture().label(), settings, outcome));
         return new Learned(outcome.corrections(), summary, summary.storedBytes());
+    }
+
+    /** A table's correction layer with its summary and the bytes of its file. */
+    public record Layer(CorrectionLayer layer, LayerLearner.Summary summary, long storedBytes) {}
+
+    /** Reads the correction layer in {@code folder}, or learns it for {@code table} and writes it there. */
+    public static Layer layer(Classifier teacher, ImageSource originals, ImageSource table, LayerLearner.Settings settings,
+            int seed, Path folder) {
+        String learnedWith = settings + ", seed " + seed + ", for " + table.description() + " with a "
+                + teacher.spec().architecture().label() + " teacher";
+        if (Files.isRegularFile(folder.resolve(CorrectionLayer.FILE))) {
+            LayerLearner.Summary summary = CorrectionLayer.summary(folder);
+            requireSame(summary == null ? null : summary.settings(), learnedWith, "correction layer", folder);
+            LOG.info("correction layer read from {}", folder);
+            return new Layer(CorrectionLayer.read(folder), summary, CorrectionLayer.storedBytes(folder));
+        }
+        LayerLearner.Outcome outcome = LayerLearner.learn(teacher, originals, table, settings, seed, learnedWith);
+        CorrectionLayer.write(folder, outcome.layer(), outcome.summary());
+        return new Layer(outcome.layer(), outcome.summary(), CorrectionLayer.storedBytes(folder));
     }
 
     /**

@@ -118,8 +118,9 @@ class EvaluationGridTest {
      */
     @Test
     void choosesTheLearningRateAndCheckpointsOnAHeldOutSplit(@TempDir Path dir) throws Exception {
-        File config = config(dir, 2, "methods = [original, random, mmps]\n"
-                + "validation { fraction = 0.25, seed = 5, learning-rates = [0.05, 0.01] }");
+        File config = config(dir, 2, "methods = [original, random, mmps, \"mmps+layer\"]\n"
+                + "validation { fraction = 0.25, seed = 5, learning-rates = [0.05, 0.01] }\n"
+                + "correction.layer { epochs = 1, batch-size = 10 }");
         Path json = new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
         JsonNode report = JSON.readTree(json.toFile());
         JsonNode split = report.get("notes").get("validation");
@@ -141,6 +142,17 @@ class EvaluationGridTest {
         assertEquals((double) dev.mmps.training.data.FactorSource.open(dir.resolve("tables/mmps-0.3")).storedValues()
                 / (40 * 3072), runs.get("mmps|0.3|convnet|1").get("storedRatio").asDouble(), RATIO_TOLERANCE,
                 "what the table stores for the whole training set");
+        // The layer form: learned once per table on its rows outside the split, counted once for the table.
+        assertEquals(List.of("original|1.0|convnet|1", "random|0.3|convnet|1", "mmps|0.3|convnet|1",
+                "mmps+layer|0.3|convnet|1", "mps+layer|0.3|convnet|1"), List.copyOf(runs.keySet()));
+        Path layerFile = dir.resolve("out/layers/mmps-0.3/correction-layer.json");
+        assertTrue(Files.isRegularFile(layerFile));
+        assertEquals(30, report.get("notes").get("layer mmps-0.3").get("images").asInt());
+        JsonNode layered = runs.get("mmps+layer|0.3|convnet|1");
+        JsonNode plain = runs.get("mmps|0.3|convnet|1");
+        assertEquals(plain.get("storedValues").asLong() + 9 + 3 + 3072, layered.get("storedValues").asLong());
+        assertEquals(plain.get("storedBytes").asLong() + Files.size(layerFile), layered.get("storedBytes").asLong());
+        assertEquals(30, layered.get("trainImages").asInt());
         for (JsonNode r : runs.values()) {
             assertEquals(chosen, r.get("learningRate").asDouble(), RATIO_TOLERANCE, r.toString());
             int kept = r.get("keptEpoch").asInt();
@@ -149,6 +161,8 @@ class EvaluationGridTest {
             assertEquals(Math.rint(right), right, RATIO_TOLERANCE, "a count of the 10 held-out images: " + r);
         }
         String markdown = Files.readString(dir.resolve("out/evaluation.md"));
+        assertTrue(markdown.contains("| MMPS + correction layer |") && markdown.contains(
+                "| without the residual stage (MPS + correction layer) |"), markdown);
         assertTrue(markdown.contains("best on 10 original training images held out") && markdown.contains(
                 "Learning rate of convnet, chosen on them: " + choice.get("chosen").asDouble()), markdown);
 
