@@ -96,7 +96,9 @@ public final class OriginalReader {
                 .mapToObj(i -> decode(files.get(i))).toList();
         ImageShape shape = decoded.isEmpty() ? new ImageShape(1, 1, 1) : decoded.get(0).shape();
         List<byte[]> pixels = new ArrayList<>(decoded.size());
+        long[] bytes = new long[decoded.size()];
         for (int i = 0; i < decoded.size(); i++) {
+            bytes[i] = decoded.get(i).fileBytes();
             if (!decoded.get(i).shape().equals(shape)) {
                 throw new ValidationException("image " + ids.get(i) + " is " + decoded.get(i).shape() + " but "
                         + ids.get(0) + " is " + shape + "; originals are read at their own size, so resize the folder "
@@ -104,7 +106,7 @@ public final class OriginalReader {
             }
             pixels.add(decoded.get(i).pixels());
         }
-        return new OriginalSource(root.toString(), shape, classes, ids, labels, pixels);
+        return new OriginalSource(root.toString(), shape, classes, ids, labels, pixels, bytes);
     }
 
     private static void requireImages(Path path, int count) {
@@ -122,7 +124,7 @@ public final class OriginalReader {
         return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
     }
 
-    private record DecodedPixels(ImageShape shape, byte[] pixels) {}
+    private record DecodedPixels(ImageShape shape, byte[] pixels, long fileBytes) {}
 
     /**
      * 8-bit pixels, {@code H x W x C}, decoded exactly as {@code mmps compress} decodes them (same decoder,
@@ -130,8 +132,10 @@ public final class OriginalReader {
      */
     private static DecodedPixels decode(Path file) {
         DecodedImage image;
+        byte[] encoded;
         try {
-            image = ORIGINALS.apply(Files.readAllBytes(file));
+            encoded = Files.readAllBytes(file);
+            image = ORIGINALS.apply(encoded);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (ImageFailure e) {
@@ -143,7 +147,7 @@ public final class OriginalReader {
         for (int i = 0; i < p.length; i++) {
             out[i] = (byte) Math.round(p[i] * 255f);
         }
-        return new DecodedPixels(image.shape(), out);
+        return new DecodedPixels(image.shape(), out, encoded.length);
     }
 
     private static OriginalSource readIdx(Path images) {
@@ -176,7 +180,10 @@ public final class OriginalReader {
                 ids.add(name + "#" + String.format(Locale.ROOT, "%05d", i));
             }
             List<String> classes = IntStream.rangeClosed(0, maxLabel).mapToObj(Integer::toString).toList();
-            return new OriginalSource(images.toString(), shape, classes, ids, labels, pixels);
+            // An IDX file stores its images together: each takes an equal share of the file on disk.
+            long[] bytes = new long[count];
+            java.util.Arrays.fill(bytes, Math.round((double) Files.size(images) / count));
+            return new OriginalSource(images.toString(), shape, classes, ids, labels, pixels, bytes);
         } catch (IdxFormat.MalformedIdxException e) {
             throw new ValidationException(e.getMessage() + "; pass MNIST or Fashion-MNIST IDX files, or a folder of "
                     + "class folders", e);

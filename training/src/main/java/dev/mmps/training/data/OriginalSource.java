@@ -14,11 +14,22 @@ import java.util.List;
 public final class OriginalSource extends LabelledSource {
 
     private final List<byte[]> pixels;
+    private final long[] fileBytes;
 
     OriginalSource(String description, ImageShape shape, List<String> classes, List<String> ids, int[] labels,
-            List<byte[]> pixels) {
+            List<byte[]> pixels, long[] fileBytes) {
         super(description, shape, classes, ids, labels);
         this.pixels = List.copyOf(pixels);
+        this.fileBytes = fileBytes.clone();
+    }
+
+    /**
+     * Bytes the image takes on disk as the dataset keeps it: its JPEG or PNG file, or its equal share of an IDX
+     * file (which stores its images together, gzipped or not). What a user pays to keep the original instead of
+     * a factor row.
+     */
+    public long fileBytes(int index) {
+        return fileBytes[index];
     }
 
     @Override

@@ -42,6 +42,8 @@ public final class EvaluationGrid {
     /** What students train on: the training set, or its part outside the validation split. */
     private ImageSource trainingPart;
     private ValidationSplit split;
+    /** The training set's indices of {@link #trainingPart}'s images. */
+    private int[] trainingIndices;
     private SourceDataset validation;
     private final Map<Architecture, Float> learningRates = new java.util.HashMap<>();
     private OriginalSource test;
@@ -109,11 +111,13 @@ public final class EvaluationGrid {
     /** Holds out the validation split, when there is one, and notes its sizes in the report. */
     private void split(EvaluationReport report) {
         trainingPart = train;
+        trainingIndices = java.util.stream.IntStream.range(0, train.size()).toArray();
         if (!config.validation().on()) {
             return;
         }
         split = ValidationSplit.of(train, config.validation().fraction(), config.validation().seed());
         trainingPart = split.trainingPart(train);
+        trainingIndices = split.training();
         validation = new SourceDataset(split.validationPart(train), SourceDataset.Options.inOrder(config.batchSize()));
         report.note("validation", new SplitNote(split.training().length, split.validation().length));
         LOG.info("validation split: {} of the {} training images held out, {} left to train on", split.validation()
@@ -245,8 +249,13 @@ public final class EvaluationGrid {
         switch (cell.method()) {
             case ORIGINAL, RANDOM, KCENTER -> {
                 subset = cell.method() == Method.ORIGINAL ? null : subset(cell, report);
-                values = (long) (subset == null ? source.size() : subset.length) * train.shape().values();
+                int[] kept = subset == null ? java.util.stream.IntStream.range(0, source.size()).toArray() : subset;
+                values = (long) kept.length * train.shape().values();
                 storedRatio = (double) values / ((long) source.size() * train.shape().values());
+                bytes = 0L;
+                for (int i : kept) {
+                    bytes += train.fileBytes(trainingIndices[i]);
+                }
             }
             default -> {
                 FactorSource t = table(cell.method().codec(), cell.ratio());
@@ -265,10 +274,13 @@ public final class EvaluationGrid {
                     }
                     case NONE -> { }
                 }
-                // What the table stores for every training image; students read the rows outside the split.
-                values = stored.storedValues();
-                storedRatio = (double) values / ((long) stored.size() * train.shape().values());
+                // Students read the rows outside the split; they are charged the table's values and bytes in
+                // proportion to those rows, as originals are charged for the images trained on.
                 source = split == null ? stored : split.trainingRows(stored);
+                double share = (double) source.size() / stored.size();
+                values = Math.round(stored.storedValues() * share);
+                bytes = Math.round(bytes * share);
+                storedRatio = (double) stored.storedValues() / ((long) stored.size() * train.shape().values());
             }
         }
         try (Classifier student = Classifier.create(Classifier.Spec.of(cell.architecture(), source, config.mpoBond()))) {

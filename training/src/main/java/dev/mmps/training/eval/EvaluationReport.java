@@ -32,6 +32,7 @@ final class EvaluationReport {
 
     static final String JSON = "evaluation.json";
     static final String MARKDOWN = "evaluation.md";
+    static final String HTML = "evaluation.html";
     /** Table 1's rows in the paper's order, then the correction; Table 3's from the least to the most. */
     private static final List<Method> TABLE_1 = List.of(Method.ORIGINAL, Method.RANDOM, Method.KCENTER, Method.SVD,
             Method.CP, Method.TUCKER, Method.MPS, Method.MMPS, Method.MMPS_KD, Method.MMPS_LAYER);
@@ -139,9 +140,13 @@ final class EvaluationReport {
         }
     }
 
-    /** Mean and standard deviation (n - 1) of one method's accuracy at a ratio and architecture. */
+    /**
+     * Mean and standard deviation (n - 1) of one method's accuracy at a ratio and architecture; the images
+     * trained on serve the page's bytes per image and are left out of the file, which they would not change.
+     */
     record Cell(String method, double ratio, String architecture, int n, double mean, double std,
-            double storedRatio, Long storedBytes) {}
+            double storedRatio, Long storedBytes,
+            @com.fasterxml.jackson.annotation.JsonIgnore int trainImages) {}
 
     List<Cell> summary() {
         Map<String, List<Run>> groups = new LinkedHashMap<>();
@@ -155,7 +160,7 @@ final class EvaluationReport {
                     / Math.max(1, g.size() - 1);
             Run first = g.get(0);
             cells.add(new Cell(first.method(), first.ratio(), first.architecture(), g.size(), mean, Math.sqrt(var),
-                    first.storedRatio(), first.storedBytes()));
+                    first.storedRatio(), first.storedBytes(), first.trainImages()));
         }
         return cells;
     }
@@ -164,6 +169,9 @@ final class EvaluationReport {
         writeAtomically(folder.resolve(JSON), JsonFiles.text(new ReportFile(settings, notes, List.copyOf(runs.values()),
                 summary())));
         writeAtomically(folder.resolve(MARKDOWN), markdown());
+        writeAtomically(folder.resolve(HTML), EvaluationPage.html(summary(), "Top-1 accuracy on the real test set of "
+                + "students trained on each source, mean and one standard deviation over seeds; settings and every run "
+                + "in " + JSON + ", the tables in " + MARKDOWN + "."));
     }
 
     private static void writeAtomically(Path file, String text) {
@@ -209,6 +217,7 @@ final class EvaluationReport {
                 md.append("\n## ").append(arch).append(": ablation (Table 3)\n\n");
                 table(md, cells, ratios, arch, ABLATION, EvaluationReport::ablationTitle);
             }
+            bytes(md, cells, arch);
             md.append("\n## ").append(arch).append(": what each source stores\n\n")
                     .append("Stored values over the full training set's pixels (paper Eq. 6), and the tables' bytes ")
                     .append("on disk.\n\n");
@@ -252,6 +261,28 @@ final class EvaluationReport {
             }
             md.append('\n');
         }
+    }
+
+    /**
+     * Every cell at its stored bytes per training image, cheapest first: the comparison a user who pays for
+     * bytes makes (a subset's images as their files, a table with its corrections). Left out for reports made
+     * before the originals' bytes were counted.
+     */
+    private static void bytes(StringBuilder md, List<Cell> cells, String arch) {
+        List<Cell> mine = cells.stream().filter(c -> c.architecture().equals(arch)).toList();
+        if (mine.stream().anyMatch(c -> c.storedBytes() == null)) {
+            return;
+        }
+        md.append("\n## ").append(arch).append(": accuracy against stored bytes\n\n")
+                .append("Bytes on disk per training image of what each student trained on: the original files (JPEG, ")
+                .append("PNG, or a share of the IDX file) or the tables with their corrections. Chart: `")
+                .append(HTML).append("`.\n\n| source | ratio | bytes per image | accuracy |\n|---|---:|---:|---:|\n");
+        mine.stream().sorted(java.util.Comparator.comparingDouble(EvaluationPage::bytesPerImage)).forEach(c -> md
+                .append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s |%n", Method.parse(c.method()).title(),
+                        c.method().equals(Method.ORIGINAL.label()) ? "all" : String.format(Locale.ROOT, "%.0f%%",
+                                100 * c.ratio()), EvaluationPage.bytesPerImage(c), c.n() == 1
+                                ? String.format(Locale.ROOT, "%.2f (1)", 100 * c.mean())
+                                : String.format(Locale.ROOT, "%.2f ± %.2f (%d)", 100 * c.mean(), 100 * c.std(), c.n()))));
     }
 
     private static void header(StringBuilder md, String first, List<Double> ratios) {

@@ -5,10 +5,12 @@ package dev.mmps.training.eval;
  *
  * @param ratio the budget, 1 for the full original set
  * @param trainImages images in the training source (the subset's size for Random and K-Center)
- * @param storedValues values the training source stores: pixels of the kept images, or factor values plus
- *     correction values
- * @param storedRatio {@code storedValues} over the pixels of the full training set (paper Eq. 6)
- * @param storedBytes the factor and correction tables' bytes on disk, or null for images
+ * @param storedValues values the training source stores for the images trained on: their pixels, or the
+ *     table's factor values plus correction values (in proportion to the rows outside a validation split)
+ * @param storedRatio {@code storedValues} over the pixels of the images trained on (paper Eq. 6)
+ * @param storedBytes bytes on disk of what the student trained on: the original images' files (JPEG, PNG, or
+ *     their share of an IDX file), or the factor and correction tables (in proportion, as the values); null in
+ *     reports made before originals were counted
  * @param learningRate the starting learning rate chosen on the validation split, or null without one
  * @param keptEpoch the epoch whose parameters were tested, chosen on the validation split, or null without one
  *     (then the last)

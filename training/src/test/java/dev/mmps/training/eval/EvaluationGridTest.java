@@ -150,9 +150,33 @@ class EvaluationGridTest {
         assertEquals(30, report.get("notes").get("layer mmps-0.3").get("images").asInt());
         JsonNode layered = runs.get("mmps+layer|0.3|convnet|1");
         JsonNode plain = runs.get("mmps|0.3|convnet|1");
-        assertEquals(plain.get("storedValues").asLong() + 9 + 3 + 3072, layered.get("storedValues").asLong());
-        assertEquals(plain.get("storedBytes").asLong() + Files.size(layerFile), layered.get("storedBytes").asLong());
+        assertEquals(plain.get("storedValues").asLong() + Math.round((9 + 3 + 3072) * 30.0 / 40),
+                layered.get("storedValues").asLong(), 1, "in proportion to the 30 rows of 40 trained on");
+        assertEquals(plain.get("storedBytes").asLong() + Files.size(layerFile) * 30.0 / 40,
+                layered.get("storedBytes").asLong(), 1);
         assertEquals(30, layered.get("trainImages").asInt());
+        // Bytes: the original files of the images trained on, the table in proportion to its rows trained on.
+        Path trainDir = dir.resolve("train");
+        OriginalSource originals = OriginalReader.read(trainDir);
+        ValidationSplit held = ValidationSplit.of(originals, 0.25, 5);
+        long trainedFiles = 0;
+        long smallest = Long.MAX_VALUE;
+        long largest = 0;
+        for (int i : held.training()) {
+            long size = Files.size(trainDir.resolve(originals.id(i)));
+            trainedFiles += size;
+            smallest = Math.min(smallest, size);
+            largest = Math.max(largest, size);
+        }
+        assertEquals(trainedFiles, runs.get("original|1.0|convnet|1").get("storedBytes").asLong());
+        long randomBytes = runs.get("random|0.3|convnet|1").get("storedBytes").asLong();
+        assertTrue(randomBytes >= 9 * smallest && randomBytes <= 9 * largest, "nine of the files: " + randomBytes);
+        long tableBytes = dev.mmps.training.data.FactorSource.open(dir.resolve("tables/mmps-0.3")).storedBytes();
+        assertEquals(Math.round(tableBytes * 30.0 / 40), plain.get("storedBytes").asLong());
+        String html = Files.readString(dir.resolve("out/evaluation.html"));
+        assertEquals(2, html.split("<img ", -1).length - 1, "accuracy against bytes and against values");
+        assertTrue(html.contains("MMPS + correction layer") && html.contains("data:image/png;base64,"), html.length()
+                + " characters");
         for (JsonNode r : runs.values()) {
             assertEquals(chosen, r.get("learningRate").asDouble(), RATIO_TOLERANCE, r.toString());
             int kept = r.get("keptEpoch").asInt();
@@ -161,6 +185,7 @@ class EvaluationGridTest {
             assertEquals(Math.rint(right), right, RATIO_TOLERANCE, "a count of the 10 held-out images: " + r);
         }
         String markdown = Files.readString(dir.resolve("out/evaluation.md"));
+        assertTrue(markdown.contains("convnet: accuracy against stored bytes"), markdown);
         assertTrue(markdown.contains("| MMPS + correction layer |") && markdown.contains(
                 "| without the residual stage (MPS + correction layer) |"), markdown);
         assertTrue(markdown.contains("best on 10 original training images held out") && markdown.contains(
