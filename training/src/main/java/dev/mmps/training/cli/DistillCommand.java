@@ -3,6 +3,7 @@ package dev.mmps.training.cli;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.OriginalReader;
+import dev.mmps.training.distill.CorrectionLayer;
 import dev.mmps.training.distill.CorrectionTable;
 import dev.mmps.training.eval.EvaluationConfig;
 import dev.mmps.training.eval.Stages;
@@ -18,10 +19,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code mmps distill}: learns a factor table's Eq. 7 corrections from a teacher. */
+/** {@code mmps distill}: learns a factor table's Eq. 7 correction from a teacher, as per-image terms or a layer. */
 @Command(name = "distill", mixinStandardHelpOptions = true,
-        description = "Learns per-image corrections of a factor table (paper Eq. 7) with a frozen teacher and writes "
-                + "them as corrections.parquet.")
+        description = "Learns a factor table's correction (paper Eq. 7) with a frozen teacher: per-image terms, written "
+                + "as corrections.parquet (--form terms), or one layer for the whole table, written as "
+                + "correction-layer.json (--form layer).")
 final class DistillCommand implements Callable<Integer> {
 
     @Mixin
@@ -46,6 +48,11 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Overrides evaluation.correction.steps.")
     private Integer steps;
 
+    @Option(names = "--form", paramLabel = "FORM", defaultValue = "terms",
+            description = "terms (one low-rank term per image) or layer (one map for every image; its settings are "
+                    + "evaluation.correction.layer). Default: ${DEFAULT-VALUE}.")
+    private String form;
+
     @Option(names = "--config", paramLabel = "FILE", description = "Settings (keys of conf/evaluation.conf).")
     private File config;
 
@@ -55,6 +62,15 @@ final class DistillCommand implements Callable<Integer> {
         TrainTeacherCommand.putIfSet(o, "correction.rank", rank);
         TrainTeacherCommand.putIfSet(o, "correction.steps", steps);
         EvaluationConfig c = EvaluationConfig.load(config, device.into(o));
+        boolean layer = switch (form.trim().toLowerCase(Locale.ROOT)) {
+            case "terms" -> false;
+            case "layer" -> true;
+            default -> throw new ValidationException("--form " + form + " is unknown: use terms (a low-rank term per "
+                    + "image) or layer (one map applied to every image)");
+        };
+        if (layer) {
+            return learnLayer(c);
+        }
         if (Files.exists(out.resolve(CorrectionTable.TABLE))) {
             throw new ValidationException(out + " already holds corrections; delete " + out.resolve(CorrectionTable.TABLE)
                     + " or choose another --out");
@@ -68,6 +84,22 @@ final class DistillCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "mmps distill: %d corrections of rank %d, %,d bytes, in %s%n",
                     learned.corrections().terms().size(), learned.corrections().rank(), learned.storedBytes(),
                     out.resolve(CorrectionTable.TABLE));
+        }
+        return Main.OK;
+    }
+
+    private int learnLayer(EvaluationConfig c) {
+        if (Files.exists(out.resolve(CorrectionLayer.FILE))) {
+            throw new ValidationException(out + " already holds a correction layer; delete "
+                    + out.resolve(CorrectionLayer.FILE) + " or choose another --out");
+        }
+        DeviceOption.use(c);
+        try (Classifier t = Classifier.load(teacher)) {
+            Stages.Layer learned = Stages.layer(t, OriginalReader.read(originals), FactorSource.open(table), c.layer(),
+                    c.correctionSeed(), out);
+            System.out.printf(Locale.ROOT, "mmps distill: a %s correction layer of %d values, %,d bytes, in %s%n",
+                    learned.layer().form().label(), learned.layer().storedValues(), learned.storedBytes(),
+                    out.resolve(CorrectionLayer.FILE));
         }
         return Main.OK;
     }

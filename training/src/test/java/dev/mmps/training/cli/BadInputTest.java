@@ -129,6 +129,16 @@ class BadInputTest {
                 "--config", config.toString()), "evaluation.teacher", "epochs=0", "at least 1 epoch");
         assertUsage(run("dataset-speed", "--table", TestData.table("mmps-fp32").toString(), "--originals",
                 TestData.cifarSample().toString(), "--rounds", "0"), "--rounds 0", "at least 1");
+        assertUsage(run("distill", "--teacher", teacher.toString(), "--originals", TestData.cifarSample().toString(),
+                "--table", TestData.table("mmps-fp32").toString(), "--out", dir.resolve("c").toString(), "--form",
+                "wiggle"), "--form wiggle", "terms", "layer");
+        Path loss = Files.writeString(dir.resolve("loss.conf"), "evaluation { correction.layer.loss = huber }");
+        assertUsage(run("distill", "--teacher", teacher.toString(), "--originals", TestData.cifarSample().toString(),
+                "--table", TestData.table("mmps-fp32").toString(), "--out", dir.resolve("c").toString(), "--form",
+                "layer", "--config", loss.toString()), "evaluation.correction.layer", "huber", "mse", "kl");
+        Path split = Files.writeString(dir.resolve("split.conf"), "evaluation { validation.fraction = 1.5 }");
+        assertUsage(run("train-teacher", "--train", "x", "--test", "y", "--out", dir.resolve("t").toString(),
+                "--config", split.toString()), "evaluation.validation", "fraction=1.5", "e.g. 0.1");
         assertFalse(Files.exists(dir.resolve("t")) || Files.exists(dir.resolve("c")), "nothing was written");
     }
 
