@@ -208,15 +208,16 @@ public final class EvaluationGrid {
                             + EvaluationConfig.ratioText(c.ratio()) + " --seed " + c.seed() + "'");
                 }
             }
-            if (c.method().codec() == null || !checked.add(config.table(c.method().codec(), c.ratio()))) {
+            String codec = c.method() == Method.RANDOM_BYTES ? Method.MMPS.codec() : c.method().codec();
+            if (codec == null || !checked.add(config.table(codec, c.ratio()))) {
                 continue;
             }
-            Path t = config.table(c.method().codec(), c.ratio());
+            Path t = config.table(codec, c.ratio());
             if (!Files.isRegularFile(t.resolve("manifest.json"))) {
-                throw new ValidationException("the " + c.method().codec() + " table at ratio "
+                throw new ValidationException("the " + codec + " table at ratio "
                         + EvaluationConfig.ratioText(c.ratio()) + " is missing: " + t + " holds no mmps output; make "
                         + "it with 'mmps compress --input " + config.train() + " --output " + t + " --codec "
-                        + c.method().codec() + " --ratio " + EvaluationConfig.ratioText(c.ratio()) + "'");
+                        + codec + " --ratio " + EvaluationConfig.ratioText(c.ratio()) + "'");
             }
             try (FactorTableReader reader = FactorSource.reader(t)) {
                 ImageShape shape = reader.hasNext() ? reader.next().shape() : testShape;
@@ -247,7 +248,7 @@ public final class EvaluationGrid {
         long values;
         double storedRatio;
         switch (cell.method()) {
-            case ORIGINAL, RANDOM, KCENTER -> {
+            case ORIGINAL, RANDOM, KCENTER, RANDOM_BYTES -> {
                 subset = cell.method() == Method.ORIGINAL ? null : subset(cell, report);
                 int[] kept = subset == null ? java.util.stream.IntStream.range(0, source.size()).toArray() : subset;
                 values = (long) kept.length * train.shape().values();
@@ -314,6 +315,9 @@ public final class EvaluationGrid {
 
     /** A selection baseline's subset: made by 'mmps select' when the grid names one, else selected here. */
     private int[] subset(Cell cell, EvaluationReport report) {
+        if (cell.method() == Method.RANDOM_BYTES) {
+            return subsetOfTableBytes(cell);
+        }
         int budget = Selection.budget(trainingPart, cell.ratio());
         if (config.subsets() != null) {
             return SubsetTable.read(config.subset(cell.method(), cell.ratio(), cell.seed()), train, budget);
@@ -322,6 +326,27 @@ public final class EvaluationGrid {
                 : Selection.kCenter(trainingPart, budget, config.kcenterFeatures(),
                         config.kcenterFeatures() == Selection.Features.TEACHER ? teacher(report).classifier() : null,
                         cell.seed());
+    }
+
+    /**
+     * Original images drawn at random until their files take as many bytes as the MMPS table at the cell's
+     * ratio takes for the images trained on (every image when the table is larger than the originals).
+     */
+    private int[] subsetOfTableBytes(Cell cell) {
+        FactorSource t = table(Method.MMPS.codec(), cell.ratio());
+        int rows = split == null ? t.size() : split.trainingRows(t).size();
+        long budget = Math.round((double) t.storedBytes() * rows / t.size());
+        long[] bytes = new long[trainingIndices.length];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = train.fileBytes(trainingIndices[i]);
+        }
+        int[] chosen = Selection.randomWithinBytes(bytes, budget, cell.seed());
+        LOG.info("random-bytes at ratio {}: {} of {} original images in the MMPS table's {} bytes",
+                EvaluationConfig.ratioText(cell.ratio()), chosen.length, bytes.length, budget);
+        ValidationException.check(chosen.length > 0, "the MMPS table at ratio " + EvaluationConfig.ratioText(
+                cell.ratio()) + " takes " + budget + " bytes, less than any original image; drop random-bytes from "
+                + "evaluation.methods or use a larger ratio");
+        return chosen;
     }
 
     private FactorSource table(String codec, double ratio) {

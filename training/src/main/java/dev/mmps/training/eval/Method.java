@@ -13,6 +13,8 @@ public enum Method {
     ORIGINAL("original", "Original", null, Correction.NONE),
     RANDOM("random", "Random", null, Correction.NONE),
     KCENTER("kcenter", "K-Center", null, Correction.NONE),
+    /** A random subset of original images as big, in their files' bytes, as the MMPS table at the ratio. */
+    RANDOM_BYTES("random-bytes", "Random (MMPS table's bytes)", null, Correction.NONE),
     SVD("svd", "SVD", "svd", Correction.NONE),
     CP("cp", "CP", "cp", Correction.NONE),
     TUCKER("tucker", "Tucker", "tucker", Correction.NONE),

@@ -85,6 +85,33 @@ public final class Selection {
     }
 
     /**
+     * A uniformly drawn subset whose images' bytes fit {@code budget}: the images in a seeded random order,
+     * taken while their running total of {@code bytes} stays within the budget; every image when all fit.
+     *
+     * @return indices into {@code bytes}, sorted
+     */
+    public static int[] randomWithinBytes(long[] bytes, long budget, long seed) {
+        int n = bytes.length;
+        int[] order = java.util.stream.IntStream.range(0, n).toArray();
+        Random random = new Random(seed);
+        for (int i = 0; i < n; i++) {
+            int j = i + random.nextInt(n - i);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        long total = 0;
+        int m = 0;
+        while (m < n && total + bytes[order[m]] <= budget) {
+            total += bytes[order[m]];
+            m++;
+        }
+        int[] chosen = Arrays.copyOf(order, m);
+        Arrays.sort(chosen);
+        return chosen;
+    }
+
+    /**
      * The greedy K-Center subset of {@code m} images.
      *
      * @param teacher the network whose features are measured, for {@link Features#TEACHER}; unused for pixels

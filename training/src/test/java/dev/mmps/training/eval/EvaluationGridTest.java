@@ -118,7 +118,7 @@ class EvaluationGridTest {
      */
     @Test
     void choosesTheLearningRateAndCheckpointsOnAHeldOutSplit(@TempDir Path dir) throws Exception {
-        File config = config(dir, 2, "methods = [original, random, mmps, \"mmps+layer\"]\n"
+        File config = config(dir, 2, "methods = [original, random, \"random-bytes\", mmps, \"mmps+layer\"]\n"
                 + "validation { fraction = 0.25, seed = 5, learning-rates = [0.05, 0.01] }\n"
                 + "correction.layer { epochs = 1, batch-size = 10 }");
         Path json = new EvaluationGrid(EvaluationConfig.load(config, Map.of())).run();
@@ -143,8 +143,9 @@ class EvaluationGridTest {
                 / (40 * 3072), runs.get("mmps|0.3|convnet|1").get("storedRatio").asDouble(), RATIO_TOLERANCE,
                 "what the table stores for the whole training set");
         // The layer form: learned once per table on its rows outside the split, counted once for the table.
-        assertEquals(List.of("original|1.0|convnet|1", "random|0.3|convnet|1", "mmps|0.3|convnet|1",
-                "mmps+layer|0.3|convnet|1", "mps+layer|0.3|convnet|1"), List.copyOf(runs.keySet()));
+        assertEquals(List.of("original|1.0|convnet|1", "random|0.3|convnet|1", "random-bytes|0.3|convnet|1",
+                "mmps|0.3|convnet|1", "mmps+layer|0.3|convnet|1", "mps+layer|0.3|convnet|1"),
+                List.copyOf(runs.keySet()));
         Path layerFile = dir.resolve("out/layers/mmps-0.3/correction-layer.json");
         assertTrue(Files.isRegularFile(layerFile));
         assertEquals(30, report.get("notes").get("layer mmps-0.3").get("images").asInt());
@@ -173,6 +174,11 @@ class EvaluationGridTest {
         assertTrue(randomBytes >= 9 * smallest && randomBytes <= 9 * largest, "nine of the files: " + randomBytes);
         long tableBytes = dev.mmps.training.data.FactorSource.open(dir.resolve("tables/mmps-0.3")).storedBytes();
         assertEquals(Math.round(tableBytes * 30.0 / 40), plain.get("storedBytes").asLong());
+        // The golden table stores its images at float32, more bytes than their JPEG files: every original fits.
+        JsonNode byBytes = runs.get("random-bytes|0.3|convnet|1");
+        assertTrue(trainedFiles <= plain.get("storedBytes").asLong());
+        assertEquals(30, byBytes.get("trainImages").asInt());
+        assertEquals(trainedFiles, byBytes.get("storedBytes").asLong());
         String html = Files.readString(dir.resolve("out/evaluation.html"));
         assertEquals(2, html.split("<img ", -1).length - 1, "accuracy against bytes and against values");
         assertTrue(html.contains("MMPS + correction layer") && html.contains("data:image/png;base64,"), html.length()

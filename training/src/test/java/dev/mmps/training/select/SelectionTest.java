@@ -40,6 +40,30 @@ class SelectionTest {
     }
 
     /** Greedy K-Center on pixels against a plain double-precision implementation of the same greedy rule. */
+    /**
+     * A byte budget keeps images of the seeded order while they fit: within the budget, and the next image of
+     * that order would not have fitted; all when all fit; the same subset from the same seed.
+     */
+    @Test
+    void aByteBudgetKeepsTheLongestRandomRunThatFits() {
+        long[] bytes = new long[200];
+        java.util.Random sizes = new java.util.Random(9);
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = 500 + sizes.nextInt(1500);
+        }
+        long budget = 40_000;
+        int[] chosen = Selection.randomWithinBytes(bytes, budget, 3);
+        long total = java.util.Arrays.stream(chosen).mapToLong(i -> bytes[i]).sum();
+        assertTrue(total <= budget && chosen.length > 0, total + " bytes in " + chosen.length + " images");
+        assertTrue(total + 2000 > budget || chosen.length == bytes.length, "the budget is used up to the last image");
+        assertArrayEquals(chosen, Selection.randomWithinBytes(bytes, budget, 3));
+        for (int i = 1; i < chosen.length; i++) {
+            assertTrue(chosen[i - 1] < chosen[i], "sorted and distinct");
+        }
+        assertEquals(200, Selection.randomWithinBytes(bytes, Long.MAX_VALUE / 2, 3).length);
+        assertEquals(0, Selection.randomWithinBytes(bytes, 499, 3).length);
+    }
+
     @Test
     void kCenterOnPixelsPicksTheFarthestImageEachStep() {
         OriginalSource sample = OriginalReader.read(TestData.cifarSample());
