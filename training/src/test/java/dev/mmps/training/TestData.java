@@ -98,4 +98,17 @@ public final class TestData {
         }
         return images;
     }
+
+    /**
+     * A ConvNet teacher trained briefly (two epochs of four batches) on the 200 sample originals: enough to
+     * give corrections a loss to lower. The caller closes it.
+     */
+    public static dev.mmps.training.model.Classifier sampleTeacher(dev.mmps.training.data.OriginalSource originals) {
+        var teacher = dev.mmps.training.model.Classifier.create(dev.mmps.training.model.Classifier.Spec.of(
+                dev.mmps.training.model.Architecture.CONVNET, originals));
+        dev.mmps.training.model.ClassifierTraining.fit(teacher, new dev.mmps.training.data.SourceDataset(originals,
+                new dev.mmps.training.data.SourceDataset.Options(50, true, dev.mmps.training.data.Augmentation.NONE, 5)),
+                new dev.mmps.training.model.ClassifierTraining.Settings(2, 0.05f, 0.9f, 0f), 5, "teacher");
+        return teacher;
+    }
 }

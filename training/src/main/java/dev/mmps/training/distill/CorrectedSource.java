@@ -3,21 +3,21 @@ package dev.mmps.training.distill;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mmps.settings.ValidationException;
-import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.training.data.DerivedSource;
 import dev.mmps.training.data.ImageSource;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A rebuilt source with its learned corrections added: the paper's {@code MMPS(S_i) + S~_i}. */
-public final class CorrectedSource implements ImageSource {
+public final class CorrectedSource extends DerivedSource {
 
-    private final ImageSource base;
     private final Corrections corrections;
 
     /**
      * @throws ValidationException if the corrections are for another shape or lack an image of the source
      */
     public CorrectedSource(ImageSource base, Corrections corrections) {
+        super(base);
         if (!corrections.shape().equals(base.shape())) {
             throw new ValidationException("corrections of " + corrections.shape() + " images cannot apply to "
                     + base.description() + " of " + base.shape() + "; learn them on this table with 'mmps distill'");
@@ -28,52 +28,26 @@ public final class CorrectedSource implements ImageSource {
                         + base.description() + "; learn them on this table with 'mmps distill'");
             }
         }
-        this.base = base;
         this.corrections = corrections;
     }
 
     @Override
     public String description() {
-        return base.description() + " with rank-" + corrections.rank() + " corrections";
-    }
-
-    @Override
-    public ImageShape shape() {
-        return base.shape();
-    }
-
-    @Override
-    public List<String> classes() {
-        return base.classes();
-    }
-
-    @Override
-    public int size() {
-        return base.size();
-    }
-
-    @Override
-    public String id(int index) {
-        return base.id(index);
-    }
-
-    @Override
-    public int label(int index) {
-        return base.label(index);
+        return base().description() + " with rank-" + corrections.rank() + " corrections";
     }
 
     /** The table's values and the corrections'. */
     @Override
     public long storedValues() {
-        return base.storedValues() + corrections.valuesPerImage() * base.size();
+        return base().storedValues() + corrections.valuesPerImage() * size();
     }
 
     @Override
     public NDArray images(NDManager manager, int[] indices) {
         List<String> ids = new ArrayList<>(indices.length);
         for (int i : indices) {
-            ids.add(base.id(i));
+            ids.add(id(i));
         }
-        return base.images(manager, indices).add(corrections.images(manager, ids));
+        return base().images(manager, indices).add(corrections.images(manager, ids));
     }
 }

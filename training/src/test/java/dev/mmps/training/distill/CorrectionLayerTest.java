@@ -12,14 +12,10 @@ import ai.djl.ndarray.types.Shape;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.training.TestData;
-import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
-import dev.mmps.training.data.SourceDataset;
-import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.Classifier;
-import dev.mmps.training.model.ClassifierTraining;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -51,10 +47,7 @@ class CorrectionLayerTest {
     static void trainTeacher() {
         originals = OriginalReader.read(TestData.cifarSample());
         table = FactorSource.open(TestData.table("mmps-fp32"));
-        teacher = Classifier.create(Classifier.Spec.of(Architecture.CONVNET, originals));
-        ClassifierTraining.fit(teacher, new SourceDataset(originals,
-                new SourceDataset.Options(50, true, Augmentation.NONE, 5)), new ClassifierTraining.Settings(2, 0.05f,
-                0.9f, 0f), 5, "teacher");
+        teacher = TestData.sampleTeacher(originals);
     }
 
     @AfterAll

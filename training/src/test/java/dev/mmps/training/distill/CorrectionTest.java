@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.mmps.training.TestData;
-import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
-import dev.mmps.training.data.SourceDataset;
-import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.Classifier;
-import dev.mmps.training.model.ClassifierTraining;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,10 +39,7 @@ class CorrectionTest {
     static void trainTeacher() {
         originals = OriginalReader.read(TestData.cifarSample());
         table = FactorSource.open(TestData.table("mmps-fp32"));
-        teacher = Classifier.create(Classifier.Spec.of(Architecture.CONVNET, originals));
-        ClassifierTraining.fit(teacher, new SourceDataset(originals,
-                new SourceDataset.Options(50, true, Augmentation.NONE, 5)), new ClassifierTraining.Settings(2, 0.05f,
-                0.9f, 0f), 5, "teacher");
+        teacher = TestData.sampleTeacher(originals);
     }
 
     @AfterAll
