@@ -213,7 +213,8 @@ public final class CorrectionLearner {
         return match;
     }
 
-    private static int[] pick(int[] values, int[] at) {
+    /** {@code values} at the positions {@code at}. */
+    static int[] pick(int[] values, int[] at) {
         int[] out = new int[at.length];
         for (int i = 0; i < at.length; i++) {
             out[i] = values[at[i]];

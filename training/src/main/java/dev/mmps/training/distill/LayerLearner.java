@@ -87,7 +87,7 @@ public final class LayerLearner {
             for (int first = 0; first < n; first += settings.batchSize()) {
                 int[] batch = range(first, Math.min(n, first + settings.batchSize()));
                 try (NDManager sub = manager.newSubManager()) {
-                    NDArray target = teacher.logits(real.images(sub, pick(originals, batch)));
+                    NDArray target = teacher.logits(real.images(sub, CorrectionLearner.pick(originals, batch)));
                     System.arraycopy(target.toFloatArray(), 0, targets, first * classes, batch.length * classes);
                     before += settings.loss().perImage(teacher.logits(rebuilt.images(sub, batch)), target).sum()
                             .getFloat();
@@ -170,14 +170,6 @@ public final class LayerLearner {
             order[j] = t;
         }
         return order;
-    }
-
-    private static int[] pick(int[] values, int[] at) {
-        int[] out = new int[at.length];
-        for (int i = 0; i < at.length; i++) {
-            out[i] = values[at[i]];
-        }
-        return out;
     }
 
     /** The rows {@code at} of a row-major {@code (N, width)} array. */
