@@ -55,4 +55,31 @@ class ConfigLayersTest {
     void missingDefaultsAreABrokenBuildNotAUserMistake() {
         assertThrows(IllegalStateException.class, () -> ConfigLayers.load("no-such.conf", "demo", null, Map.of()));
     }
+
+    @Test
+    void aMisspeltKeyIsRefusedWithTheKeyItResembles(@TempDir Path dir) throws IOException {
+        File user = Files.writeString(dir.resolve("typo.conf"), "demo { sise = 7, name = mine }").toFile();
+        ValidationException e = assertThrows(ValidationException.class,
+                () -> ConfigLayers.load(DEFAULTS, "demo", user, Map.of()));
+        assertTrue(e.getMessage().contains("sise") && e.getMessage().contains("did you mean size?")
+                && e.getMessage().contains("typo.conf") && e.getMessage().contains(DEFAULTS), e.getMessage());
+        ValidationException flag = assertThrows(ValidationException.class,
+                () -> ConfigLayers.load(DEFAULTS, "demo", null, Map.of("nested.size", 1)));
+        assertTrue(flag.getMessage().contains("nested.size") && flag.getMessage().contains("command line"),
+                flag.getMessage());
+    }
+
+    @Test
+    void aBlockOutsideTheRootIsRefused(@TempDir Path dir) throws IOException {
+        File user = Files.writeString(dir.resolve("root.conf"), "dmeo { size = 7 }").toFile();
+        ValidationException e = assertThrows(ValidationException.class,
+                () -> ConfigLayers.load(DEFAULTS, "demo", user, Map.of()));
+        assertTrue(e.getMessage().contains("'dmeo'") && e.getMessage().contains("demo { ... }"), e.getMessage());
+    }
+
+    @Test
+    void aNullDefaultAcceptsABlock(@TempDir Path dir) throws IOException {
+        File user = Files.writeString(dir.resolve("block.conf"), "demo { nothing { a = 1 } }").toFile();
+        assertEquals(1, ConfigLayers.load(DEFAULTS, "demo", user, Map.of()).merged().getInt("nothing.a"));
+    }
 }
