@@ -1,0 +1,285 @@
+package dev.mmps.training.condense;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The matching loss of training trajectories and its gradient with respect to the synthetic images, their
+ * labels and the student's learning rate (MTT, Cazenavette et al. 2022; the base of NSD and MTT-LSS).
+ *
+ * <p>A student starts at an expert's parameters {@code theta_0} after some epoch, takes {@code N} plain SGD
+ * steps {@code theta_{k+1} = theta_k - lr g_k} on batches of synthetic images, where {@code g_k} is the
+ * gradient of the cross-entropy at {@code theta_k}, and is scored against the expert {@code M} epochs later:
+ * {@code l = |theta_N - theta*|^2 / |theta_0 - theta*|^2}.
+ *
+ * <p>The gradient is taken by reverse mode over the unrolled steps, one step at a time. With
+ * {@code v_N = dl/dtheta_N}, going back from the last step: {@code dl/dx += -lr (dg_k/dx)^T v_{k+1}},
+ * {@code dl/dlr += -<g_k, v_{k+1}>}, and {@code v_k = v_{k+1} - lr H_k v_{k+1}}, {@code H_k} the Hessian of the
+ * step's loss. The two products with {@code v} are central differences of ordinary gradients along
+ * {@code v} (as DARTS does for its Hessian-vector products): two forward and backward passes a step, and
+ * memory for the {@code N + 1} parameter vectors and one step's graph, whatever {@code N}. The exact
+ * products by a double backward ({@code create_graph}) were tried and dropped: DJL can only put such a
+ * gradient on a leaf array's {@code grad}, which it cannot clear, and the reference cycle that leaves in
+ * libtorch kept every step's graph alive (memory grew by 350 MB an iteration on a width-32 ConvNet).
+ *
+ * <p>The PyTorch engine only. Every array it makes is freed before it returns, apart from the results.
+ */
+public final class TrajectoryMatcher {
+
+    /**
+     * The default length {@code |e v|} of the parameter change each Hessian-vector product differences over:
+     * small against the parameters' norm (tens for the ConvNets here), large against float32's rounding of
+     * them. DARTS uses the same.
+     */
+    public static final double DEFAULT_PROBE = 0.01;
+
+    private final ConvNetFunction network;
+    private final double probe;
+
+    /**
+     * @param probe the length of the parameter change each Hessian-vector product differences over
+     */
+    public TrajectoryMatcher(ConvNetFunction network, double probe) {
+        if (!(probe > 0) || !Double.isFinite(probe)) {
+            throw new IllegalArgumentException("probe length " + probe + " is invalid: use a small positive number "
+                    + "such as " + DEFAULT_PROBE);
+        }
+        this.network = network;
+        this.probe = probe;
+    }
+
+    /**
+     * Where the student starts and what it is matched against.
+     *
+     * @param start the expert's parameters after epoch {@code t}
+     * @param target the expert's parameters after epoch {@code t + M}
+     */
+    public record Segment(NDList start, NDList target) {}
+
+    /**
+     * The synthetic training set of an unrolled run.
+     *
+     * @param images {@code (n, C, H, W)}
+     * @param labels {@code (n, classes)} target distributions: one-hot for hard labels
+     * @param learnLabels whether the labels' gradient is wanted (learned soft labels)
+     */
+    public record Synthetic(NDArray images, NDArray labels, boolean learnLabels) {}
+
+    /**
+     * The loss and its gradients, in the images' manager.
+     *
+     * @param loss the normalised distance of the student's end from the expert's
+     * @param images {@code dl/dx}, the images' shape
+     * @param labels {@code dl/dy}, or null when the labels do not learn
+     * @param learningRate {@code dl/dlr}
+     * @param end the student's parameters after the last step
+     */
+    public record Gradient(double loss, NDArray images, NDArray labels, double learningRate, NDList end) {}
+
+    /**
+     * Unrolls {@code batches.size()} steps from the segment's start and differentiates the matching loss.
+     *
+     * @param batches the indices of the synthetic images of each step
+     * @param learningRate the student's learning rate
+     */
+    public Gradient match(Segment segment, Synthetic synthetic, double learningRate, List<NDArray> batches) {
+        NDManager results = synthetic.images().getManager();
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try (NDManager work = results.newSubManager()) {
+            List<NDList> trajectory = new ArrayList<>(batches.size() + 1);
+            trajectory.add(copy(segment.start(), work));
+            for (NDArray batch : batches) {
+                NDList theta = trajectory.get(trajectory.size() - 1);
+                try (NDManager step = work.newSubManager()) {
+                    NDList gradient = gradients(theta, synthetic, batch, false, step).parameters();
+                    NDList next = new NDList(theta.size());
+                    for (int i = 0; i < theta.size(); i++) {
+                        next.add(theta.get(i).sub(gradient.get(i).mul(learningRate)));
+                    }
+                    trajectory.add(next);
+                }
+            }
+            NDList end = trajectory.get(trajectory.size() - 1);
+            NDList target = copy(segment.target(), work);
+            double scale = squaredDistance(trajectory.get(0), target);
+            double loss = squaredDistance(end, target) / scale;
+            NDList v = new NDList(end.size());
+            for (int i = 0; i < end.size(); i++) {
+                v.add(end.get(i).sub(target.get(i)).mul(2 / scale));
+            }
+            NDArray imageGradient = synthetic.images().zerosLike();
+            imageGradient.attach(work);
+            NDArray labelGradient = null;
+            if (synthetic.learnLabels()) {
+                labelGradient = synthetic.labels().zerosLike();
+                labelGradient.attach(work);
+            }
+            double rateGradient = 0;
+            for (int k = batches.size() - 1; k >= 0; k--) {
+                try (NDManager step = work.newSubManager()) {
+                    Backward back = secondOrder(trajectory.get(k), synthetic, batches.get(k), v, step);
+                    rateGradient -= back.gradientDotV();
+                    imageGradient.subi(back.images().mul(learningRate));
+                    if (labelGradient != null) {
+                        labelGradient.subi(back.labels().mul(learningRate));
+                    }
+                    NDList previous = new NDList(v.size());
+                    for (int i = 0; i < v.size(); i++) {
+                        previous.add(v.get(i).sub(back.hessianV().get(i).mul(learningRate)));
+                    }
+                    v.close();
+                    v = previous;
+                }
+                if (k > 0) {
+                    trajectory.get(k).close();
+                }
+            }
+            imageGradient.attach(results);
+            if (labelGradient != null) {
+                labelGradient.attach(results);
+            }
+            end.attach(results);
+            return new Gradient(loss, imageGradient, labelGradient, rateGradient, end);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    /** One step's products, in the step's manager. */
+    private record Backward(double gradientDotV, NDList hessianV, NDArray images, NDArray labels) {}
+
+    /** First-order gradients of one step's loss, in the step's manager; images and labels null when not asked. */
+    private record Gradients(NDList parameters, NDArray images, NDArray labels) {}
+
+    /**
+     * The gradient of a step's loss at {@code theta} with respect to the parameters and, when asked, the
+     * synthetic images and labels (whole arrays, zero outside the batch).
+     */
+    private Gradients gradients(NDList theta, Synthetic synthetic, NDArray batch, boolean data, NDManager step) {
+        NDList phi = leaves(theta, step);
+        NDArray images = data ? leaf(synthetic.images(), step) : synthetic.images();
+        NDArray labels = data && synthetic.learnLabels() ? leaf(synthetic.labels(), step) : synthetic.labels();
+        NDArray batchImages = images.get(batch);
+        NDArray batchLabels = labels.get(batch);
+        batchImages.attach(step);
+        batchLabels.attach(step);
+        NDArray loss = crossEntropy(network.logits(phi, batchImages), batchLabels);
+        JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
+        NDList gradient = new NDList(phi.size());
+        for (NDArray p : phi) {
+            gradient.add(p.getGradient());
+        }
+        return new Gradients(gradient, data ? images.getGradient() : null,
+                data && synthetic.learnLabels() ? labels.getGradient() : null);
+    }
+
+    /**
+     * {@code <g, v>}, {@code H v} and {@code (dg/dx)^T v} (and for labels) at {@code theta}, by central
+     * differences of first-order gradients along {@code v}: at {@code theta +- e v} with {@code e |v|} the
+     * matcher's probe length, {@code H v ~ (g+ - g-) / 2e}, {@code (dg/dx)^T v ~ (dL+/dx - dL-/dx) / 2e} and
+     * {@code g ~ (g+ + g-) / 2}, each with an error of order {@code e^2}.
+     */
+    private Backward secondOrder(NDList theta, Synthetic synthetic, NDArray batch, NDList v, NDManager step) {
+        double norm = Math.sqrt(squaredNorm(v));
+        if (norm == 0) {
+            NDList zeros = new NDList(v.size());
+            for (NDArray value : v) {
+                zeros.add(value.zerosLike());
+            }
+            zeros.attach(step);
+            NDArray images = synthetic.images().zerosLike();
+            images.attach(step);
+            NDArray labels = null;
+            if (synthetic.learnLabels()) {
+                labels = synthetic.labels().zerosLike();
+                labels.attach(step);
+            }
+            return new Backward(0, zeros, images, labels);
+        }
+        double e = probe / norm;
+        Gradients plus = gradients(moved(theta, v, e, step), synthetic, batch, true, step);
+        Gradients minus = gradients(moved(theta, v, -e, step), synthetic, batch, true, step);
+        double dot = 0;
+        NDList hessianV = new NDList(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            NDArray gPlus = plus.parameters().get(i);
+            NDArray gMinus = minus.parameters().get(i);
+            dot += scalar(gPlus.add(gMinus).mul(v.get(i)).sum()) / 2;
+            hessianV.add(gPlus.sub(gMinus).div(2 * e));
+        }
+        NDArray labels = synthetic.learnLabels() ? plus.labels().sub(minus.labels()).div(2 * e) : null;
+        return new Backward(dot, hessianV, plus.images().sub(minus.images()).div(2 * e), labels);
+    }
+
+    /** {@code theta + e v}, in the step's manager. */
+    private static NDList moved(NDList theta, NDList v, double e, NDManager step) {
+        NDList moved = new NDList(theta.size());
+        for (int i = 0; i < theta.size(); i++) {
+            NDArray change = v.get(i).mul(e);
+            change.attach(step);
+            NDArray m = theta.get(i).add(change);
+            m.attach(step);
+            moved.add(m);
+        }
+        return moved;
+    }
+
+    /** The mean over the batch of the cross-entropy of the scores against target distributions. */
+    static NDArray crossEntropy(NDArray logits, NDArray targets) {
+        return logits.logSoftmax(1).mul(targets).sum(new int[] {1}).mean().neg();
+    }
+
+    private static NDList leaves(NDList values, NDManager step) {
+        NDList leaves = new NDList(values.size());
+        for (NDArray value : values) {
+            leaves.add(leaf(value, step));
+        }
+        return leaves;
+    }
+
+    /** {@code value}'s data in {@code step}, without its history, as a leaf whose gradient is recorded. */
+    private static NDArray leaf(NDArray value, NDManager step) {
+        NDArray leaf = JniUtils.detachGradient((PtNDArray) value);
+        leaf.attach(step);
+        leaf.setRequiresGradient(true);
+        return leaf;
+    }
+
+    private static NDList copy(NDList values, NDManager manager) {
+        NDList copies = new NDList(values.size());
+        for (NDArray value : values) {
+            NDArray c = value.duplicate();
+            c.attach(manager);
+            copies.add(c);
+        }
+        return copies;
+    }
+
+    /** {@code sum_i |a_i - b_i|^2}, the arrays of one manager. */
+    static double squaredDistance(NDList a, NDList b) {
+        double total = 0;
+        for (int i = 0; i < a.size(); i++) {
+            total += scalar(a.get(i).sub(b.get(i)).square().sum());
+        }
+        return total;
+    }
+
+    private static double squaredNorm(NDList values) {
+        double total = 0;
+        for (NDArray value : values) {
+            total += scalar(value.square().sum());
+        }
+        return total;
+    }
+
+    private static double scalar(NDArray value) {
+        return value.toType(DataType.FLOAT64, false).getDouble();
+    }
+}
