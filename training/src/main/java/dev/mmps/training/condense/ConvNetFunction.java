@@ -9,6 +9,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -117,6 +119,51 @@ public record ConvNetFunction(int channels, int height, int width, int classes, 
         }
         x = x.reshape(x.getShape().get(0), features());
         return Linear.linear(x, parameters.get(p), parameters.get(p + 1)).singletonOrThrow();
+    }
+
+    /** A loss's value and its gradient with respect to the parameters. */
+    public record Loss(double value, NDList gradient) {}
+
+    /**
+     * The mean cross-entropy of the scores of {@code images} against {@code targets} (distributions over the
+     * classes, {@code (N, classes)}) and its gradient with respect to the parameters, in {@code step}.
+     */
+    public Loss gradient(NDList parameters, NDArray images, NDArray targets, NDManager step) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            NDList leaves = leaves(parameters, step);
+            NDArray loss = crossEntropy(logits(leaves, images), targets);
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
+            NDList gradient = new NDList(leaves.size());
+            for (NDArray leaf : leaves) {
+                gradient.add(leaf.getGradient());
+            }
+            return new Loss(loss.toType(DataType.FLOAT64, false).getDouble(), gradient);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    /** The mean over the batch of the cross-entropy of the scores against target distributions. */
+    static NDArray crossEntropy(NDArray logits, NDArray targets) {
+        return logits.logSoftmax(1).mul(targets).sum(new int[] {1}).mean().neg();
+    }
+
+    static NDList leaves(NDList values, NDManager step) {
+        NDList leaves = new NDList(values.size());
+        for (NDArray value : values) {
+            leaves.add(leaf(value, step));
+        }
+        return leaves;
+    }
+
+    /** {@code value}'s data in {@code step}, without its history, as a leaf whose gradient is recorded. */
+    static NDArray leaf(NDArray value, NDManager step) {
+        NDArray leaf = JniUtils.detachGradient((PtNDArray) value);
+        leaf.attach(step);
+        leaf.setRequiresGradient(true);
+        return leaf;
     }
 
     /** Normalises every image's every channel over its pixels, then scales and shifts per channel. */

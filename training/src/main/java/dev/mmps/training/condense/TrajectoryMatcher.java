@@ -163,21 +163,26 @@ public final class TrajectoryMatcher {
      * synthetic images and labels (whole arrays, zero outside the batch).
      */
     private Gradients gradients(NDList theta, Synthetic synthetic, NDArray batch, boolean data, NDManager step) {
-        NDList phi = leaves(theta, step);
-        NDArray images = data ? leaf(synthetic.images(), step) : synthetic.images();
-        NDArray labels = data && synthetic.learnLabels() ? leaf(synthetic.labels(), step) : synthetic.labels();
-        NDArray batchImages = images.get(batch);
+        if (!data) {
+            NDArray batchImages = synthetic.images().get(batch);
+            NDArray batchLabels = synthetic.labels().get(batch);
+            batchImages.attach(step);
+            batchLabels.attach(step);
+            return new Gradients(network.gradient(theta, batchImages, batchLabels, step).gradient(), null, null);
+        }
+        NDList phi = ConvNetFunction.leaves(theta, step);
+        NDArray images = ConvNetFunction.leaf(synthetic.images(), step);
+        NDArray labels = synthetic.learnLabels() ? ConvNetFunction.leaf(synthetic.labels(), step)
+                : synthetic.labels();
         NDArray batchLabels = labels.get(batch);
-        batchImages.attach(step);
         batchLabels.attach(step);
-        NDArray loss = crossEntropy(network.logits(phi, batchImages), batchLabels);
+        NDArray loss = ConvNetFunction.crossEntropy(network.logits(phi, images.get(batch)), batchLabels);
         JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
         NDList gradient = new NDList(phi.size());
         for (NDArray p : phi) {
             gradient.add(p.getGradient());
         }
-        return new Gradients(gradient, data ? images.getGradient() : null,
-                data && synthetic.learnLabels() ? labels.getGradient() : null);
+        return new Gradients(gradient, images.getGradient(), synthetic.learnLabels() ? labels.getGradient() : null);
     }
 
     /**
@@ -229,27 +234,6 @@ public final class TrajectoryMatcher {
             moved.add(m);
         }
         return moved;
-    }
-
-    /** The mean over the batch of the cross-entropy of the scores against target distributions. */
-    static NDArray crossEntropy(NDArray logits, NDArray targets) {
-        return logits.logSoftmax(1).mul(targets).sum(new int[] {1}).mean().neg();
-    }
-
-    private static NDList leaves(NDList values, NDManager step) {
-        NDList leaves = new NDList(values.size());
-        for (NDArray value : values) {
-            leaves.add(leaf(value, step));
-        }
-        return leaves;
-    }
-
-    /** {@code value}'s data in {@code step}, without its history, as a leaf whose gradient is recorded. */
-    private static NDArray leaf(NDArray value, NDManager step) {
-        NDArray leaf = JniUtils.detachGradient((PtNDArray) value);
-        leaf.attach(step);
-        leaf.setRequiresGradient(true);
-        return leaf;
     }
 
     private static NDList copy(NDList values, NDManager manager) {
