@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** {@code mmps}'s training commands. */
 @Command(name = "mmps", mixinStandardHelpOptions = true, version = "mmps training stage",
         description = "Trains and evaluates models on compressed image datasets (DJL, PyTorch engine).",
-        subcommands = {EvaluateCommand.class, TrainTeacherCommand.class, DistillCommand.class,
+        subcommands = {EvaluateCommand.class, TrainTeacherCommand.class, DistillCommand.class, ExpertsCommand.class,
             DatasetSpeedCommand.class, CompressModelCommand.class, ModelSpeedCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

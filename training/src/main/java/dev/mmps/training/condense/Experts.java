@@ -61,7 +61,7 @@ public final class Experts {
         public Settings {
             ValidationException.check(filters >= 1, "filters " + filters + " is invalid: use 1 or more, such as 128");
             ValidationException.check(depth >= 1, "depth " + depth + " is invalid: use 1 or more, such as 3");
-            ValidationException.check(experts >= 1, "experts " + experts + " is invalid: use 1 or more");
+            ValidationException.check(experts >= 1, "count " + experts + " is invalid: record 1 expert or more");
             ValidationException.check(epochs >= 1, "epochs " + epochs + " is invalid: use 1 or more, such as 50");
             ValidationException.check(learningRate > 0 && Double.isFinite(learningRate), "learning rate "
                     + learningRate + " is invalid: use a positive number, such as 0.01");

@@ -3,6 +3,7 @@ package dev.mmps.training.eval;
 import com.typesafe.config.Config;
 import dev.mmps.settings.ConfigLayers;
 import dev.mmps.settings.ValidationException;
+import dev.mmps.training.condense.Experts;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.device.DeviceSetting;
 import dev.mmps.training.distill.CorrectionLayer;
@@ -41,6 +42,7 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
         Teacher teacher,
         CorrectionLearner.Settings correction, LayerLearner.Settings layer, int correctionSeed,
         Selection.Features kcenterFeatures,
+        Experts.Settings experts,
         DeviceSetting device) {
 
     private static final String DEFAULTS = "evaluation.conf";
@@ -156,6 +158,10 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                         (float) c.getDouble("correction.layer.learning-rate"), c.getInt("correction.layer.batch-size"))),
                 c.getInt("correction.seed"), setting("kcenter.features",
                         () -> Selection.Features.parse(c.getString("kcenter.features"))),
+                setting("experts", () -> new Experts.Settings(c.getInt("experts.filters"), c.getInt("experts.depth"),
+                        c.getInt("experts.count"), c.getInt("experts.epochs"), c.getDouble("experts.learning-rate"),
+                        c.getInt("experts.batch-size"), new Augmentation(c.getInt("experts.augmentation.padding"),
+                                c.getBoolean("experts.augmentation.flip")), c.getLong("experts.seed"))),
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));
     }
 

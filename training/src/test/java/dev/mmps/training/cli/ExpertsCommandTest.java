@@ -1,0 +1,42 @@
+package dev.mmps.training.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmps.training.TestData;
+import dev.mmps.training.condense.Experts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code mmps experts}: records from flags and a config file, resumes, and refuses bad settings with exit 2. */
+class ExpertsCommandTest {
+
+    @Test
+    void recordsTheExpertsAndRefusesBadSettings(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("experts.conf"),
+                "evaluation.experts { batch-size = 50, augmentation { padding = 0, flip = false } }");
+        Path out = dir.resolve("experts");
+        String[] args = {"experts", "--train", TestData.cifarSample().toString(), "--out", out.toString(),
+            "--width", "4", "--depth", "1", "--experts", "2", "--epochs", "1", "--config", config.toString()};
+        assertEquals(Main.OK, Main.commandLine().execute(args));
+        assertTrue(Files.isRegularFile(out.resolve("expert-001/epoch-001.ndlist")));
+        assertEquals(4, Experts.open(out).settings().filters());
+        assertEquals(Main.OK, Main.commandLine().execute(args), "a second run finds every epoch and resumes");
+
+        String[] wider = args.clone();
+        wider[6] = "8";
+        assertEquals(Main.USAGE, Main.commandLine().execute(wider), "experts of another width in the same folder");
+        String[] none = args.clone();
+        none[10] = "0";
+        Path empty = dir.resolve("none");
+        none[4] = empty.toString();
+        assertEquals(Main.USAGE, Main.commandLine().execute(none), "zero experts");
+        assertFalse(Files.exists(empty), "a refused run writes nothing");
+        String[] resnet = {"experts", "--train", TestData.cifarSample().toString(), "--out", empty.toString(),
+            "--architecture", "resnet18"};
+        assertEquals(Main.USAGE, Main.commandLine().execute(resnet));
+    }
+}
