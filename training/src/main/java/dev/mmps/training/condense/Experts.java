@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -40,6 +39,13 @@ public final class Experts {
     /** The manifest's name, format and version, checked when read. */
     public static final String MANIFEST = "experts.json";
 
+    /**
+     * Filter counts are multiples of this: oneDNN pads other counts to its 16-channel blocks on AVX-512 CPUs,
+     * and its backward pass to the input then returned NaN or varying values on an AMD EPYC (BENCHMARKS.md,
+     * "Gradients with respect to images"), which trajectory matching cannot afford.
+     */
+    public static final int FILTER_BLOCK = 16;
+
     static final String FORMAT = "mmps-experts";
     static final int VERSION = 1;
 
@@ -59,7 +65,9 @@ public final class Experts {
             Augmentation augmentation, long seed) {
 
         public Settings {
-            ValidationException.check(filters >= 1, "filters " + filters + " is invalid: use 1 or more, such as 128");
+            ValidationException.check(filters >= FILTER_BLOCK && filters % FILTER_BLOCK == 0, "filters " + filters
+                    + " is invalid: use a multiple of " + FILTER_BLOCK + ", such as 128 (on AVX-512 CPUs oneDNN's "
+                    + "convolution returns wrong gradients with respect to images for other counts)");
             ValidationException.check(depth >= 1, "depth " + depth + " is invalid: use 1 or more, such as 3");
             ValidationException.check(experts >= 1, "count " + experts + " is invalid: record 1 expert or more");
             ValidationException.check(epochs >= 1, "epochs " + epochs + " is invalid: use 1 or more, such as 50");
@@ -158,11 +166,7 @@ public final class Experts {
         Path file = epochFile(expert, epoch);
         ValidationException.check(Files.isRegularFile(file), "expert " + expert + " has no epoch " + epoch + " in "
                 + folder + ": finish recording the experts (run 'mmps experts' again, it resumes)");
-        try {
-            return NDList.decode(manager, Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        return ArrayFiles.read(manager, file);
     }
 
     private void train(int expert, ImageSource train, ConvNetFunction network, Device device) {
@@ -179,7 +183,7 @@ public final class Experts {
             NDList theta;
             if (done == 0 && !Files.isRegularFile(epochFile(expert, 0))) {
                 theta = network.initialise(manager, s.seed() * 1_000_003L + expert, DataType.FLOAT32);
-                save(theta, expert, 0);
+                ArrayFiles.write(epochFile(expert, 0), theta);
             } else {
                 theta = parameters(manager, expert, done);
             }
@@ -207,22 +211,11 @@ public final class Experts {
                         batches++;
                     }
                 }
-                save(theta, expert, epoch);
+                ArrayFiles.write(epochFile(expert, epoch), theta);
                 LOG.info("expert {}/{}: epoch {}/{}, loss {}, {} s", expert + 1, s.experts(), epoch, s.epochs(),
                         String.format(Locale.ROOT, "%.4f", lossSum / Math.max(1, batches)),
                         String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
             }
-        }
-    }
-
-    private void save(NDList parameters, int expert, int epoch) {
-        Path file = epochFile(expert, epoch);
-        Path partial = file.resolveSibling(file.getFileName() + ".partial");
-        try {
-            Files.write(partial, parameters.encode());
-            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 

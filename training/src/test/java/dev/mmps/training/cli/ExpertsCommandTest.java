@@ -20,14 +20,14 @@ class ExpertsCommandTest {
                 "evaluation.experts { batch-size = 50, augmentation { padding = 0, flip = false } }");
         Path out = dir.resolve("experts");
         String[] args = {"experts", "--train", TestData.cifarSample().toString(), "--out", out.toString(),
-            "--width", "4", "--depth", "1", "--experts", "2", "--epochs", "1", "--config", config.toString()};
+            "--width", "16", "--depth", "1", "--experts", "2", "--epochs", "1", "--config", config.toString()};
         assertEquals(Main.OK, Main.commandLine().execute(args));
         assertTrue(Files.isRegularFile(out.resolve("expert-001/epoch-001.ndlist")));
-        assertEquals(4, Experts.open(out).settings().filters());
+        assertEquals(16, Experts.open(out).settings().filters());
         assertEquals(Main.OK, Main.commandLine().execute(args), "a second run finds every epoch and resumes");
 
         String[] wider = args.clone();
-        wider[6] = "8";
+        wider[6] = "32";
         assertEquals(Main.USAGE, Main.commandLine().execute(wider), "experts of another width in the same folder");
         String[] none = args.clone();
         none[10] = "0";

@@ -39,7 +39,7 @@ class ExpertsTest {
     /** The largest pixel change of each step along the meta-gradient, on the [0, 1] scale. */
     private static final double PIXEL_STEP = 0.02;
 
-    private static final Experts.Settings SETTINGS = new Experts.Settings(8, 2, 2, 3, 0.01, 32, Augmentation.NONE,
+    private static final Experts.Settings SETTINGS = new Experts.Settings(16, 2, 2, 3, 0.01, 32, Augmentation.NONE,
             7);
 
     private static OriginalSource originals;
@@ -75,9 +75,9 @@ class ExpertsTest {
     @Test
     void otherSettingsOrMissingExpertsAreRefusedWithTheFix(@TempDir Path dir) {
         Path folder = dir.resolve("experts");
-        Experts.Settings one = new Experts.Settings(4, 1, 1, 1, 0.01, 64, Augmentation.NONE, 1);
+        Experts.Settings one = new Experts.Settings(16, 1, 1, 1, 0.01, 64, Augmentation.NONE, 1);
         Experts.record(folder, originals, "sample", one, Device.cpu());
-        Experts.Settings wider = new Experts.Settings(8, 1, 1, 1, 0.01, 64, Augmentation.NONE, 1);
+        Experts.Settings wider = new Experts.Settings(32, 1, 1, 1, 0.01, 64, Augmentation.NONE, 1);
         ValidationException other = assertThrows(ValidationException.class,
                 () -> Experts.record(folder, originals, "sample", wider, Device.cpu()));
         assertTrue(other.getMessage().contains("other settings") && other.getMessage().contains(folder.toString()),
@@ -89,7 +89,7 @@ class ExpertsTest {
                     () -> Experts.open(folder).parameters(manager, 0, 5));
             assertTrue(epoch.getMessage().contains("epoch 5"), epoch.getMessage());
         }
-        assertThrows(ValidationException.class, () -> new Experts.Settings(4, 1, 0, 1, 0.01, 64, Augmentation.NONE,
+        assertThrows(ValidationException.class, () -> new Experts.Settings(16, 1, 0, 1, 0.01, 64, Augmentation.NONE,
                 1));
     }
 
