@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mmps", mixinStandardHelpOptions = true, version = "mmps training stage",
         description = "Trains and evaluates models on compressed image datasets (DJL, PyTorch engine).",
         subcommands = {EvaluateCommand.class, TrainTeacherCommand.class, DistillCommand.class, ExpertsCommand.class,
-            DatasetSpeedCommand.class, CompressModelCommand.class, ModelSpeedCommand.class, CommandLine.HelpCommand.class})
+            CondenseCommand.class, DatasetSpeedCommand.class, CompressModelCommand.class, ModelSpeedCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);

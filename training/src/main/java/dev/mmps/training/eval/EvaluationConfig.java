@@ -3,6 +3,7 @@ package dev.mmps.training.eval;
 import com.typesafe.config.Config;
 import dev.mmps.settings.ConfigLayers;
 import dev.mmps.settings.ValidationException;
+import dev.mmps.training.condense.Condensation;
 import dev.mmps.training.condense.Experts;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.device.DeviceSetting;
@@ -43,6 +44,7 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
         CorrectionLearner.Settings correction, LayerLearner.Settings layer, int correctionSeed,
         Selection.Features kcenterFeatures,
         Experts.Settings experts,
+        Condensation.Settings condense,
         DeviceSetting device) {
 
     private static final String DEFAULTS = "evaluation.conf";
@@ -162,6 +164,12 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                         c.getInt("experts.count"), c.getInt("experts.epochs"), c.getDouble("experts.learning-rate"),
                         c.getInt("experts.batch-size"), new Augmentation(c.getInt("experts.augmentation.padding"),
                                 c.getBoolean("experts.augmentation.flip")), c.getLong("experts.seed"))),
+                setting("condense", () -> new Condensation.Settings(c.getInt("condense.ipc"),
+                        c.getInt("condense.iterations"), c.getInt("condense.syn-steps"),
+                        c.getInt("condense.expert-epochs"), c.getInt("condense.max-start-epoch"),
+                        c.getDouble("condense.image-learning-rate"), c.getDouble("condense.rate-learning-rate"),
+                        c.getDouble("condense.start-rate"), c.getInt("condense.checkpoint-every"),
+                        c.getLong("condense.seed"))),
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));
     }
 

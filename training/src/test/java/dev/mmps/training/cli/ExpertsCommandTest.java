@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code mmps experts}: records from flags and a config file, resumes, and refuses bad settings with exit 2. */
+/**
+ * {@code mmps experts} and {@code mmps condense}: record and condense from flags and a config file, resume,
+ * and refuse bad settings with exit 2.
+ */
 class ExpertsCommandTest {
 
     @Test
@@ -38,5 +41,36 @@ class ExpertsCommandTest {
         String[] resnet = {"experts", "--train", TestData.cifarSample().toString(), "--out", empty.toString(),
             "--architecture", "resnet18"};
         assertEquals(Main.USAGE, Main.commandLine().execute(resnet));
+    }
+
+    @Test
+    void condensesAgainstTheExpertsAndRefusesWhatTheyCannotServe(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("condense.conf"), "evaluation.experts { batch-size = 50, "
+                + "augmentation { padding = 0, flip = false } }\nevaluation.condense { checkpoint-every = 1 }");
+        Path experts = dir.resolve("experts");
+        String sample = TestData.cifarSample().toString();
+        assertEquals(Main.OK, Main.commandLine().execute("experts", "--train", sample, "--out", experts.toString(),
+                "--width", "16", "--depth", "1", "--experts", "1", "--epochs", "2", "--config", config.toString()));
+        Path out = dir.resolve("synthetic");
+        String[] args = {"condense", "--experts", experts.toString(), "--train", sample, "--out", out.toString(),
+            "--ipc", "1", "--iterations", "2", "--syn-steps", "2", "--expert-epochs", "1", "--max-start-epoch", "1",
+            "--config", config.toString()};
+        assertEquals(Main.OK, Main.commandLine().execute(args));
+        assertTrue(Files.isRegularFile(out.resolve("manifest.json")));
+
+        String[] far = args.clone();
+        far[14] = "3";
+        far[6] = dir.resolve("far").toString();
+        assertEquals(Main.USAGE, Main.commandLine().execute(far), "epochs beyond the experts'");
+        assertFalse(Files.exists(dir.resolve("far")));
+        String[] nsd = args.clone();
+        nsd[6] = dir.resolve("nsd").toString();
+        String[] withMethod = new String[nsd.length + 2];
+        System.arraycopy(nsd, 0, withMethod, 0, nsd.length);
+        withMethod[nsd.length] = "--method";
+        withMethod[nsd.length + 1] = "nsd";
+        assertEquals(Main.USAGE, Main.commandLine().execute(withMethod), "a method not built yet");
+        assertEquals(Main.USAGE, Main.commandLine().execute("condense", "--experts", dir.resolve("none").toString(),
+                "--train", sample, "--out", dir.resolve("x").toString()), "no experts there");
     }
 }
