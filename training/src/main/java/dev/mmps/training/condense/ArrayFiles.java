@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Lists of arrays in DJL's encoding ({@code .ndlist}), written whole or not at all. */
+/** Lists of arrays in DJL's encoding ({@code .ndlist}), written whole or not at all, and their folders. */
 final class ArrayFiles {
 
     private ArrayFiles() {}
@@ -30,6 +30,15 @@ final class ArrayFiles {
             Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates a folder and its parents. */
+    static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
     }
 }

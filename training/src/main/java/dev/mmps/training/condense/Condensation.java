@@ -132,7 +132,7 @@ public final class Condensation {
             LOG.info("{} already holds the finished set", out);
             return out;
         }
-        createDirectories(out);
+        ArrayFiles.createDirectories(out);
         ConvNetFunction network = experts.network();
         TrajectoryMatcher matcher = new TrajectoryMatcher(network, TrajectoryMatcher.DEFAULT_PROBE);
         int classes = network.classes();
@@ -346,14 +346,6 @@ public final class Condensation {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void createDirectories(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
     }
 }

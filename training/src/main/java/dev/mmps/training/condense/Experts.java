@@ -131,7 +131,7 @@ public final class Experts {
                     + " holds experts made with other settings or data (" + JsonFiles.tree(found) + "); record "
                     + "these into another folder, or pass the settings they were made with");
         } else {
-            createDirectories(folder);
+            ArrayFiles.createDirectories(folder);
             JsonFiles.write(folder.resolve(MANIFEST), wanted);
         }
         Experts experts = new Experts(folder, wanted);
@@ -178,7 +178,7 @@ public final class Experts {
         if (done == s.epochs()) {
             return;
         }
-        createDirectories(epochFile(expert, 0).getParent());
+        ArrayFiles.createDirectories(epochFile(expert, 0).getParent());
         try (NDManager manager = NDManager.newBaseManager(device)) {
             NDList theta;
             if (done == 0 && !Files.isRegularFile(epochFile(expert, 0))) {
@@ -221,13 +221,5 @@ public final class Experts {
 
     private Path epochFile(int expert, int epoch) {
         return folder.resolve(String.format(Locale.ROOT, "expert-%03d/epoch-%03d.ndlist", expert, epoch));
-    }
-
-    private static void createDirectories(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
-        }
     }
 }
