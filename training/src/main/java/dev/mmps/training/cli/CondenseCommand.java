@@ -2,7 +2,6 @@ package dev.mmps.training.cli;
 
 import static dev.mmps.training.cli.TrainTeacherCommand.putIfSet;
 
-import dev.mmps.settings.ValidationException;
 import dev.mmps.training.condense.Condensation;
 import dev.mmps.training.condense.Experts;
 import dev.mmps.training.data.OriginalReader;
@@ -28,8 +27,8 @@ final class CondenseCommand implements Callable<Integer> {
     @Mixin
     private DeviceOption device;
 
-    @Option(names = "--method", paramLabel = "NAME", defaultValue = "mtt",
-            description = "mtt (images in pixel space and a learned learning rate).")
+    @Option(names = "--method", paramLabel = "NAME", description = "mtt (images in pixel space), nsd (spectrum "
+            + "tensors and kernels) or lss (low-rank spaces and soft labels); overrides evaluation.condense.method.")
     private String method;
 
     @Option(names = "--experts", required = true, paramLabel = "DIR", description = "Experts from 'mmps experts'.")
@@ -67,10 +66,9 @@ final class CondenseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ValidationException.check(method.equals("mtt"), "--method " + method + " is not available: use mtt (nsd "
-                + "and lss, the low-rank parameterisations, are not built yet)");
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("train", train);
+        putIfSet(o, "condense.method", method);
         putIfSet(o, "condense.ipc", ipc);
         putIfSet(o, "condense.iterations", iterations);
         putIfSet(o, "condense.syn-steps", synSteps);
@@ -81,7 +79,7 @@ final class CondenseCommand implements Callable<Integer> {
         Experts recorded = Experts.open(experts);
         DeviceOption.use(c);
         OriginalSource trainSet = OriginalReader.read(c.train());
-        Condensation.mtt(out, recorded, experts.toString(), trainSet, c.condense(), TrainingDevice.current());
+        Condensation.run(out, recorded, experts.toString(), trainSet, c.condense(), TrainingDevice.current());
         return Main.OK;
     }
 }

@@ -54,8 +54,11 @@ final class AdamState {
         return steps;
     }
 
-    /** One step on {@code values} (in place) along {@code gradients}, both in the order the state was made. */
-    void step(NDList values, NDList gradients, double learningRate) {
+    /**
+     * One step on {@code values} (in place) along {@code gradients}, both in the order the state was made, with
+     * each array's own learning rate.
+     */
+    void step(NDList values, NDList gradients, double[] learningRates) {
         steps++;
         double correction1 = 1 - Math.pow(BETA1, steps);
         double correction2 = 1 - Math.pow(BETA2, steps);
@@ -65,7 +68,7 @@ final class AdamState {
                 first.get(i).muli(BETA1).addi(in(temporary, g.mul(1 - BETA1)));
                 second.get(i).muli(BETA2).addi(in(temporary, g.square()).muli(1 - BETA2));
                 NDArray denominator = in(temporary, second.get(i).div(correction2)).sqrt().addi(EPSILON);
-                values.get(i).subi(in(temporary, first.get(i).mul(learningRate / correction1)).divi(denominator));
+                values.get(i).subi(in(temporary, first.get(i).mul(learningRates[i] / correction1)).divi(denominator));
             }
         }
     }

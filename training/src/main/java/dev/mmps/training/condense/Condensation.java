@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -23,55 +26,67 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Condenses a training set by trajectory matching (MTT): {@code ipc} images per class in pixel space and the
- * students' learning rate, learned so that a student trained on them for a few steps from an expert's
- * parameters lands where the expert landed some epochs later.
+ * Condenses a training set by trajectory matching: a synthetic set in one of the forms of {@link SyntheticForm}
+ * (MTT's pixels, NSD's spectrum tensors and kernels, MTT-LSS's low-rank spaces) and the students' learning
+ * rate, learned so that a student trained on it for a few steps from an expert's parameters lands where the
+ * expert landed some epochs later.
  *
- * <p>Each iteration draws an expert and a start epoch {@code t < max-start-epoch} from a generator seeded by
- * the run's seed and the iteration's number (so a resumed run draws what an uninterrupted one would), takes
- * the matching loss's gradient ({@link TrajectoryMatcher}) and moves the images and the logarithm of the
- * learning rate one Adam step each. MTT moves them by SGD with momentum on ZCA-whitened images; Adam's
- * scale-free steps suit the [0, 1] pixels kept here.
+ * <p>Each iteration draws an expert, a start epoch {@code t} below the matching window's bound and the
+ * student's batches from a generator seeded by the run's seed and the iteration's number (so a resumed run
+ * draws what an uninterrupted one would), rebuilds the images and labels from the stored arrays, takes the
+ * matching loss's gradient with respect to them ({@link TrajectoryMatcher}), carries it back to the arrays by
+ * one backward pass through the rebuilding, and moves the arrays and the logarithm of the learning rate one
+ * Adam step each. MTT moves them by SGD with momentum on ZCA-whitened images; Adam's scale-free steps suit
+ * the [0, 1] pixels kept here. NSD adds its real-data guidance term; MTT-LSS learns soft labels and widens
+ * its window over the run.
  *
  * <p>The output folder holds {@code checkpoint.json} and the state it names, {@code checkpoint-<iteration>.ndlist},
  * while the run goes (every {@code checkpoint-every} iterations, each written under a temporary name and
- * renamed into place, the state before the description that points at it), and at
- * the end {@code synthetic.ndlist} (images {@code (n, C, H, W)} and label distributions {@code (n, classes)})
- * with {@code manifest.json}, written last: a folder without a manifest is not a finished set.
+ * renamed into place, the state before the description that points at it), and at the end the synthetic table
+ * ({@link SyntheticTable}), whose manifest is written last: a folder without a manifest is not a finished set.
  */
 public final class Condensation {
 
     private static final Logger LOG = LoggerFactory.getLogger(Condensation.class);
 
-    public static final String MANIFEST = "manifest.json";
-    static final String FORMAT = "mmps-synthetic";
-    static final int VERSION = 1;
+    public static final String MANIFEST = SyntheticTable.MANIFEST;
     private static final String CHECKPOINT = "checkpoint";
-    private static final String SYNTHETIC = "synthetic.ndlist";
+    /** The methods, in the order the help lists them. */
+    public static final List<String> METHODS = List.of("mtt", "nsd", "lss");
 
     /**
      * How the set is learned.
      *
+     * @param method {@code mtt}, {@code nsd} or {@code lss}
      * @param ipc images per class: the budget, in images of the training set's shape
      * @param iterations outer steps
      * @param syntheticSteps the student's SGD steps on the synthetic images each iteration ({@code N})
+     * @param syntheticBatch images per student step; 0 for the budget's images ({@code ipc} per class), and
+     *     never more than the set holds
      * @param expertEpochs the expert epochs the student's steps are matched against ({@code M})
      * @param maxStartEpoch start epochs are drawn from {@code [0, max-start-epoch)}
-     * @param imageLearningRate Adam's step on the pixels
+     * @param imageLearningRate Adam's step on the stored arrays (pixels on the [0, 1] scale for mtt)
      * @param rateLearningRate Adam's step on the logarithm of the students' learning rate
      * @param startRate the students' learning rate at the start
      * @param checkpointEvery iterations between checkpoints
-     * @param seed seeds the first images, every draw of expert and epoch, and the batches
+     * @param seed seeds the starting images, every draw of expert and epoch, and the batches
+     * @param nsd NSD's sizes, null for the other methods
+     * @param lss MTT-LSS's sizes, null for the other methods
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Settings(int ipc, int iterations, int syntheticSteps, int expertEpochs, int maxStartEpoch,
-            double imageLearningRate, double rateLearningRate, double startRate, int checkpointEvery, long seed) {
+    public record Settings(String method, int ipc, int iterations, int syntheticSteps, int syntheticBatch,
+            int expertEpochs, int maxStartEpoch, double imageLearningRate, double rateLearningRate, double startRate,
+            int checkpointEvery, long seed, SpectralForm.Settings nsd, LowRankForm.Settings lss) {
 
         public Settings {
+            ValidationException.check(METHODS.contains(method), "method " + method + " is unknown: use one of "
+                    + METHODS);
             ValidationException.check(ipc >= 1, "ipc " + ipc + " is invalid: keep at least 1 image per class");
             ValidationException.check(iterations >= 1, "iterations " + iterations + " is invalid: use 1 or more");
             ValidationException.check(syntheticSteps >= 1, "syn-steps " + syntheticSteps + " is invalid: use 1 or "
                     + "more, such as 20");
+            ValidationException.check(syntheticBatch >= 0, "syn-batch " + syntheticBatch + " is invalid: use 0 "
+                    + "(the budget's images) or a positive number of images");
             ValidationException.check(expertEpochs >= 1, "expert-epochs " + expertEpochs + " is invalid: use 1 or "
                     + "more, such as 2");
             ValidationException.check(maxStartEpoch >= 1, "max-start-epoch " + maxStartEpoch + " is invalid: use 1 "
@@ -81,14 +96,29 @@ public final class Condensation {
                             + imageLearningRate + ", " + rateLearningRate + " and " + startRate);
             ValidationException.check(checkpointEvery >= 1, "checkpoint-every " + checkpointEvery + " is invalid: "
                     + "use 1 or more");
+            ValidationException.check(!method.equals("nsd") || nsd != null, "nsd needs its sizes (condense.nsd)");
+            ValidationException.check(!method.equals("lss") || lss != null, "lss needs its sizes (condense.lss)");
+            // Only the method's own block belongs to a run: the others' defaults may change without making a
+            // finished set or a checkpoint look foreign.
+            nsd = method.equals("nsd") ? nsd : null;
+            lss = method.equals("lss") ? lss : null;
+        }
+
+        /** The same settings for another method. */
+        public Settings withMethod(String other) {
+            return new Settings(other, ipc, iterations, syntheticSteps, syntheticBatch, expertEpochs, maxStartEpoch,
+                    imageLearningRate, rateLearningRate, startRate, checkpointEvery, seed, nsd, lss);
+        }
+
+        /** The bound below which iteration {@code k}'s start epoch is drawn: MTT-LSS widens it over the run. */
+        int startBound(int iteration) {
+            if (lss == null || lss.windowStart() >= 1 || iterations == 1) {
+                return maxStartEpoch;
+            }
+            double fraction = lss.windowStart() + (1 - lss.windowStart()) * (iteration - 1) / (iterations - 1.0);
+            return Math.max(1, Math.min(maxStartEpoch, (int) Math.ceil(fraction * maxStartEpoch)));
         }
     }
-
-    /** What a finished set is, with the budget it was held to. */
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    record Manifest(String format, int version, String method, int images, int height, int width, int channels,
-            List<String> classes, long budgetValues, long storedValues, double learningRate, String experts,
-            List<Double> losses, Settings settings) {}
 
     /** The run's state at a checkpoint. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -97,12 +127,11 @@ public final class Condensation {
 
     private Condensation() {}
 
-    /**
-     * The budget of {@code ipc} images per class of {@code classes} classes of {@code pixels} values each,
-     * plus the one learned learning rate that every trajectory-matching method keeps beside its images.
-     */
-    public static long budget(int ipc, int classes, long pixels) {
-        return (long) ipc * classes * pixels + 1;
+    /** The form the settings give on images like the experts'. */
+    public static SyntheticForm form(Experts experts, Settings s) {
+        ConvNetFunction network = experts.network();
+        return SyntheticForm.of(s, new SyntheticForm.Frame(network.classes(), network.channels(), network.height(),
+                network.width()));
     }
 
     /**
@@ -110,23 +139,24 @@ public final class Condensation {
      * settings; does nothing when {@code out} already holds the finished set.
      *
      * @param expertsName how the experts are named in the manifest (their path)
-     * @throws ValidationException for settings the experts or the training set cannot serve, or an output
-     *     holding a set or checkpoint made with other settings
+     * @throws ValidationException for settings the experts or the training set cannot serve, a form over its
+     *     budget, or an output holding a set or checkpoint made with other settings
      */
-    public static Path mtt(Path out, Experts experts, String expertsName, ImageSource train, Settings s,
+    public static Path run(Path out, Experts experts, String expertsName, ImageSource train, Settings s,
             Device device) {
-        return mtt(out, experts, expertsName, train, s, device, s.iterations());
+        return run(out, experts, expertsName, train, s, device, s.iterations());
     }
 
     /**
-     * As {@link #mtt(Path, Experts, String, ImageSource, Settings, Device)}, but stops with a checkpoint after
+     * As {@link #run(Path, Experts, String, ImageSource, Settings, Device)}, but stops with a checkpoint after
      * iteration {@code until} when that comes before the last.
      */
-    static Path mtt(Path out, Experts experts, String expertsName, ImageSource train, Settings s, Device device,
+    static Path run(Path out, Experts experts, String expertsName, ImageSource train, Settings s, Device device,
             int until) {
-        check(experts, train, s);
+        SyntheticForm form = form(experts, s);
+        check(experts, train, s, form);
         if (Files.isRegularFile(out.resolve(MANIFEST))) {
-            Manifest found = readManifest(out);
+            SyntheticTable.Manifest found = SyntheticTable.manifest(out);
             ValidationException.check(JsonFiles.tree(found.settings()).equals(JsonFiles.tree(s)), out + " already "
                     + "holds a synthetic set made with other settings; choose another output folder");
             LOG.info("{} already holds the finished set", out);
@@ -135,13 +165,21 @@ public final class Condensation {
         ArrayFiles.createDirectories(out);
         ConvNetFunction network = experts.network();
         TrajectoryMatcher matcher = new TrajectoryMatcher(network, TrajectoryMatcher.DEFAULT_PROBE);
-        int classes = network.classes();
-        int n = s.ipc() * classes;
+        int n = form.images();
+        int batch = Math.min(n, s.syntheticBatch() == 0 ? s.ipc() * network.classes() : s.syntheticBatch());
+        long budget = form.frame().budget(s.ipc());
+        int count = form.names().size();
+        double[] rates = new double[count];
+        Arrays.fill(rates, s.imageLearningRate());
+        if (form.softLabels()) {
+            rates[count - 1] = s.lss().labelLearningRate();
+        }
+        LOG.info("{}: {} images ({} per class) from {} stored values of a budget of {} ({}); {} images a step",
+                s.method(), n, form.imagesPerClass(), form.storedValues(), budget, describe(form), batch);
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            NDArray labels = manager.create(classLabels(s.ipc(), classes)).oneHot(classes);
-            NDList images;
+            NDList arrays;
             NDList logRate;
-            AdamState imageAdam;
+            AdamState arrayAdam;
             AdamState rateAdam;
             int done;
             List<Double> losses = new ArrayList<>();
@@ -151,17 +189,18 @@ public final class Condensation {
                         + " holds a checkpoint of a run with other settings (" + JsonFiles.tree(checkpoint.settings())
                         + "); choose another output folder, or delete " + out + " to start again");
                 NDList state = ArrayFiles.read(manager, out.resolve(checkpoint.state()));
-                images = new NDList(state.get(0));
-                logRate = new NDList(state.get(1));
-                imageAdam = AdamState.of(new NDList(state.get(2), state.get(3)), checkpoint.adamSteps());
-                rateAdam = AdamState.of(new NDList(state.get(4), state.get(5)), checkpoint.adamSteps());
+                arrays = new NDList(state.subList(0, count));
+                logRate = new NDList(state.get(count));
+                arrayAdam = AdamState.of(new NDList(state.subList(count + 1, 3 * count + 1)), checkpoint.adamSteps());
+                rateAdam = AdamState.of(new NDList(state.subList(3 * count + 1, 3 * count + 3)),
+                        checkpoint.adamSteps());
                 done = checkpoint.iteration();
                 losses.addAll(checkpoint.losses());
                 LOG.info("resuming {} from iteration {} of {}", out, done, s.iterations());
             } else {
-                images = new NDList(firstImages(train, s, classes, manager));
+                arrays = form.initial(train, s.seed(), manager);
                 logRate = new NDList(manager.create(new float[] {(float) Math.log(s.startRate())}));
-                imageAdam = AdamState.zeros(images, manager);
+                arrayAdam = AdamState.zeros(arrays, manager);
                 rateAdam = AdamState.zeros(logRate, manager);
                 done = 0;
             }
@@ -170,7 +209,7 @@ public final class Condensation {
                 long start = System.nanoTime();
                 Random draw = new Random(s.seed() * 1_000_003L + iteration);
                 int expert = draw.nextInt(experts.settings().experts());
-                int epoch = draw.nextInt(s.maxStartEpoch());
+                int epoch = draw.nextInt(s.startBound(iteration));
                 double rate = Math.exp(logRate.get(0).getFloat());
                 double loss;
                 try (NDManager step = manager.newSubManager()) {
@@ -179,33 +218,34 @@ public final class Condensation {
                             experts.parameters(step, expert, epoch + s.expertEpochs()));
                     List<NDArray> batches = new ArrayList<>(s.syntheticSteps());
                     for (int k = 0; k < s.syntheticSteps(); k++) {
-                        batches.add(step.create(permutation(n, draw)));
+                        batches.add(step.create(Arrays.copyOf(permutation(n, draw), batch)));
                     }
-                    NDArray current = images.get(0).duplicate();
-                    current.attach(step);
-                    TrajectoryMatcher.Gradient g = matcher.match(segment,
-                            new TrajectoryMatcher.Synthetic(current, labels, false), rate, batches);
+                    TrajectoryMatcher.Guidance guidance = guidance(s, train, network.classes(), batch, draw, step);
+                    Rebuilt rebuilt = rebuild(form, arrays, step);
+                    TrajectoryMatcher.Gradient g = matcher.match(segment, new TrajectoryMatcher.Synthetic(
+                            rebuilt.images(), rebuilt.labels(), form.softLabels()), rate, batches, guidance);
                     loss = g.loss();
                     ValidationException.check(Double.isFinite(loss), "the matching loss is " + loss + " at "
                             + "iteration " + iteration + ": the learning rates are too large; lower "
                             + "image-learning-rate or start-rate");
-                    imageAdam.step(images, new NDList(g.images()), s.imageLearningRate());
+                    arrayAdam.step(arrays, rebuilt.backward(g), rates);
                     losses.add(loss);
                     NDArray rateGradient = step.create(new float[] {(float) (g.learningRate() * rate)});
-                    rateAdam.step(logRate, new NDList(rateGradient), s.rateLearningRate());
+                    rateAdam.step(logRate, new NDList(rateGradient), new double[] {s.rateLearningRate()});
                 }
-                double seconds = (System.nanoTime() - start) / 1e9;
+                double took = (System.nanoTime() - start) / 1e9;
                 double perIteration = (System.nanoTime() - started) / 1e9 / (iteration - done);
                 LOG.info("iteration {}/{}: matching loss {}, learning rate {}, {} s; about {} min left", iteration,
                         s.iterations(), String.format(Locale.ROOT, "%.4f", loss),
-                        String.format(Locale.ROOT, "%.5f", rate), String.format(Locale.ROOT, "%.1f", seconds),
+                        String.format(Locale.ROOT, "%.5f", rate), String.format(Locale.ROOT, "%.1f", took),
                         String.format(Locale.ROOT, "%.0f", perIteration * (s.iterations() - iteration) / 60));
                 if (iteration % s.checkpointEvery() == 0 || iteration == s.iterations() || iteration == until) {
-                    NDList state = new NDList(images.get(0), logRate.get(0));
-                    state.addAll(imageAdam.moments());
+                    NDList state = new NDList(arrays);
+                    state.add(logRate.get(0));
+                    state.addAll(arrayAdam.moments());
                     state.addAll(rateAdam.moments());
                     saveCheckpoint(out, state, new Checkpoint(iteration, String.format(Locale.ROOT,
-                            CHECKPOINT + "-%06d.ndlist", iteration), imageAdam.steps(),
+                            CHECKPOINT + "-%06d.ndlist", iteration), arrayAdam.steps(),
                             Math.exp(logRate.get(0).getFloat()), losses, s), checkpoint);
                     checkpoint = readCheckpoint(out);
                 }
@@ -214,28 +254,88 @@ public final class Condensation {
                 return out;
             }
             double rate = Math.exp(logRate.get(0).getFloat());
-            ArrayFiles.write(out.resolve(SYNTHETIC), new NDList(images.get(0), labels));
-            long pixels = (long) network.channels() * network.height() * network.width();
-            long stored = (long) n * pixels + 1;
-            long budget = budget(s.ipc(), classes, pixels);
-            ValidationException.check(stored <= budget, "the set stores " + stored + " values, over its budget of "
-                    + budget);
-            JsonFiles.write(out.resolve(MANIFEST), new Manifest(FORMAT, VERSION, "mtt", n, network.height(),
-                    network.width(), network.channels(), experts.classes(), budget, stored, rate, expertsName, losses,
-                    s));
+            SyntheticTable.write(out, form, arrays, new SyntheticTable.Manifest(SyntheticTable.FORMAT,
+                    SyntheticTable.VERSION, s.method(), n, form.imagesPerClass(), network.height(), network.width(),
+                    network.channels(), experts.classes(), form.softLabels(), budget, form.storedValues(), rate,
+                    SyntheticTable.arrays(form), expertsName, losses, s));
             LOG.info("synthetic set: {} images ({} per class), {} stored values of a budget of {}, learning rate {}; "
-                    + "in {}", n, s.ipc(), stored, budget, String.format(Locale.ROOT, "%.5f", rate), out);
+                    + "in {}", n, form.imagesPerClass(), form.storedValues(), budget, String.format(Locale.ROOT, "%.5f", rate), out);
             return out;
         }
     }
 
-    /** The images and label distributions of a finished set, in {@code manager}. */
-    public static NDList read(Path folder, NDManager manager) {
-        readManifest(folder);
-        return ArrayFiles.read(manager, folder.resolve(SYNTHETIC));
+    /** The arrays' sizes in words, for the log. */
+    private static String describe(SyntheticForm form) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < form.names().size(); i++) {
+            b.append(i == 0 ? "" : ", ").append(form.names().get(i)).append(' ').append(form.shapes().get(i));
+        }
+        return b.toString();
     }
 
-    private static void check(Experts experts, ImageSource train, Settings s) {
+    /** NSD's real batch for this iteration, or null for the other methods. */
+    private static TrajectoryMatcher.Guidance guidance(Settings s, ImageSource train, int classes, int batch,
+            Random draw, NDManager step) {
+        if (s.nsd() == null || s.nsd().guidance() == 0) {
+            return null;
+        }
+        int[] indices = new int[Math.min(batch, train.size())];
+        long[] labels = new long[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = draw.nextInt(train.size());
+            labels[i] = train.label(indices[i]);
+        }
+        return new TrajectoryMatcher.Guidance(train.images(step, indices), step.create(labels).oneHot(classes),
+                s.nsd().guidance());
+    }
+
+    /**
+     * The images and labels the arrays rebuild, as plain arrays for the matcher, with what carries the matcher's
+     * gradients back to the arrays.
+     */
+    record Rebuilt(NDArray images, NDArray labels, NDList leaves, NDArray graphImages, NDArray graphLabels) {
+
+        /** The gradient with respect to the arrays, in their order, of the matcher's loss. */
+        NDList backward(TrajectoryMatcher.Gradient g) {
+            boolean gradMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(true);
+            try {
+                NDArray total = graphImages.mul(g.images()).sum();
+                if (g.labels() != null) {
+                    total = total.add(graphLabels.mul(g.labels()).sum());
+                }
+                JniUtils.backward((PtNDArray) total, (PtNDArray) total.onesLike(), false, false);
+            } finally {
+                JniUtils.setGradMode(gradMode);
+            }
+            NDList gradients = new NDList(leaves.size());
+            for (NDArray leaf : leaves) {
+                gradients.add(leaf.getGradient());
+            }
+            return gradients;
+        }
+    }
+
+    static Rebuilt rebuild(SyntheticForm form, NDList arrays, NDManager step) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            NDList leaves = ConvNetFunction.leaves(arrays, step);
+            NDArray images = form.images(leaves);
+            NDArray labels = form.labels(leaves);
+            images.attach(step);
+            labels.attach(step);
+            NDArray plainImages = JniUtils.detachGradient((PtNDArray) images);
+            plainImages.attach(step);
+            NDArray plainLabels = JniUtils.detachGradient((PtNDArray) labels);
+            plainLabels.attach(step);
+            return new Rebuilt(plainImages, plainLabels, leaves, images, labels);
+        } finally {
+            JniUtils.setGradMode(gradMode);
+        }
+    }
+
+    private static void check(Experts experts, ImageSource train, Settings s, SyntheticForm form) {
         int recorded = experts.settings().epochs();
         ValidationException.check(s.maxStartEpoch() - 1 + s.expertEpochs() <= recorded, "max-start-epoch "
                 + s.maxStartEpoch() + " and expert-epochs " + s.expertEpochs() + " reach epoch " + (s.maxStartEpoch()
@@ -254,38 +354,11 @@ public final class Condensation {
             perClass[train.label(i)]++;
         }
         for (int c = 0; c < perClass.length; c++) {
-            ValidationException.check(perClass[c] >= s.ipc(), "class " + train.classes().get(c) + " has "
-                    + perClass[c] + " training images, fewer than ipc " + s.ipc() + "; lower ipc");
+            ValidationException.check(perClass[c] >= form.startingImagesPerClass(), "class "
+                    + train.classes().get(c) + " has " + perClass[c] + " training images, fewer than the "
+                    + form.startingImagesPerClass() + " real images " + s.method() + " starts from at ipc " + s.ipc()
+                    + "; lower ipc" + (s.method().equals("lss") ? ", or raise lss.rank (fewer, richer images)" : ""));
         }
-    }
-
-    /** {@code ipc} real images of every class, drawn with the run's seed: MTT's starting point. */
-    private static NDArray firstImages(ImageSource train, Settings s, int classes, NDManager manager) {
-        List<List<Integer>> byClass = new ArrayList<>();
-        for (int c = 0; c < classes; c++) {
-            byClass.add(new ArrayList<>());
-        }
-        for (int i = 0; i < train.size(); i++) {
-            byClass.get(train.label(i)).add(i);
-        }
-        Random random = new Random(s.seed());
-        int[] chosen = new int[s.ipc() * classes];
-        for (int c = 0; c < classes; c++) {
-            java.util.Collections.shuffle(byClass.get(c), random);
-            for (int k = 0; k < s.ipc(); k++) {
-                chosen[c * s.ipc() + k] = byClass.get(c).get(k);
-            }
-        }
-        return train.images(manager, chosen);
-    }
-
-    /** The label of each synthetic image: {@code ipc} of class 0, then of class 1, and so on. */
-    private static long[] classLabels(int ipc, int classes) {
-        long[] labels = new long[ipc * classes];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = i / ipc;
-        }
-        return labels;
     }
 
     private static long[] permutation(int n, Random random) {
@@ -300,21 +373,6 @@ public final class Condensation {
             order[j] = t;
         }
         return order;
-    }
-
-    private static Manifest readManifest(Path folder) {
-        Path file = folder.resolve(MANIFEST);
-        ValidationException.check(Files.isRegularFile(file), folder + " holds no finished synthetic set (no "
-                + MANIFEST + "): run 'mmps condense' to make or finish it");
-        try {
-            Manifest m = JsonFiles.read(file, Manifest.class);
-            ValidationException.check(FORMAT.equals(m.format()) && m.version() <= VERSION, file + " is not a "
-                    + "synthetic set this release reads (format " + m.format() + ", version " + m.version() + ")");
-            return m;
-        } catch (JsonProcessingException e) {
-            throw new ValidationException(file + " is damaged (" + e.getOriginalMessage() + "): condense again into "
-                    + "an empty folder", e);
-        }
     }
 
     private static Checkpoint readCheckpoint(Path out) {

@@ -74,7 +74,7 @@ public final class TrajectoryMatcher {
     /**
      * The loss and its gradients, in the images' manager.
      *
-     * @param loss the normalised distance of the student's end from the expert's
+     * @param loss the normalised distance of the student's end from the expert's, plus the guidance term if any
      * @param images {@code dl/dx}, the images' shape
      * @param labels {@code dl/dy}, or null when the labels do not learn
      * @param learningRate {@code dl/dlr}
@@ -83,12 +83,31 @@ public final class TrajectoryMatcher {
     public record Gradient(double loss, NDArray images, NDArray labels, double learningRate, NDList end) {}
 
     /**
+     * NSD's real-data guidance: {@code weight} times the cross-entropy of the student's end on real images,
+     * added to the matching loss.
+     *
+     * @param images real images {@code (N, C, H, W)}
+     * @param targets their label distributions {@code (N, classes)}
+     */
+    public record Guidance(NDArray images, NDArray targets, double weight) {}
+
+    /**
      * Unrolls {@code batches.size()} steps from the segment's start and differentiates the matching loss.
      *
      * @param batches the indices of the synthetic images of each step
      * @param learningRate the student's learning rate
      */
     public Gradient match(Segment segment, Synthetic synthetic, double learningRate, List<NDArray> batches) {
+        return match(segment, synthetic, learningRate, batches, null);
+    }
+
+    /**
+     * As {@link #match(Segment, Synthetic, double, List)}, with the loss and its gradient including
+     * {@code guidance} (none when null): its term's gradient with respect to the student's end joins the
+     * matching loss's before the reverse pass, so it reaches the images through the same unrolled steps.
+     */
+    public Gradient match(Segment segment, Synthetic synthetic, double learningRate, List<NDArray> batches,
+            Guidance guidance) {
         NDManager results = synthetic.images().getManager();
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
@@ -113,6 +132,15 @@ public final class TrajectoryMatcher {
             NDList v = new NDList(end.size());
             for (int i = 0; i < end.size(); i++) {
                 v.add(end.get(i).sub(target.get(i)).mul(2 / scale));
+            }
+            if (guidance != null && guidance.weight() > 0) {
+                try (NDManager step = work.newSubManager()) {
+                    ConvNetFunction.Loss real = network.gradient(end, guidance.images(), guidance.targets(), step);
+                    loss += guidance.weight() * real.value();
+                    for (int i = 0; i < v.size(); i++) {
+                        v.get(i).addi(real.gradient().get(i).mul(guidance.weight()));
+                    }
+                }
             }
             NDArray imageGradient = synthetic.images().zerosLike();
             imageGradient.attach(work);

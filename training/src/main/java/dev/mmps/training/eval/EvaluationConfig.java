@@ -5,6 +5,8 @@ import dev.mmps.settings.ConfigLayers;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.training.condense.Condensation;
 import dev.mmps.training.condense.Experts;
+import dev.mmps.training.condense.LowRankForm;
+import dev.mmps.training.condense.SpectralForm;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.device.DeviceSetting;
 import dev.mmps.training.distill.CorrectionLayer;
@@ -164,12 +166,17 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                         c.getInt("experts.count"), c.getInt("experts.epochs"), c.getDouble("experts.learning-rate"),
                         c.getInt("experts.batch-size"), new Augmentation(c.getInt("experts.augmentation.padding"),
                                 c.getBoolean("experts.augmentation.flip")), c.getLong("experts.seed"))),
-                setting("condense", () -> new Condensation.Settings(c.getInt("condense.ipc"),
-                        c.getInt("condense.iterations"), c.getInt("condense.syn-steps"),
-                        c.getInt("condense.expert-epochs"), c.getInt("condense.max-start-epoch"),
-                        c.getDouble("condense.image-learning-rate"), c.getDouble("condense.rate-learning-rate"),
-                        c.getDouble("condense.start-rate"), c.getInt("condense.checkpoint-every"),
-                        c.getLong("condense.seed"))),
+                setting("condense", () -> new Condensation.Settings(c.getString("condense.method"),
+                        c.getInt("condense.ipc"), c.getInt("condense.iterations"), c.getInt("condense.syn-steps"),
+                        c.getInt("condense.syn-batch"), c.getInt("condense.expert-epochs"),
+                        c.getInt("condense.max-start-epoch"), c.getDouble("condense.image-learning-rate"),
+                        c.getDouble("condense.rate-learning-rate"), c.getDouble("condense.start-rate"),
+                        c.getInt("condense.checkpoint-every"), c.getLong("condense.seed"),
+                        new SpectralForm.Settings(c.getInt("condense.nsd.tensors"), c.getInt("condense.nsd.kernels"),
+                                c.getInt("condense.nsd.expansion"), c.getDouble("condense.nsd.guidance")),
+                        new LowRankForm.Settings(c.getInt("condense.lss.rank"), c.getBoolean("condense.lss.soft-labels"),
+                                c.getDouble("condense.lss.label-learning-rate"),
+                                c.getDouble("condense.lss.window-start")))),
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));
     }
 

@@ -8,6 +8,7 @@ import dev.mmps.training.TestData;
 import dev.mmps.training.condense.Experts;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,14 +64,23 @@ class ExpertsCommandTest {
         far[6] = dir.resolve("far").toString();
         assertEquals(Main.USAGE, Main.commandLine().execute(far), "epochs beyond the experts'");
         assertFalse(Files.exists(dir.resolve("far")));
-        String[] nsd = args.clone();
-        nsd[6] = dir.resolve("nsd").toString();
-        String[] withMethod = new String[nsd.length + 2];
-        System.arraycopy(nsd, 0, withMethod, 0, nsd.length);
-        withMethod[nsd.length] = "--method";
-        withMethod[nsd.length + 1] = "nsd";
-        assertEquals(Main.USAGE, Main.commandLine().execute(withMethod), "a method not built yet");
+        assertEquals(Main.USAGE, Main.commandLine().execute(withOption(args, "--method", "foo")), "an unknown method");
+        Path wide = Files.writeString(dir.resolve("wide.conf"), Files.readString(config)
+                + "\nevaluation.condense.lss.rank = 32");
+        String[] overBudget = withOption(args, "--method", "lss");
+        overBudget[6] = dir.resolve("wide").toString();
+        overBudget[18] = wide.toString();
+        assertEquals(Main.USAGE, Main.commandLine().execute(overBudget), "rank-32 bases of 32x32 images exceed ipc 1");
+        assertFalse(Files.exists(dir.resolve("wide")));
         assertEquals(Main.USAGE, Main.commandLine().execute("condense", "--experts", dir.resolve("none").toString(),
                 "--train", sample, "--out", dir.resolve("x").toString()), "no experts there");
+    }
+
+    /** {@code args} with one more option at the end. */
+    private static String[] withOption(String[] args, String name, String value) {
+        String[] more = Arrays.copyOf(args, args.length + 2);
+        more[args.length] = name;
+        more[args.length + 1] = value;
+        return more;
     }
 }

@@ -1,0 +1,192 @@
+package dev.mmps.training.condense;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.mmps.settings.ValidationException;
+import dev.mmps.tensor.linalg.SymmetricEigen;
+import dev.mmps.training.data.ImageSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MTT-LSS's synthetic set: images sampled from low-rank spaces. Per channel {@code c}, shared dimension mappers
+ * {@code M_h[c] (H, r)} and {@code M_w[c] (r, W)} and a basis {@code B_i[c] (r, r)} of each image give
+ * {@code x_i[c] = M_h[c] B_i[c] M_w[c]}. An image costs {@code C r^2} values instead of {@code C H W}, so the
+ * budget holds many more images than it would in pixels; with soft labels, each image also keeps learned
+ * label logits ({@code classes} values), whose softmax is the distribution the student trains on.
+ *
+ * <p>The images per class are the most that fit the budget. The mappers start as the leading eigenvectors of
+ * the real starting images' row and column covariances (per channel), the bases as those images projected
+ * onto them, and the logits give the image's class probability {@link #START_CONFIDENCE}.
+ */
+public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean softLabels) implements SyntheticForm {
+
+    /** The probability the starting soft labels give an image's own class. */
+    static final double START_CONFIDENCE = 0.9;
+
+    /**
+     * MTT-LSS's sizes.
+     *
+     * @param rank {@code r}, the side of every basis
+     * @param softLabels whether labels are learned (as logits) and stored
+     * @param labelLearningRate Adam's step on the logits
+     * @param windowStart the matching window's start: start epochs are drawn below
+     *     {@code ceil(window-start * max-start-epoch)} at the first iteration, the bound rising linearly to
+     *     {@code max-start-epoch} at the last (later, harder segments of the experts come in over the run)
+     */
+    public record Settings(int rank, boolean softLabels, double labelLearningRate, double windowStart) {
+
+        public Settings {
+            ValidationException.check(rank >= 1, "lss.rank " + rank + " is invalid: use 1 or more, such as 4");
+            ValidationException.check(labelLearningRate >= 0 && Double.isFinite(labelLearningRate),
+                    "lss.label-learning-rate " + labelLearningRate + " is invalid: use 0 or a small positive step");
+            ValidationException.check(windowStart > 0 && windowStart <= 1, "lss.window-start " + windowStart
+                    + " is invalid: use a fraction in (0, 1], such as 0.5 (1 keeps the window fixed)");
+        }
+    }
+
+    /** The form with as many images per class as the budget of {@code ipc} images per class holds. */
+    static LowRankForm sized(Frame frame, int ipc, Settings s) {
+        ValidationException.check(s.rank() <= Math.min(frame.height(), frame.width()), "lss.rank " + s.rank()
+                + " exceeds the images' sides (" + frame.height() + "x" + frame.width() + "); use at most "
+                + Math.min(frame.height(), frame.width()));
+        LowRankForm one = new LowRankForm(frame, 1, s.rank(), s.softLabels());
+        long budget = frame.budget(ipc);
+        long perImage = one.valuesPerImage();
+        long shared = one.storedValues() - (long) frame.classes() * perImage;
+        long perClass = (budget - shared) / (frame.classes() * perImage);
+        ValidationException.check(perClass >= 1, "lss at rank " + s.rank() + " stores " + one.storedValues()
+                + " values with one image per class, over the budget of " + budget + " (ipc " + ipc + "); lower "
+                + "lss.rank or raise ipc");
+        return new LowRankForm(frame, (int) Math.min(perClass, Integer.MAX_VALUE), s.rank(), s.softLabels());
+    }
+
+    /** What one image adds: its basis and, with soft labels, its logits. */
+    long valuesPerImage() {
+        return (long) frame.channels() * rank * rank + (softLabels ? frame.classes() : 0);
+    }
+
+    @Override
+    public String method() {
+        return "lss";
+    }
+
+    @Override
+    public List<String> names() {
+        return softLabels ? List.of("row-mappers", "column-mappers", "bases", "label-logits")
+                : List.of("row-mappers", "column-mappers", "bases");
+    }
+
+    @Override
+    public List<Shape> shapes() {
+        int c = frame.channels();
+        List<Shape> shapes = new ArrayList<>(List.of(new Shape(c, frame.height(), rank),
+                new Shape(c, rank, frame.width()), new Shape(images(), c, rank, rank)));
+        if (softLabels) {
+            shapes.add(new Shape(images(), frame.classes()));
+        }
+        return shapes;
+    }
+
+    @Override
+    public NDArray images(NDList arrays) {
+        int c = frame.channels();
+        return arrays.get(0).reshape(1, c, frame.height(), rank).matMul(arrays.get(2))
+                .matMul(arrays.get(1).reshape(1, c, rank, frame.width()));
+    }
+
+    @Override
+    public NDArray labels(NDList arrays) {
+        return softLabels ? arrays.get(3).softmax(1)
+                : SyntheticForm.hardLabels(imagesPerClass, frame.classes(), arrays.get(0));
+    }
+
+    @Override
+    public int startingImagesPerClass() {
+        return imagesPerClass;
+    }
+
+    @Override
+    public NDList initial(ImageSource train, long seed, NDManager manager) {
+        int c = frame.channels();
+        int h = frame.height();
+        int w = frame.width();
+        NDArray real = SyntheticForm.realImages(train, frame.classes(), imagesPerClass, seed, manager);
+        float[] pixels = real.toFloatArray();
+        int n = images();
+        double[] rowCovariance = new double[c * h * h];
+        double[] columnCovariance = new double[c * w * w];
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                int at = (i * c + ch) * h * w;
+                accumulateGram(pixels, at, h, w, rowCovariance, ch * h * h, true);
+                accumulateGram(pixels, at, h, w, columnCovariance, ch * w * w, false);
+            }
+        }
+        float[] rowMappers = new float[c * h * rank];
+        float[] columnMappers = new float[c * rank * w];
+        for (int ch = 0; ch < c; ch++) {
+            double[] u = leadingVectors(rowCovariance, ch * h * h, h, rank);
+            for (int i = 0; i < h * rank; i++) {
+                rowMappers[ch * h * rank + i] = (float) u[i];
+            }
+            double[] v = leadingVectors(columnCovariance, ch * w * w, w, rank);
+            for (int j = 0; j < w; j++) {
+                for (int k = 0; k < rank; k++) {
+                    columnMappers[ch * rank * w + k * w + j] = (float) v[j * rank + k];
+                }
+            }
+        }
+        NDArray rowsArray = manager.create(rowMappers, new Shape(c, h, rank));
+        NDArray columnsArray = manager.create(columnMappers, new Shape(c, rank, w));
+        // B = M_h^T x M_w^T: the starting images projected onto the mappers' spaces.
+        NDArray bases = rowsArray.transpose(0, 2, 1).reshape(1, c, rank, h).matMul(real)
+                .matMul(columnsArray.transpose(0, 2, 1).reshape(1, c, w, rank));
+        NDList arrays = new NDList(rowsArray, columnsArray, bases);
+        if (softLabels) {
+            int classes = frame.classes();
+            double own = Math.log(START_CONFIDENCE * (classes - 1) / (1 - START_CONFIDENCE));
+            arrays.add(SyntheticForm.hardLabels(imagesPerClass, classes, bases).mul(own));
+        }
+        return arrays;
+    }
+
+    /** Adds {@code x x^T} (rows) or {@code x^T x} (columns) of the {@code h x w} image at {@code at} to {@code g}. */
+    private static void accumulateGram(float[] x, int at, int h, int w, double[] g, int gAt, boolean rows) {
+        int n = rows ? h : w;
+        for (int a = 0; a < n; a++) {
+            for (int b = a; b < n; b++) {
+                double s = 0;
+                if (rows) {
+                    for (int j = 0; j < w; j++) {
+                        s += (double) x[at + a * w + j] * x[at + b * w + j];
+                    }
+                } else {
+                    for (int i = 0; i < h; i++) {
+                        s += (double) x[at + i * w + a] * x[at + i * w + b];
+                    }
+                }
+                g[gAt + a * n + b] += s;
+                if (a != b) {
+                    g[gAt + b * n + a] += s;
+                }
+            }
+        }
+    }
+
+    /** The {@code k} leading eigenvectors of the symmetric {@code n x n} matrix at {@code at}, row-major {@code n x k}. */
+    private static double[] leadingVectors(double[] g, int at, int n, int k) {
+        double[] matrix = new double[n * n];
+        System.arraycopy(g, at, matrix, 0, n * n);
+        SymmetricEigen eigen = new SymmetricEigen();
+        if (!eigen.eigenvalues(matrix, n, new double[n])) {
+            throw new IllegalStateException("the eigenvalue iteration did not converge on a " + n + "x" + n
+                    + " covariance of the starting images");
+        }
+        double[] vectors = new double[n * k];
+        eigen.leadingVectors(k, vectors);
+        return vectors;
+    }
+}

@@ -1,0 +1,269 @@
+package dev.mmps.training.condense;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.mmps.settings.ValidationException;
+import dev.mmps.training.TestData;
+import dev.mmps.training.data.OriginalReader;
+import dev.mmps.training.data.OriginalSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The three forms of a synthetic set: stored values against each paper's formula and the budget, images
+ * against the formulas evaluated by plain loops, the low-rank start against the real images it projects, and
+ * the gradient carried from the images back to the stored arrays against finite differences of the loss.
+ */
+class SyntheticFormTest {
+
+    private static final SyntheticForm.Frame FASHION = new SyntheticForm.Frame(10, 1, 28, 28);
+    private static final SyntheticForm.Frame CIFAR = new SyntheticForm.Frame(10, 3, 32, 32);
+    private static final SpectralForm.Settings NSD = new SpectralForm.Settings(1, 2, 2, 0.1);
+    private static final LowRankForm.Settings LSS = new LowRankForm.Settings(4, true, 0.01, 0.5);
+
+    /** The rebuilt images against loops over the same float32 values: summation order only. */
+    private static final double REBUILD_TOLERANCE = 1e-5;
+    /** Full-rank mappers project an image onto itself: float32 rounding of the eigenvectors and products. */
+    private static final float PROJECTION_TOLERANCE = 1e-4f;
+    /** Central differences of the loss in double precision against the reverse-mode gradient, relative. */
+    private static final double DIFFERENCE_STEP = 1e-5;
+    private static final double GRADIENT_TOLERANCE = 1e-6;
+
+    @Test
+    void storedValuesFollowEachPapersFormulaWithinTheBudget() {
+        // MTT: the images themselves, and the learning rate.
+        SyntheticForm mtt = new PixelForm(FASHION, 1);
+        assertEquals(10 * 28 * 28 + 1, mtt.storedValues());
+        assertEquals(FASHION.budget(1), mtt.storedValues());
+
+        // NSD, Fashion-MNIST at IPC 1: t3 = t4 = 14; one tensor per class (10 x t1 x 1 x 14 x 14) and two kernel
+        // sets (u1 t1 + 1 + 28 x 14 + 14 x 28 each, u1 = 2 t1). t1 = 3 stores 5880 + 1606 + 1 = 7487 of 7841;
+        // t1 = 4 would store 7840 + 1634 + 1.
+        SpectralForm nsd = SpectralForm.sized(FASHION, 1, NSD);
+        assertEquals(3, nsd.depth());
+        assertEquals(6, nsd.expanded());
+        assertEquals(7487, nsd.storedValues());
+        assertEquals(12, nsd.imagesPerClass(), "1 tensor x 2 kernel sets x 6 images");
+        for (int ipc : new int[] {1, 10}) {
+            for (SyntheticForm.Frame frame : List.of(FASHION, CIFAR)) {
+                SpectralForm f = SpectralForm.sized(frame, ipc, NSD);
+                long expected = (long) frame.classes() * f.tensors() * f.depth() * frame.channels() * f.rows()
+                        * f.columns() + (long) f.kernels() * ((long) f.expanded() * f.depth()
+                        + frame.channels() * frame.channels() + (long) frame.height() * f.rows()
+                        + (long) f.columns() * frame.width()) + 1;
+                assertEquals(expected, f.storedValues(), "nsd " + frame + " ipc " + ipc);
+                assertTrue(f.storedValues() <= frame.budget(ipc));
+                SpectralForm deeper = new SpectralForm(frame, f.tensors(), f.kernels(), f.depth() + 1,
+                        2 * (f.depth() + 1), f.rows(), f.columns());
+                assertTrue(deeper.storedValues() > frame.budget(ipc), "the deepest stacks that fit");
+            }
+        }
+
+        // MTT-LSS, Fashion-MNIST at IPC 1, rank 4 with soft labels: mappers 1 x 4 x (28 + 28) = 224, each image
+        // 16 basis values and 10 logits; (7841 - 1 - 224) / (10 x 26) = 29 images per class.
+        LowRankForm lss = LowRankForm.sized(FASHION, 1, LSS);
+        assertEquals(29, lss.imagesPerClass());
+        assertEquals(224 + 290 * 26 + 1, lss.storedValues());
+        for (int ipc : new int[] {1, 10}) {
+            for (SyntheticForm.Frame frame : List.of(FASHION, CIFAR)) {
+                for (boolean soft : new boolean[] {true, false}) {
+                    LowRankForm f = LowRankForm.sized(frame, ipc, new LowRankForm.Settings(4, soft, 0.01, 0.5));
+                    long perImage = frame.channels() * 16L + (soft ? frame.classes() : 0);
+                    long shared = frame.channels() * 4L * (frame.height() + frame.width());
+                    assertEquals(shared + (long) f.images() * perImage + 1, f.storedValues());
+                    assertTrue(f.storedValues() <= frame.budget(ipc));
+                    assertTrue(f.storedValues() + frame.classes() * perImage > frame.budget(ipc),
+                            "as many images per class as fit");
+                    assertTrue(f.imagesPerClass() > ipc, "more images than the budget holds in pixels");
+                }
+            }
+        }
+    }
+
+    @Test
+    void formsOverTheirBudgetAreRefusedWithTheNumbers() {
+        ValidationException lss = assertThrows(ValidationException.class,
+                () -> LowRankForm.sized(FASHION, 1, new LowRankForm.Settings(28, true, 0.01, 0.5)));
+        assertTrue(lss.getMessage().contains("budget of 7841") && lss.getMessage().contains("lss.rank"),
+                lss.getMessage());
+        ValidationException nsd = assertThrows(ValidationException.class,
+                () -> SpectralForm.sized(FASHION, 1, new SpectralForm.Settings(5, 2, 2, 0.1)));
+        assertTrue(nsd.getMessage().contains("budget of 7841") && nsd.getMessage().contains("nsd.tensors"),
+                nsd.getMessage());
+        ValidationException rank = assertThrows(ValidationException.class,
+                () -> LowRankForm.sized(FASHION, 100, new LowRankForm.Settings(29, true, 0.01, 0.5)));
+        assertTrue(rank.getMessage().contains("exceeds the images' sides"), rank.getMessage());
+    }
+
+    @Test
+    void theImagesAreEachFormsFormula() {
+        SyntheticForm.Frame frame = new SyntheticForm.Frame(2, 2, 4, 6);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            SpectralForm nsd = new SpectralForm(frame, 2, 3, 2, 3, 2, 3);
+            NDList arrays = random(nsd, manager, DataType.FLOAT32);
+            float[][] a = floats(arrays);
+            float[] images = nsd.images(arrays).toFloatArray();
+            assertEquals(new Shape(nsd.images(), 2, 4, 6), nsd.images(arrays).getShape());
+            int image = 0;
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i < 2; i++) {
+                    for (int j = 0; j < 3; j++) {
+                        for (int u = 0; u < 3; u++, image++) {
+                            for (int ch = 0; ch < 2; ch++) {
+                                for (int h = 0; h < 4; h++) {
+                                    for (int w = 0; w < 6; w++) {
+                                        double x = 0;
+                                        for (int b = 0; b < 2; b++) {
+                                            for (int k = 0; k < 2; k++) {
+                                                for (int p = 0; p < 2; p++) {
+                                                    for (int q = 0; q < 3; q++) {
+                                                        x += a[1][(j * 3 + u) * 2 + b] * a[2][(j * 2 + ch) * 2 + k]
+                                                                * a[3][(j * 4 + h) * 2 + p]
+                                                                * a[0][((((c * 2 + i) * 2 + b) * 2 + k) * 2 + p) * 3 + q]
+                                                                * a[4][(j * 3 + q) * 6 + w];
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        assertEquals(x, images[((image * 2 + ch) * 4 + h) * 6 + w],
+                                                REBUILD_TOLERANCE, "nsd image " + image);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            assertEquals(nsd.images(), image);
+
+            LowRankForm lss = new LowRankForm(frame, 3, 2, true);
+            arrays = random(lss, manager, DataType.FLOAT32);
+            a = floats(arrays);
+            images = lss.images(arrays).toFloatArray();
+            for (int n = 0; n < lss.images(); n++) {
+                for (int ch = 0; ch < 2; ch++) {
+                    for (int h = 0; h < 4; h++) {
+                        for (int w = 0; w < 6; w++) {
+                            double x = 0;
+                            for (int p = 0; p < 2; p++) {
+                                for (int q = 0; q < 2; q++) {
+                                    x += a[0][(ch * 4 + h) * 2 + p] * a[2][((n * 2 + ch) * 2 + p) * 2 + q]
+                                            * a[1][(ch * 2 + q) * 6 + w];
+                                }
+                            }
+                            assertEquals(x, images[((n * 2 + ch) * 4 + h) * 6 + w], REBUILD_TOLERANCE,
+                                    "lss image " + n);
+                        }
+                    }
+                }
+            }
+            float[] labels = lss.labels(arrays).toFloatArray();
+            for (int n = 0; n < lss.images(); n++) {
+                double total = 0;
+                double max = Math.max(a[3][n * 2], a[3][n * 2 + 1]);
+                for (int k = 0; k < 2; k++) {
+                    total += Math.exp(a[3][n * 2 + k] - max);
+                }
+                assertEquals(Math.exp(a[3][n * 2] - max) / total, labels[n * 2], REBUILD_TOLERANCE, "softmax");
+            }
+        }
+    }
+
+    @Test
+    void fullRankMappersStartAtTheRealImages() {
+        OriginalSource train = OriginalReader.read(TestData.cifarSample());
+        LowRankForm full = LowRankForm.sized(CIFAR, 10, new LowRankForm.Settings(32, false, 0.01, 0.5));
+        assertEquals(9, full.imagesPerClass(), "(307201 - 1 - 6144) / (10 x 3072)");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] start = full.images(full.initial(train, 7, manager)).toFloatArray();
+            float[] real = SyntheticForm.realImages(train, 10, 9, 7, manager).toFloatArray();
+            assertArrayEquals(real, start, PROJECTION_TOLERANCE);
+        }
+    }
+
+    @Test
+    void theGradientReachesTheStoredArrays() {
+        ConvNetFunction network = new ConvNetFunction(1, 4, 4, 2, 3, 1);
+        SyntheticForm.Frame frame = new SyntheticForm.Frame(2, 1, 4, 4);
+        TrajectoryMatcher matcher = new TrajectoryMatcher(network, DIFFERENCE_STEP);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TrajectoryMatcher.Segment segment = new TrajectoryMatcher.Segment(
+                    network.initialise(manager, 1, DataType.FLOAT64), network.initialise(manager, 2, DataType.FLOAT64));
+            for (SyntheticForm form : List.of(new SpectralForm(frame, 1, 2, 1, 2, 2, 2),
+                    new LowRankForm(frame, 2, 2, true))) {
+                NDList arrays = random(form, manager, DataType.FLOAT64);
+                List<NDArray> batches = new ArrayList<>();
+                for (int k = 0; k < 3; k++) {
+                    batches.add(manager.arange(0, form.images()).toType(DataType.INT64, false));
+                }
+                java.util.function.ToDoubleFunction<NDList> loss = values -> {
+                    try (NDManager step = manager.newSubManager()) {
+                        Condensation.Rebuilt r = Condensation.rebuild(form, values, step);
+                        return matcher.match(segment, new TrajectoryMatcher.Synthetic(r.images(), r.labels(),
+                                form.softLabels()), 0.3, batches).loss();
+                    }
+                };
+                NDList gradient;
+                try (NDManager step = manager.newSubManager()) {
+                    Condensation.Rebuilt r = Condensation.rebuild(form, arrays, step);
+                    TrajectoryMatcher.Gradient g = matcher.match(segment, new TrajectoryMatcher.Synthetic(r.images(),
+                            r.labels(), form.softLabels()), 0.3, batches);
+                    gradient = r.backward(g);
+                    gradient.attach(manager);
+                }
+                double scale = 0;
+                for (NDArray g : gradient) {
+                    scale = Math.max(scale, g.abs().max().toType(DataType.FLOAT64, false).getDouble());
+                }
+                assertTrue(scale > 1e-6, form.method() + "'s gradient must not vanish here: " + scale);
+                for (int i = 0; i < arrays.size(); i++) {
+                    double[] analytic = gradient.get(i).toDoubleArray();
+                    for (int entry = 0; entry < analytic.length; entry += 3) {
+                        double numeric = (loss.applyAsDouble(moved(arrays, i, entry, DIFFERENCE_STEP))
+                                - loss.applyAsDouble(moved(arrays, i, entry, -DIFFERENCE_STEP))) / (2 * DIFFERENCE_STEP);
+                        assertEquals(numeric, analytic[entry], GRADIENT_TOLERANCE * scale,
+                                form.method() + " " + form.names().get(i) + "[" + entry + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    private static NDList moved(NDList arrays, int which, int entry, double h) {
+        NDList copy = new NDList(arrays.size());
+        for (int i = 0; i < arrays.size(); i++) {
+            double[] values = arrays.get(i).toDoubleArray();
+            if (i == which) {
+                values[entry] += h;
+            }
+            copy.add(arrays.get(i).getManager().create(values, arrays.get(i).getShape()));
+        }
+        return copy;
+    }
+
+    private static NDList random(SyntheticForm form, NDManager manager, DataType type) {
+        manager.getEngine().setRandomSeed(11);
+        NDList arrays = new NDList();
+        for (Shape shape : form.shapes()) {
+            arrays.add(manager.randomNormal(shape).toType(type, false));
+        }
+        return arrays;
+    }
+
+    private static float[][] floats(NDList arrays) {
+        float[][] values = new float[arrays.size()][];
+        for (int i = 0; i < arrays.size(); i++) {
+            values[i] = arrays.get(i).toFloatArray();
+        }
+        return values;
+    }
+}
