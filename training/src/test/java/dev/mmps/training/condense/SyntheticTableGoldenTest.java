@@ -1,0 +1,136 @@
+package dev.mmps.training.condense;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.mmps.settings.ValidationException;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The synthetic tables kept in {@code src/test/resources/golden/synthetic} (one per method, written by
+ * {@link #main}) stay readable: their arrays rebuild the images and labels stored beside them
+ * ({@code images.f32} and {@code labels.f32}, little-endian float32, images channels first), which the
+ * Python package's numpy rebuilding is checked against too. A damaged or foreign table is refused.
+ *
+ * <p>The tables are tiny: 2 classes of 2-channel 4x6 images at ipc 2, arrays filled with
+ * {@code 0.5 sin(0.37 k + 1.1 i)} for entry {@code k} of array {@code i}. To write them again (only when the
+ * format changes, with a new version):
+ * {@code java -cp training/target/test-classes:training/target/classes:$(cat training/target/training-classpath.txt)
+ * dev.mmps.training.condense.SyntheticTableGoldenTest training/src/test/resources/golden/synthetic}.
+ */
+class SyntheticTableGoldenTest {
+
+    /** The golden tables' images and labels against this build's rebuilding: float32 summation order. */
+    private static final float REBUILD_TOLERANCE = 1e-6f;
+
+    private static final SyntheticForm.Frame FRAME = new SyntheticForm.Frame(2, 2, 4, 6);
+
+    @Test
+    void theGoldenTablesRebuildTheirImagesAndLabels() throws Exception {
+        Path golden = golden();
+        for (String method : Condensation.METHODS) {
+            Path dir = golden.resolve(method);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                SyntheticTable.Contents contents = SyntheticTable.read(dir, manager);
+                assertEquals(method, contents.manifest().method());
+                NDArray images = contents.images();
+                assertEquals(new Shape(contents.form().images(), 2, 4, 6), images.getShape(), method);
+                assertArrayEquals(readFloats(dir.resolve("images.f32")), images.toFloatArray(), REBUILD_TOLERANCE,
+                        method + " images");
+                assertArrayEquals(readFloats(dir.resolve("labels.f32")), contents.labels().toFloatArray(),
+                        REBUILD_TOLERANCE, method + " labels");
+                assertEquals(contents.form().storedValues(), contents.manifest().storedValues(), method);
+                assertTrue(contents.manifest().storedValues() <= contents.manifest().budgetValues(), method);
+            }
+        }
+    }
+
+    @Test
+    void damagedAndForeignTablesAreRefusedWithTheirPath(@TempDir Path dir) throws Exception {
+        Path copy = dir.resolve("lss");
+        Files.createDirectories(copy);
+        for (String file : List.of(SyntheticTable.MANIFEST, SyntheticTable.TABLE)) {
+            Files.copy(golden().resolve("lss").resolve(file), copy.resolve(file));
+        }
+        byte[] table = Files.readAllBytes(copy.resolve(SyntheticTable.TABLE));
+        Files.write(copy.resolve(SyntheticTable.TABLE), java.util.Arrays.copyOf(table, table.length / 2));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ValidationException truncated = assertThrows(ValidationException.class,
+                    () -> SyntheticTable.read(copy, manager));
+            assertTrue(truncated.getMessage().contains(copy.resolve(SyntheticTable.TABLE).toString())
+                    && truncated.getMessage().contains("condense it again"), truncated.getMessage());
+
+            Files.writeString(copy.resolve(SyntheticTable.MANIFEST), Files.readString(copy.resolve(
+                    SyntheticTable.MANIFEST)).replace("\"version\": 2", "\"version\": 3"));
+            ValidationException newer = assertThrows(ValidationException.class,
+                    () -> SyntheticTable.read(copy, manager));
+            assertTrue(newer.getMessage().contains("newer than this release reads"), newer.getMessage());
+
+            ValidationException none = assertThrows(ValidationException.class,
+                    () -> SyntheticTable.read(dir.resolve("nothing"), manager));
+            assertTrue(none.getMessage().contains("no finished synthetic set"), none.getMessage());
+        }
+    }
+
+    /** Writes the golden tables into the folder given. */
+    public static void main(String[] args) throws IOException {
+        Path out = Path.of(args[0]);
+        for (String method : Condensation.METHODS) {
+            Condensation.Settings s = new Condensation.Settings(method, 2, 1, 1, 0, 1, 1, 0.01, 0.01, 0.01, 1, 0,
+                    new SpectralForm.Settings(1, 2, 2, 0.1), new LowRankForm.Settings(2, true, 0.01, 0.5));
+            SyntheticForm form = SyntheticForm.of(s, FRAME);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                NDList arrays = new NDList();
+                for (int i = 0; i < form.shapes().size(); i++) {
+                    Shape shape = form.shapes().get(i);
+                    float[] values = new float[(int) shape.size()];
+                    for (int k = 0; k < values.length; k++) {
+                        values[k] = (float) (0.5 * Math.sin(0.37 * k + 1.1 * i));
+                    }
+                    arrays.add(manager.create(values, shape));
+                }
+                Path dir = out.resolve(method);
+                SyntheticTable.write(dir, form, arrays, new SyntheticTable.Manifest(SyntheticTable.FORMAT,
+                        SyntheticTable.VERSION, method, form.images(), form.imagesPerClass(), FRAME.height(),
+                        FRAME.width(), FRAME.channels(), List.of("a", "b"), form.softLabels(), FRAME.budget(2),
+                        form.storedValues(), 0.01, SyntheticTable.arrays(form), "experts", List.of(0.5), s));
+                writeFloats(dir.resolve("images.f32"), form.images(arrays).toFloatArray());
+                writeFloats(dir.resolve("labels.f32"), form.labels(arrays).toFloatArray());
+            }
+        }
+    }
+
+    private static Path golden() throws URISyntaxException {
+        return Path.of(SyntheticTableGoldenTest.class.getResource("/golden/synthetic").toURI());
+    }
+
+    private static float[] readFloats(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        float[] values = new float[bytes.length / 4];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        return values;
+    }
+
+    private static void writeFloats(Path file, float[] values) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        Files.write(partial, b.array());
+        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
