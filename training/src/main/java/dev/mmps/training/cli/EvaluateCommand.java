@@ -1,6 +1,7 @@
 package dev.mmps.training.cli;
 
 import dev.mmps.training.eval.EvaluationConfig;
+import dev.mmps.training.eval.DistillationGrid;
 import dev.mmps.training.eval.EvaluationGrid;
 import java.io.File;
 import java.nio.file.Files;
@@ -35,10 +36,16 @@ final class EvaluateCommand implements Callable<Integer> {
             overrides.put("output", output);
         }
         EvaluationConfig c = EvaluationConfig.load(config, device.into(overrides));
-        EvaluationGrid grid = new EvaluationGrid(c);
+        EvaluationGrid grid = c.methods().isEmpty() ? null : new EvaluationGrid(c);
+        DistillationGrid distillation = c.distillation().ipcs().isEmpty() ? null : new DistillationGrid(c);
         DeviceOption.use(c);
-        Path json = grid.run();
-        System.out.println(Files.readString(json.resolveSibling("evaluation.md")));
+        if (grid != null) {
+            Path json = grid.run();
+            System.out.println(Files.readString(json.resolveSibling("evaluation.md")));
+        }
+        if (distillation != null) {
+            System.out.println(Files.readString(distillation.run()));
+        }
         return Main.OK;
     }
 }

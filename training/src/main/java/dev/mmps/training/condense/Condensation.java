@@ -98,21 +98,21 @@ public final class Condensation {
                     + "use 1 or more");
             ValidationException.check(!method.equals("nsd") || nsd != null, "nsd needs its sizes (condense.nsd)");
             ValidationException.check(!method.equals("lss") || lss != null, "lss needs its sizes (condense.lss)");
-            // Only the method's own block belongs to a run: the others' defaults may change without making a
-            // finished set or a checkpoint look foreign.
-            nsd = method.equals("nsd") ? nsd : null;
-            lss = method.equals("lss") ? lss : null;
         }
 
-        /** The same settings for another method. */
-        public Settings withMethod(String other) {
-            return new Settings(other, ipc, iterations, syntheticSteps, syntheticBatch, expertEpochs, maxStartEpoch,
-                    imageLearningRate, rateLearningRate, startRate, checkpointEvery, seed, nsd, lss);
+        /**
+         * These settings with only the method's own block: what a run is, so that the other methods' defaults
+         * may change without making a finished set or a checkpoint look foreign.
+         */
+        public Settings ownBlockOnly() {
+            return new Settings(method, ipc, iterations, syntheticSteps, syntheticBatch, expertEpochs, maxStartEpoch,
+                    imageLearningRate, rateLearningRate, startRate, checkpointEvery, seed,
+                    method.equals("nsd") ? nsd : null, method.equals("lss") ? lss : null);
         }
 
         /** The bound below which iteration {@code k}'s start epoch is drawn: MTT-LSS widens it over the run. */
         int startBound(int iteration) {
-            if (lss == null || lss.windowStart() >= 1 || iterations == 1) {
+            if (!method.equals("lss") || lss.windowStart() >= 1 || iterations == 1) {
                 return maxStartEpoch;
             }
             double fraction = lss.windowStart() + (1 - lss.windowStart()) * (iteration - 1) / (iterations - 1.0);
@@ -123,7 +123,7 @@ public final class Condensation {
     /** The run's state at a checkpoint. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record Checkpoint(int iteration, String state, long adamSteps, double learningRate, List<Double> losses,
-            Settings settings) {}
+            double seconds, long peakRssMb, Settings settings) {}
 
     private Condensation() {}
 
@@ -153,6 +153,7 @@ public final class Condensation {
      */
     static Path run(Path out, Experts experts, String expertsName, ImageSource train, Settings s, Device device,
             int until) {
+        s = s.ownBlockOnly();
         SyntheticForm form = form(experts, s);
         check(experts, train, s, form);
         if (Files.isRegularFile(out.resolve(MANIFEST))) {
@@ -183,6 +184,8 @@ public final class Condensation {
             AdamState rateAdam;
             int done;
             List<Double> losses = new ArrayList<>();
+            double secondsBefore = 0;
+            long peakRss = residentMegabytes();
             Checkpoint checkpoint = readCheckpoint(out);
             if (checkpoint != null) {
                 ValidationException.check(JsonFiles.tree(checkpoint.settings()).equals(JsonFiles.tree(s)), out
@@ -196,6 +199,8 @@ public final class Condensation {
                         checkpoint.adamSteps());
                 done = checkpoint.iteration();
                 losses.addAll(checkpoint.losses());
+                secondsBefore = checkpoint.seconds();
+                peakRss = Math.max(peakRss, checkpoint.peakRssMb());
                 LOG.info("resuming {} from iteration {} of {}", out, done, s.iterations());
             } else {
                 arrays = form.initial(train, s.seed(), manager);
@@ -234,6 +239,7 @@ public final class Condensation {
                     rateAdam.step(logRate, new NDList(rateGradient), new double[] {s.rateLearningRate()});
                 }
                 double took = (System.nanoTime() - start) / 1e9;
+                peakRss = Math.max(peakRss, residentMegabytes());
                 double perIteration = (System.nanoTime() - started) / 1e9 / (iteration - done);
                 LOG.info("iteration {}/{}: matching loss {}, learning rate {}, {} s; about {} min left", iteration,
                         s.iterations(), String.format(Locale.ROOT, "%.4f", loss),
@@ -246,7 +252,8 @@ public final class Condensation {
                     state.addAll(rateAdam.moments());
                     saveCheckpoint(out, state, new Checkpoint(iteration, String.format(Locale.ROOT,
                             CHECKPOINT + "-%06d.ndlist", iteration), arrayAdam.steps(),
-                            Math.exp(logRate.get(0).getFloat()), losses, s), checkpoint);
+                            Math.exp(logRate.get(0).getFloat()), losses,
+                            secondsBefore + (System.nanoTime() - started) / 1e9, peakRss, s), checkpoint);
                     checkpoint = readCheckpoint(out);
                 }
             }
@@ -257,11 +264,29 @@ public final class Condensation {
             SyntheticTable.write(out, form, arrays, new SyntheticTable.Manifest(SyntheticTable.FORMAT,
                     SyntheticTable.VERSION, s.method(), n, form.imagesPerClass(), network.height(), network.width(),
                     network.channels(), experts.classes(), form.softLabels(), budget, form.storedValues(), rate,
-                    SyntheticTable.arrays(form), expertsName, losses, s));
+                    SyntheticTable.arrays(form), expertsName, losses, secondsBefore + (System.nanoTime() - started) / 1e9,
+                    peakRss, s));
             LOG.info("synthetic set: {} images ({} per class), {} stored values of a budget of {}, learning rate {}; "
                     + "in {}", n, form.imagesPerClass(), form.storedValues(), budget, String.format(Locale.ROOT, "%.5f", rate), out);
             return out;
         }
+    }
+
+    /**
+     * The process's resident memory in MB now (Linux's {@code VmRSS}; -1 elsewhere): sampled every iteration,
+     * its largest value is the run's peak.
+     */
+    static long residentMegabytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** The arrays' sizes in words, for the log. */
@@ -276,7 +301,7 @@ public final class Condensation {
     /** NSD's real batch for this iteration, or null for the other methods. */
     private static TrajectoryMatcher.Guidance guidance(Settings s, ImageSource train, int classes, int batch,
             Random draw, NDManager step) {
-        if (s.nsd() == null || s.nsd().guidance() == 0) {
+        if (!s.method().equals("nsd") || s.nsd().guidance() == 0) {
             return null;
         }
         int[] indices = new int[Math.min(batch, train.size())];
@@ -361,7 +386,7 @@ public final class Condensation {
         }
     }
 
-    private static long[] permutation(int n, Random random) {
+    static long[] permutation(int n, Random random) {
         long[] order = new long[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;

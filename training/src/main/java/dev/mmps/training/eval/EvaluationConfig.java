@@ -7,6 +7,7 @@ import dev.mmps.training.condense.Condensation;
 import dev.mmps.training.condense.Experts;
 import dev.mmps.training.condense.LowRankForm;
 import dev.mmps.training.condense.SpectralForm;
+import dev.mmps.training.condense.Students;
 import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.device.DeviceSetting;
 import dev.mmps.training.distill.CorrectionLayer;
@@ -37,6 +38,7 @@ import java.util.function.Supplier;
  * @param schedule how the students' epochs follow their sources' sizes
  * @param validation the held-out split that chooses learning rates and checkpoints, or off
  * @param layer how the layer form of Eq. 7's correction is learned ({@code correction.layer})
+ * @param distillation the distillation grid at budgets of images per class ({@code evaluation.distillation})
  * @param device where to train ({@code evaluation.device}, which {@code MMPS_DEVICE} and {@code --device} set too)
  */
 public record EvaluationConfig(Path output, Path train, Path test, String tables, String subsets, List<Method> methods,
@@ -47,6 +49,7 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
         Selection.Features kcenterFeatures,
         Experts.Settings experts,
         Condensation.Settings condense,
+        DistillationGrid.Settings distillation,
         DeviceSetting device) {
 
     private static final String DEFAULTS = "evaluation.conf";
@@ -113,8 +116,15 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
     private static EvaluationConfig build(Config c) {
         List<Method> methods = new ArrayList<>(new LinkedHashSet<>(c.getStringList("methods").stream()
                 .map(m -> setting("methods", () -> Method.parse(m))).toList()));
-        ValidationException.check(!methods.isEmpty(),
-                "evaluation.methods is empty; list at least one, e.g. [original, mmps]");
+        DistillationGrid.Settings distillation = setting("distillation", () -> new DistillationGrid.Settings(
+                c.getIntList("distillation.ipcs"), c.getStringList("distillation.methods"),
+                c.getDouble("distillation.subset-ratio"), new Students.Settings(c.getInt("distillation.student.epochs"),
+                        c.getDouble("distillation.student.momentum"), c.getDouble("distillation.student.weight-decay"),
+                        c.getInt("distillation.student.batch-size"), c.getInt("distillation.student.shift"),
+                        c.getBoolean("distillation.student.flip"))));
+        ValidationException.check(!methods.isEmpty() || !distillation.ipcs().isEmpty(),
+                "evaluation.methods and evaluation.distillation.ipcs are both empty; list at least one method, e.g. "
+                        + "[original, mmps], or a budget, e.g. distillation.ipcs = [1, 10]");
         if (c.getBoolean("ablation") && methods.contains(Method.MMPS_KD) && !methods.contains(Method.MPS_KD)) {
             methods.add(Method.MPS_KD);
         }
@@ -176,7 +186,7 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                                 c.getInt("condense.nsd.expansion"), c.getDouble("condense.nsd.guidance")),
                         new LowRankForm.Settings(c.getInt("condense.lss.rank"), c.getBoolean("condense.lss.soft-labels"),
                                 c.getDouble("condense.lss.label-learning-rate"),
-                                c.getDouble("condense.lss.window-start")))),
+                                c.getDouble("condense.lss.window-start")))), distillation,
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));
     }
 

@@ -92,7 +92,8 @@ class SyntheticTableGoldenTest {
         Path out = Path.of(args[0]);
         for (String method : Condensation.METHODS) {
             Condensation.Settings s = new Condensation.Settings(method, 2, 1, 1, 0, 1, 1, 0.01, 0.01, 0.01, 1, 0,
-                    new SpectralForm.Settings(1, 2, 2, 0.1), new LowRankForm.Settings(2, true, 0.01, 0.5));
+                    new SpectralForm.Settings(1, 2, 2, 0.1), new LowRankForm.Settings(2, true, 0.01, 0.5))
+                    .ownBlockOnly();
             SyntheticForm form = SyntheticForm.of(s, FRAME);
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDList arrays = new NDList();
@@ -108,7 +109,7 @@ class SyntheticTableGoldenTest {
                 SyntheticTable.write(dir, form, arrays, new SyntheticTable.Manifest(SyntheticTable.FORMAT,
                         SyntheticTable.VERSION, method, form.images(), form.imagesPerClass(), FRAME.height(),
                         FRAME.width(), FRAME.channels(), List.of("a", "b"), form.softLabels(), FRAME.budget(2),
-                        form.storedValues(), 0.01, SyntheticTable.arrays(form), "experts", List.of(0.5), s));
+                        form.storedValues(), 0.01, SyntheticTable.arrays(form), "experts", List.of(0.5), 1.0, 100, s));
                 writeFloats(dir.resolve("images.f32"), form.images(arrays).toFloatArray());
                 writeFloats(dir.resolve("labels.f32"), form.labels(arrays).toFloatArray());
             }

@@ -78,6 +78,36 @@ class TrajectoryMatcherTest {
         }
     }
 
+    @Test
+    void theGuidanceTermJoinsTheLossAndItsGradient() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDList start = NETWORK.initialise(manager, 3, DataType.FLOAT64);
+            NDList target = NETWORK.initialise(manager, 4, DataType.FLOAT64);
+            TrajectoryMatcher.Segment segment = new TrajectoryMatcher.Segment(start, target);
+            NDArray images = manager.randomUniform(0f, 1f, new Shape(4, 2, 4, 4)).toType(DataType.FLOAT64, false);
+            NDArray labels = manager.create(new long[] {0, 1, 2, 0}).oneHot(3).toType(DataType.FLOAT64, false);
+            NDArray real = manager.randomUniform(0f, 1f, new Shape(5, 2, 4, 4)).toType(DataType.FLOAT64, false);
+            NDArray realLabels = manager.create(new long[] {2, 1, 0, 1, 2}).oneHot(3).toType(DataType.FLOAT64, false);
+            TrajectoryMatcher.Guidance guidance = new TrajectoryMatcher.Guidance(real, realLabels, 0.7);
+            List<NDArray> batches = List.of(manager.create(new long[] {0, 1, 2, 3}), manager.create(new long[] {3, 1}));
+            TrajectoryMatcher matcher = new TrajectoryMatcher(NETWORK, PROBE);
+            TrajectoryMatcher.Synthetic synthetic = new TrajectoryMatcher.Synthetic(images, labels, false);
+            TrajectoryMatcher.Gradient guided = matcher.match(segment, synthetic, LEARNING_RATE, batches, guidance);
+            TrajectoryMatcher.Gradient plain = matcher.match(segment, synthetic, LEARNING_RATE, batches);
+            double crossEntropy = NETWORK.gradient(guided.end(), real, realLabels, manager).value();
+            assertEquals(plain.loss() + 0.7 * crossEntropy, guided.loss(), 1e-12, "matching loss plus the guidance");
+
+            double[] imageGradient = guided.images().toDoubleArray();
+            double scale = maxAbs(imageGradient);
+            for (int pixel = 0; pixel < imageGradient.length; pixel += 5) {
+                int flat = pixel;
+                double numeric = centralDifference(h -> matcher.match(segment, new TrajectoryMatcher.Synthetic(
+                        perturbed(images, flat, h), labels, false), LEARNING_RATE, batches, guidance).loss());
+                assertEquals(numeric, imageGradient[pixel], RELATIVE_TOLERANCE * scale, "pixel " + pixel);
+            }
+        }
+    }
+
     private static double centralDifference(DoubleUnaryOperator loss) {
         return (loss.applyAsDouble(STEP) - loss.applyAsDouble(-STEP)) / (2 * STEP);
     }

@@ -1,0 +1,143 @@
+package dev.mmps.training.condense;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.mmps.settings.ValidationException;
+import dev.mmps.training.data.ImageSource;
+import java.util.Locale;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MTT's evaluation of a synthetic set: a fresh ConvNet of the experts' kind trained from scratch on the set
+ * (images in memory, label distributions as targets, so learned soft labels train as they were learned) by SGD
+ * with momentum and weight decay at the set's learned learning rate, divided by ten halfway, with a random
+ * flip and shift drawn per batch (as DSA draws one transformation per batch); then its test accuracy.
+ */
+public final class Students {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Students.class);
+
+    /**
+     * How a student trains.
+     *
+     * @param epochs passes over the set (MTT: 1000)
+     * @param momentum SGD momentum (MTT: 0.9)
+     * @param weightDecay L2 weight decay (MTT: 0.0005)
+     * @param batchSize images per step (MTT: 256)
+     * @param shift the largest shift, in pixels, of the per-batch random translation (zero padding); 0 for none
+     * @param flip whether batches are flipped left to right at random
+     */
+    public record Settings(int epochs, double momentum, double weightDecay, int batchSize, int shift, boolean flip) {
+
+        public Settings {
+            ValidationException.check(epochs >= 1 && batchSize >= 1, "a student needs at least 1 epoch and a batch "
+                    + "of at least 1 image, not " + epochs + " and " + batchSize);
+            ValidationException.check(momentum >= 0 && momentum < 1 && weightDecay >= 0 && shift >= 0,
+                    "momentum must be in [0, 1) and weight decay and shift non-negative, not " + momentum + ", "
+                            + weightDecay + " and " + shift);
+        }
+    }
+
+    private Students() {}
+
+    /**
+     * Trains a fresh student on {@code images (n, C, H, W)} with targets {@code labels (n, classes)}.
+     *
+     * @return the student's parameters, in {@code manager}
+     */
+    public static NDList train(ConvNetFunction network, NDArray images, NDArray labels, double learningRate,
+            Settings s, long seed, NDManager manager, String name) {
+        ValidationException.check(learningRate > 0 && Double.isFinite(learningRate), name + ": learning rate "
+                + learningRate + " is invalid: use a positive number");
+        NDList theta = network.initialise(manager, seed, DataType.FLOAT32);
+        NDList velocity = new NDList(theta.size());
+        for (NDArray p : theta) {
+            velocity.add(p.zerosLike());
+        }
+        int n = (int) images.getShape().get(0);
+        Random random = new Random(seed * 31 + 7);
+        long start = System.nanoTime();
+        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+            double rate = epoch <= s.epochs() / 2 ? learningRate : learningRate / 10;
+            long[] order = Condensation.permutation(n, random);
+            double lossSum = 0;
+            int batches = 0;
+            for (int at = 0; at < n; at += s.batchSize()) {
+                try (NDManager step = manager.newSubManager()) {
+                    int size = Math.min(s.batchSize(), n - at);
+                    long[] chosen = java.util.Arrays.copyOfRange(order, at, at + size);
+                    NDArray index = step.create(chosen);
+                    NDArray x = images.get(index);
+                    x.attach(step);
+                    NDArray y = labels.get(index);
+                    y.attach(step);
+                    x = augment(x, s, random);
+                    ConvNetFunction.Loss loss = network.gradient(theta, x, y, step);
+                    lossSum += loss.value();
+                    batches++;
+                    for (int i = 0; i < theta.size(); i++) {
+                        NDArray g = loss.gradient().get(i).add(theta.get(i).mul(s.weightDecay()));
+                        velocity.get(i).muli(s.momentum()).addi(g);
+                        theta.get(i).subi(velocity.get(i).mul(rate));
+                    }
+                }
+            }
+            if (epoch == s.epochs() || epoch % Math.max(1, s.epochs() / 5) == 0) {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                LOG.info("{}: epoch {}/{}, loss {}, {} s; about {} s left", name, epoch, s.epochs(),
+                        String.format(Locale.ROOT, "%.4f", lossSum / batches),
+                        String.format(Locale.ROOT, "%.0f", seconds),
+                        String.format(Locale.ROOT, "%.0f", seconds / epoch * (s.epochs() - epoch)));
+            }
+        }
+        velocity.close();
+        return theta;
+    }
+
+    /** The share of {@code test}'s images whose highest score is their label. */
+    public static double accuracy(ConvNetFunction network, NDList theta, ImageSource test, int batchSize,
+            NDManager manager) {
+        long correct = 0;
+        for (int at = 0; at < test.size(); at += batchSize) {
+            try (NDManager step = manager.newSubManager()) {
+                int size = Math.min(batchSize, test.size() - at);
+                int[] indices = new int[size];
+                long[] truth = new long[size];
+                for (int i = 0; i < size; i++) {
+                    indices[i] = at + i;
+                    truth[i] = test.label(at + i);
+                }
+                NDArray predicted = network.logits(theta, test.images(step, indices)).argMax(1)
+                        .toType(DataType.INT64, false);
+                correct += predicted.eq(step.create(truth)).sum().getLong();
+            }
+        }
+        return (double) correct / test.size();
+    }
+
+    /** The batch flipped left to right (with probability one half) and shifted by up to {@code shift} pixels. */
+    private static NDArray augment(NDArray x, Settings s, Random random) {
+        if (s.flip() && random.nextBoolean()) {
+            x = x.flip(3);
+        }
+        if (s.shift() > 0) {
+            int dy = random.nextInt(2 * s.shift() + 1) - s.shift();
+            int dx = random.nextInt(2 * s.shift() + 1) - s.shift();
+            Shape shape = x.getShape();
+            long h = shape.get(2);
+            long w = shape.get(3);
+            int p = s.shift();
+            NDArray padded = x.getManager().zeros(new Shape(shape.get(0), shape.get(1), h + 2 * p, w + 2 * p),
+                    x.getDataType());
+            padded.set(new NDIndex(":, :, {}:{}, {}:{}", p, p + h, p, p + w), x);
+            x = padded.get(new NDIndex(":, :, {}:{}, {}:{}", p + dy, p + dy + h, p + dx, p + dx + w));
+        }
+        return x;
+    }
+}

@@ -1,0 +1,418 @@
+package dev.mmps.training.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.mmps.settings.ValidationException;
+import dev.mmps.tensor.codec.CodecChoice;
+import dev.mmps.tensor.codec.CompressionSpec;
+import dev.mmps.tensor.codec.ImageCodec;
+import dev.mmps.tensor.codec.Truncation;
+import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.tensor.layout.LayoutRequest;
+import dev.mmps.tensor.linalg.LowRankFactorizers;
+import dev.mmps.training.condense.Condensation;
+import dev.mmps.training.condense.ConvNetFunction;
+import dev.mmps.training.condense.Experts;
+import dev.mmps.training.condense.LowRankForm;
+import dev.mmps.training.condense.Students;
+import dev.mmps.training.condense.SyntheticForm;
+import dev.mmps.training.condense.SyntheticTable;
+import dev.mmps.training.data.ImageSource;
+import dev.mmps.training.data.OriginalReader;
+import dev.mmps.training.data.OriginalSource;
+import dev.mmps.training.data.SubsetSource;
+import dev.mmps.training.device.TrainingDevice;
+import dev.mmps.training.files.JsonFiles;
+import dev.mmps.training.select.Selection;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dataset distillation against the other ways of spending a budget of {@code ipc} images per class: real
+ * images drawn at random or by K-Center within each class, a random subset compressed by MMPS to the same
+ * stored values, and sets condensed by MTT, NSD and MTT-LSS (with and without its soft labels). Every student
+ * follows MTT's evaluation ({@link Students}): a fresh ConvNet of the experts' kind, trained from scratch on the
+ * set at its learning rate (the learned one for condensed sets, the experts' for real images), then tested.
+ *
+ * <p>Everything it makes is kept under the output folder and reused: the experts ({@code experts/}), the
+ * condensed sets ({@code synthetic/<method>-ipc<k>/}, each resumable), and every finished student in
+ * {@code distillation.json}, rewritten after each; {@code distillation.md} tabulates them.
+ */
+public final class DistillationGrid {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DistillationGrid.class);
+
+    public static final String JSON = "distillation.json";
+    public static final String MARKDOWN = "distillation.md";
+    /** The methods, in the order of the table. */
+    public static final List<String> METHODS = List.of("random", "kcenter", "mmps-subset", "mtt", "nsd", "lss",
+            "lss-hard");
+    private static final Map<String, String> TITLES = Map.of("random", "Random", "kcenter", "K-Center",
+            "mmps-subset", "Random, MMPS-compressed", "mtt", "MTT", "nsd", "NSD", "lss", "MTT-LSS",
+            "lss-hard", "MTT-LSS, hard labels");
+
+    /**
+     * The distillation grid's own settings ({@code evaluation.distillation}).
+     *
+     * @param ipcs the budgets, in images per class; empty: no distillation grid
+     * @param methods of {@link #METHODS}
+     * @param subsetRatio the MMPS ratio of {@code mmps-subset}: it keeps {@code ipc / ratio} images per class
+     * @param student how students train
+     */
+    public record Settings(List<Integer> ipcs, List<String> methods, double subsetRatio, Students.Settings student) {
+
+        public Settings {
+            ipcs = List.copyOf(ipcs);
+            methods = List.copyOf(methods);
+            for (int ipc : ipcs) {
+                ValidationException.check(ipc >= 1, "evaluation.distillation.ipcs holds " + ipc + ": keep at least "
+                        + "1 image per class");
+            }
+            for (String m : methods) {
+                ValidationException.check(METHODS.contains(m), "evaluation.distillation.methods holds '" + m + "': "
+                        + "use some of " + METHODS);
+            }
+            ValidationException.check(subsetRatio > 0 && subsetRatio <= 1, "evaluation.distillation.subset-ratio "
+                    + subsetRatio + " is invalid: use a ratio in (0, 1], such as 0.3");
+        }
+
+        boolean condenses() {
+            return methods.stream().anyMatch(m -> !m.equals("random") && !m.equals("kcenter")
+                    && !m.equals("mmps-subset"));
+        }
+    }
+
+    /** One trained student. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Result(String method, int ipc, int seed, double accuracy, int images, long storedValues,
+            long budgetValues, double learningRate, double seconds) {
+
+        String key() {
+            return method + "/ipc" + ipc + "/seed" + seed;
+        }
+    }
+
+    /** What a condensed set cost to learn. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Cost(String method, int ipc, int iterations, double seconds, long peakRssMb) {}
+
+    /** {@code distillation.json}: the settings every result was made with, the costs and the results. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Report(String settings, double expertsSeconds, List<Cost> costs, List<Result> results) {}
+
+    private final EvaluationConfig config;
+    private final Path output;
+
+    public DistillationGrid(EvaluationConfig config) {
+        this.config = config;
+        this.output = EvaluationConfig.require(config.output(), "output");
+        EvaluationConfig.require(config.train(), "train");
+        EvaluationConfig.require(config.test(), "test");
+    }
+
+    /** Runs every student not yet in {@code distillation.json}; returns the path of {@code distillation.md}. */
+    public Path run() {
+        Settings d = config.distillation();
+        String settings = JsonFiles.tree(List.of(d, config.experts(), config.condense(), config.seeds())).toString();
+        Report report = read(settings);
+        OriginalSource train = OriginalReader.read(config.train());
+        OriginalSource test = OriginalReader.read(config.test());
+        ValidationException.check(test.classes().equals(train.classes()) && test.shape().equals(train.shape()),
+                "the test set " + test.description() + " has classes " + test.classes() + " of " + test.shape()
+                        + " but the training set " + train.description() + " has " + train.classes() + " of "
+                        + train.shape() + "; use the test split of the same dataset");
+        ImageShape shape = train.shape();
+        Experts experts = null;
+        double expertsSeconds = report.expertsSeconds();
+        if (d.condenses()) {
+            long start = System.nanoTime();
+            experts = Experts.record(output.resolve("experts"), train, config.train().toString(), config.experts(),
+                    TrainingDevice.current());
+            double took = (System.nanoTime() - start) / 1e9;
+            expertsSeconds += took > 1 ? took : 0;
+        }
+        Experts.Settings e = config.experts();
+        ConvNetFunction network = experts != null ? experts.network() : new ConvNetFunction(shape.channels(),
+                shape.height(), shape.width(), train.classes().size(), e.filters(), e.depth());
+        List<Cost> costs = new ArrayList<>(report.costs());
+        List<Result> results = new ArrayList<>(report.results());
+        report = new Report(settings, expertsSeconds, costs, results);
+        write(report);
+        int classes = train.classes().size();
+        for (int ipc : d.ipcs()) {
+            for (String method : d.methods()) {
+                for (int seed : config.seeds()) {
+                    String key = method + "/ipc" + ipc + "/seed" + seed;
+                    if (results.stream().anyMatch(r -> r.key().equals(key))) {
+                        continue;
+                    }
+                    try (NDManager manager = NDManager.newBaseManager(TrainingDevice.current())) {
+                        Budgeted set = set(method, ipc, seed, train, experts, costs, manager);
+                        long start = System.nanoTime();
+                        String name = method + "@ipc" + ipc + "/seed " + seed;
+                        NDList theta = Students.train(network, set.images(), set.labels(), set.learningRate(),
+                                d.student(), seed, manager, name);
+                        double accuracy = Students.accuracy(network, theta, test, config.batchSize(), manager);
+                        Result r = new Result(method, ipc, seed, accuracy, (int) set.images().getShape().get(0),
+                                set.storedValues(), (long) ipc * classes * shape.values(), set.learningRate(),
+                                (System.nanoTime() - start) / 1e9);
+                        results.add(r);
+                        write(report);
+                        LOG.info("{}: test accuracy {}%, {} images, {} stored values per class", name,
+                                String.format(Locale.ROOT, "%.2f", 100 * accuracy), r.images(),
+                                r.storedValues() / classes);
+                    }
+                }
+            }
+        }
+        Path markdown = output.resolve(MARKDOWN);
+        writeText(markdown, markdown(report, classes, network));
+        return markdown;
+    }
+
+    /** A training set for students, with what it stores. */
+    private record Budgeted(NDArray images, NDArray labels, double learningRate, long storedValues) {}
+
+    private Budgeted set(String method, int ipc, int seed, OriginalSource train, Experts experts, List<Cost> costs,
+            NDManager manager) {
+        int classes = train.classes().size();
+        long pixels = train.shape().values();
+        double realRate = config.experts().learningRate();
+        switch (method) {
+            case "random" -> {
+                NDArray images = SyntheticForm.realImages(train, classes, ipc, seed, manager);
+                return new Budgeted(images, oneHot(ipc, classes, images), realRate, (long) ipc * classes * pixels);
+            }
+            case "kcenter" -> {
+                NDArray images = kCenter(train, ipc, seed, manager);
+                return new Budgeted(images, oneHot(ipc, classes, images), realRate, (long) ipc * classes * pixels);
+            }
+            case "mmps-subset" -> {
+                return compressedSubset(train, ipc, seed, manager);
+            }
+            default -> {
+                Condensation.Settings s = condenseSettings(method, ipc);
+                Path folder = output.resolve("synthetic").resolve(method + "-ipc" + ipc);
+                Condensation.run(folder, experts, output.resolve("experts").toString(), train, s,
+                        TrainingDevice.current());
+                SyntheticTable.Contents contents = SyntheticTable.read(folder, manager);
+                SyntheticTable.Manifest m = contents.manifest();
+                if (costs.stream().noneMatch(c -> c.method().equals(method) && c.ipc() == ipc)) {
+                    costs.add(new Cost(method, ipc, m.losses().size(), m.seconds(), m.peakRssMb()));
+                }
+                return new Budgeted(contents.images(), contents.labels(), m.learningRate(), m.storedValues());
+            }
+        }
+    }
+
+    private Condensation.Settings condenseSettings(String method, int ipc) {
+        Condensation.Settings c = config.condense();
+        LowRankForm.Settings lss = c.lss();
+        boolean hard = method.equals("lss-hard");
+        return new Condensation.Settings(hard ? "lss" : method, ipc, c.iterations(), c.syntheticSteps(),
+                c.syntheticBatch(), c.expertEpochs(), c.maxStartEpoch(), c.imageLearningRate(), c.rateLearningRate(),
+                c.startRate(), c.checkpointEvery(), c.seed(), c.nsd(), hard ? new LowRankForm.Settings(lss.rank(),
+                        false, lss.labelLearningRate(), lss.windowStart()) : lss);
+    }
+
+    /** K-Center on pixels within each class: {@code ipc} images of every class. */
+    private static NDArray kCenter(OriginalSource train, int ipc, int seed, NDManager manager) {
+        int classes = train.classes().size();
+        int[] chosen = new int[ipc * classes];
+        for (int c = 0; c < classes; c++) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < train.size(); i++) {
+                if (train.label(i) == c) {
+                    members.add(i);
+                }
+            }
+            SubsetSource part = new SubsetSource(train, members.stream().mapToInt(Integer::intValue).toArray(),
+                    "class " + train.classes().get(c));
+            int[] picked = Selection.kCenter(part, ipc, Selection.Features.PIXELS, null, seed);
+            for (int k = 0; k < ipc; k++) {
+                chosen[c * ipc + k] = part.parentIndex(picked[k]);
+            }
+        }
+        return train.images(manager, chosen);
+    }
+
+    /**
+     * {@code ipc / ratio} random real images of every class, each compressed by MMPS at the ratio and rebuilt:
+     * about the values of {@code ipc} images per class (images are dropped from the end while the stored values
+     * exceed the budget).
+     */
+    private Budgeted compressedSubset(OriginalSource train, int ipc, int seed, NDManager manager) {
+        int classes = train.classes().size();
+        ImageShape shape = train.shape();
+        double ratio = config.distillation().subsetRatio();
+        int perClass = (int) Math.floor(ipc / ratio + 1e-9);
+        NDArray real = SyntheticForm.realImages(train, classes, perClass, seed, manager);
+        float[] pixels = real.toFloatArray();
+        int h = shape.height();
+        int w = shape.width();
+        int ch = shape.channels();
+        int values = h * w * ch;
+        CompressionSpec spec = new CompressionSpec(LayoutRequest.auto(), new Truncation.TargetRatio(ratio),
+                CompressionSpec.DEFAULT_STAGES);
+        var factorizer = LowRankFactorizers.create("auto");
+        ImageCodec codec = CodecChoice.mmps().create(spec, factorizer);
+        long budget = (long) ipc * classes * values;
+        float[] rebuilt = new float[pixels.length];
+        long[] stored = new long[perClass * classes];
+        float[] hwc = new float[values];
+        for (int i = 0; i < stored.length; i++) {
+            // (C, H, W) to the codec's (H, W, C) and back.
+            for (int c = 0; c < ch; c++) {
+                for (int p = 0; p < h * w; p++) {
+                    hwc[p * ch + c] = pixels[i * values + c * h * w + p];
+                }
+            }
+            ImageCodec.Encoding encoding = codec.encode(hwc, shape);
+            float[] back = encoding.factors().reconstruct();
+            for (int c = 0; c < ch; c++) {
+                for (int p = 0; p < h * w; p++) {
+                    rebuilt[i * values + c * h * w + p] = back[p * ch + c];
+                }
+            }
+            stored[i] = encoding.factors().parameters();
+        }
+        LowRankFactorizers.close(factorizer);
+        // Keep whole rounds of one image per class while they fit the budget.
+        long total = 0;
+        int kept = 0;
+        while (kept < perClass) {
+            long round = 0;
+            for (int c = 0; c < classes; c++) {
+                round += stored[c * perClass + kept];
+            }
+            if (total + round > budget) {
+                break;
+            }
+            total += round;
+            kept++;
+        }
+        ValidationException.check(kept >= 1, "at ratio " + ratio + " one MMPS image per class stores more than "
+                + ipc + " images per class; raise evaluation.distillation.subset-ratio");
+        int[] rows = new int[kept * classes];
+        for (int c = 0; c < classes; c++) {
+            for (int k = 0; k < kept; k++) {
+                rows[c * kept + k] = c * perClass + k;
+            }
+        }
+        NDArray all = manager.create(rebuilt, new Shape(perClass * classes, ch, h, w));
+        NDArray images = all.get(manager.create(java.util.Arrays.stream(rows).mapToLong(r -> r).toArray()));
+        return new Budgeted(images, oneHot(kept, classes, images), config.experts().learningRate(), total);
+    }
+
+    private static NDArray oneHot(int perClass, int classes, NDArray like) {
+        long[] labels = new long[perClass * classes];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i / perClass;
+        }
+        return like.getManager().create(labels).oneHot(classes).toType(like.getDataType(), false);
+    }
+
+    private Report read(String settings) {
+        Path file = output.resolve(JSON);
+        if (!Files.isRegularFile(file)) {
+            return new Report(settings, 0, List.of(), List.of());
+        }
+        Report found;
+        try {
+            found = JsonFiles.read(file, Report.class);
+        } catch (JsonProcessingException e) {
+            throw new ValidationException(file + " is damaged (" + e.getOriginalMessage() + "); move it away to "
+                    + "start the distillation grid again", e);
+        }
+        ValidationException.check(settings.equals(found.settings()), output + " holds distillation results made "
+                + "with other settings (" + found.settings() + "); use another evaluation.output, or move "
+                + file + " away");
+        return found;
+    }
+
+    private void write(Report report) {
+        try {
+            Files.createDirectories(output);
+            Path partial = output.resolve(JSON + ".partial");
+            JsonFiles.write(partial, report);
+            Files.move(partial, output.resolve(JSON), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + output.resolve(JSON) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeText(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Test accuracy (mean and spread over seeds) and stored values per class, method by method and budget by budget. */
+    static String markdown(Report report, int classes, ConvNetFunction network) {
+        List<Integer> ipcs = report.results().stream().map(Result::ipc).distinct().sorted().toList();
+        StringBuilder b = new StringBuilder("# Dataset distillation\n\nTest accuracy (%, mean ± standard deviation "
+                + "over seeds) of a ConvNet-" + network.depth() + " of width " + network.filters() + " trained from "
+                + "scratch on each set, with the values it stores per class.\n\n| method |");
+        for (int ipc : ipcs) {
+            b.append(" IPC ").append(ipc).append(" |");
+        }
+        b.append("\n|---|").append("---|".repeat(ipcs.size())).append('\n');
+        Map<String, List<Result>> byCell = new LinkedHashMap<>();
+        for (String m : METHODS) {
+            for (Result r : report.results()) {
+                if (r.method().equals(m)) {
+                    byCell.computeIfAbsent(m + "/" + r.ipc(), k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        for (String m : METHODS) {
+            if (report.results().stream().noneMatch(r -> r.method().equals(m))) {
+                continue;
+            }
+            b.append("| ").append(TITLES.get(m)).append(" |");
+            for (int ipc : ipcs) {
+                List<Result> cell = byCell.get(m + "/" + ipc);
+                if (cell == null) {
+                    b.append(" |");
+                    continue;
+                }
+                double[] acc = cell.stream().mapToDouble(r -> 100 * r.accuracy()).toArray();
+                double mean = java.util.Arrays.stream(acc).average().orElse(Double.NaN);
+                double sd = acc.length < 2 ? 0 : Math.sqrt(java.util.Arrays.stream(acc)
+                        .map(a -> (a - mean) * (a - mean)).sum() / (acc.length - 1));
+                b.append(String.format(Locale.ROOT, " %.2f ± %.2f (%d values, %d images; n=%d) |", mean, sd,
+                        cell.get(0).storedValues() / classes, cell.get(0).images() / classes, acc.length));
+            }
+            b.append('\n');
+        }
+        if (!report.costs().isEmpty()) {
+            b.append(String.format(Locale.ROOT, "%nExperts recorded in %.0f s. Condensation:%n%n| method | IPC | "
+                    + "iterations | s per iteration | peak memory (MB) |%n|---|---|---|---|---|%n",
+                    report.expertsSeconds()));
+            for (Cost c : report.costs()) {
+                b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %d |%n", TITLES.get(c.method()), c.ipc(),
+                        c.iterations(), c.seconds() / Math.max(1, c.iterations()), c.peakRssMb()));
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.mmps.training.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mmps.training.TestData;
+import dev.mmps.training.eval.DistillationGrid;
+import dev.mmps.training.files.JsonFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mmps evaluate} with a distillation grid on the 200 sample images: every method at IPC 1 trains its
+ * student within the budget, results and condensed sets are kept and reused by a second start, and results
+ * made with other settings are refused.
+ */
+class EvaluateDistillationCommandTest {
+
+    @Test
+    void everyMethodTrainsAStudentWithinItsBudgetAndASecondStartReusesThem(@TempDir Path dir) throws Exception {
+        String sample = TestData.cifarSample().toString();
+        Path output = dir.resolve("eval");
+        String grid = "evaluation { output = \"" + output + "\", train = \"" + sample + "\", test = \"" + sample
+                + "\"\n methods = [], seeds = [1]\n"
+                + " experts { filters = 16, depth = 1, count = 1, epochs = 2, batch-size = 50, augmentation { padding "
+                + "= 0, flip = false } }\n"
+                + " condense { iterations = 2, syn-steps = 2, expert-epochs = 1, max-start-epoch = 1, lss.rank = 8 }\n"
+                + " distillation { ipcs = [1], student { epochs = 2 } } }\n";
+        Path config = Files.writeString(dir.resolve("grid.conf"), grid);
+        assertEquals(Main.OK, Main.commandLine().execute("evaluate", "--config", config.toString()));
+
+        JsonNode report = JsonFiles.readTree(output.resolve(DistillationGrid.JSON));
+        Set<String> methods = new HashSet<>();
+        long budget = 10L * 32 * 32 * 3;
+        for (JsonNode r : report.get("results")) {
+            String method = r.get("method").asText();
+            methods.add(method);
+            double accuracy = r.get("accuracy").asDouble();
+            assertTrue(accuracy >= 0 && accuracy <= 1, method + " accuracy " + accuracy);
+            assertEquals(budget, r.get("budget_values").asLong(), method);
+            // Condensed sets count their learned learning rate beside the budget's images.
+            assertTrue(r.get("stored_values").asLong() <= budget + 1, method + " stores "
+                    + r.get("stored_values").asLong());
+            assertTrue(r.get("images").asInt() >= 10, method + " keeps at least one image per class");
+        }
+        assertEquals(new HashSet<>(DistillationGrid.METHODS), methods);
+        assertEquals(10, report.get("results").get(0).get("images").asInt(), "random keeps ipc images per class");
+        assertEquals(4, report.get("costs").size(), "mtt, nsd, lss and lss-hard were condensed");
+        String markdown = Files.readString(output.resolve(DistillationGrid.MARKDOWN));
+        assertTrue(markdown.contains("| MTT-LSS, hard labels |") && markdown.contains("IPC 1"), markdown);
+        assertTrue(Files.isRegularFile(output.resolve("synthetic/nsd-ipc1/arrays.parquet")));
+
+        long modified = Files.getLastModifiedTime(output.resolve("synthetic/lss-ipc1/manifest.json")).toMillis();
+        assertEquals(Main.OK, Main.commandLine().execute("evaluate", "--config", config.toString()));
+        assertEquals(report, JsonFiles.readTree(output.resolve(DistillationGrid.JSON)), "nothing new to run");
+        assertEquals(modified, Files.getLastModifiedTime(output.resolve("synthetic/lss-ipc1/manifest.json"))
+                .toMillis());
+
+        Path other = Files.writeString(dir.resolve("other.conf"), grid.replace("epochs = 2 } } }",
+                "epochs = 3 } } }"));
+        assertEquals(Main.USAGE, Main.commandLine().execute("evaluate", "--config", other.toString()),
+                "results of other settings are not mixed in");
+    }
+}
