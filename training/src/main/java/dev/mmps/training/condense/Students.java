@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * (images in memory, label distributions as targets, so learned soft labels train as they were learned) by SGD
  * with momentum and weight decay at the set's learned learning rate, divided by ten halfway, with a random
  * flip and shift drawn per batch (as DSA draws one transformation per batch); then its test accuracy.
+ *
+ * <p>Students take a fixed number of steps, whatever the set's size: MTT's 1000 epochs are 1000 steps on
+ * its sets of at most a batch of images, and sets of more, smaller images (NSD's, MTT-LSS's) or more real
+ * images (a compressed subset) get the same optimisation, not more.
  */
 public final class Students {
 
@@ -26,18 +30,18 @@ public final class Students {
     /**
      * How a student trains.
      *
-     * @param epochs passes over the set (MTT: 1000)
+     * @param steps SGD steps (MTT: 1000 epochs of one batch each)
      * @param momentum SGD momentum (MTT: 0.9)
      * @param weightDecay L2 weight decay (MTT: 0.0005)
      * @param batchSize images per step (MTT: 256)
      * @param shift the largest shift, in pixels, of the per-batch random translation (zero padding); 0 for none
      * @param flip whether batches are flipped left to right at random
      */
-    public record Settings(int epochs, double momentum, double weightDecay, int batchSize, int shift, boolean flip) {
+    public record Settings(int steps, double momentum, double weightDecay, int batchSize, int shift, boolean flip) {
 
         public Settings {
-            ValidationException.check(epochs >= 1 && batchSize >= 1, "a student needs at least 1 epoch and a batch "
-                    + "of at least 1 image, not " + epochs + " and " + batchSize);
+            ValidationException.check(steps >= 1 && batchSize >= 1, "a student needs at least 1 step and a batch "
+                    + "of at least 1 image, not " + steps + " and " + batchSize);
             ValidationException.check(momentum >= 0 && momentum < 1 && weightDecay >= 0 && shift >= 0,
                     "momentum must be in [0, 1) and weight decay and shift non-negative, not " + momentum + ", "
                             + weightDecay + " and " + shift);
@@ -63,37 +67,40 @@ public final class Students {
         int n = (int) images.getShape().get(0);
         Random random = new Random(seed * 31 + 7);
         long start = System.nanoTime();
-        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
-            double rate = epoch <= s.epochs() / 2 ? learningRate : learningRate / 10;
-            long[] order = Condensation.permutation(n, random);
-            double lossSum = 0;
-            int batches = 0;
-            for (int at = 0; at < n; at += s.batchSize()) {
-                try (NDManager step = manager.newSubManager()) {
-                    int size = Math.min(s.batchSize(), n - at);
-                    long[] chosen = java.util.Arrays.copyOfRange(order, at, at + size);
-                    NDArray index = step.create(chosen);
-                    NDArray x = images.get(index);
-                    x.attach(step);
-                    NDArray y = labels.get(index);
-                    y.attach(step);
-                    x = augment(x, s, random);
-                    ConvNetFunction.Loss loss = network.gradient(theta, x, y, step);
-                    lossSum += loss.value();
-                    batches++;
-                    for (int i = 0; i < theta.size(); i++) {
-                        NDArray g = loss.gradient().get(i).add(theta.get(i).mul(s.weightDecay()));
-                        velocity.get(i).muli(s.momentum()).addi(g);
-                        theta.get(i).subi(velocity.get(i).mul(rate));
-                    }
+        long[] order = Condensation.permutation(n, random);
+        int at = 0;
+        double lossSum = 0;
+        int since = 0;
+        for (int step = 1; step <= s.steps(); step++) {
+            double rate = step <= s.steps() / 2 ? learningRate : learningRate / 10;
+            if (at >= n) {
+                order = Condensation.permutation(n, random);
+                at = 0;
+            }
+            int size = Math.min(s.batchSize(), n - at);
+            try (NDManager work = manager.newSubManager()) {
+                NDArray index = work.create(java.util.Arrays.copyOfRange(order, at, at + size));
+                NDArray x = images.get(index);
+                x.attach(work);
+                NDArray y = labels.get(index);
+                y.attach(work);
+                ConvNetFunction.Loss loss = network.gradient(theta, augment(x, s, random), y, work);
+                lossSum += loss.value();
+                since++;
+                for (int i = 0; i < theta.size(); i++) {
+                    NDArray g = loss.gradient().get(i).add(theta.get(i).mul(s.weightDecay()));
+                    velocity.get(i).muli(s.momentum()).addi(g);
+                    theta.get(i).subi(velocity.get(i).mul(rate));
                 }
             }
-            if (epoch == s.epochs() || epoch % Math.max(1, s.epochs() / 5) == 0) {
+            at += size;
+            if (step == s.steps() || step % Math.max(1, s.steps() / 5) == 0) {
                 double seconds = (System.nanoTime() - start) / 1e9;
-                LOG.info("{}: epoch {}/{}, loss {}, {} s; about {} s left", name, epoch, s.epochs(),
-                        String.format(Locale.ROOT, "%.4f", lossSum / batches),
-                        String.format(Locale.ROOT, "%.0f", seconds),
-                        String.format(Locale.ROOT, "%.0f", seconds / epoch * (s.epochs() - epoch)));
+                LOG.info("{}: step {}/{}, loss {}, {} s; about {} s left", name, step, s.steps(),
+                        String.format(Locale.ROOT, "%.4f", lossSum / since), String.format(Locale.ROOT, "%.0f", seconds),
+                        String.format(Locale.ROOT, "%.0f", seconds / step * (s.steps() - step)));
+                lossSum = 0;
+                since = 0;
             }
         }
         velocity.close();

@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * follows MTT's evaluation ({@link Students}): a fresh ConvNet of the experts' kind, trained from scratch on the
  * set at its learning rate (the learned one for condensed sets, the experts' for real images), then tested.
  *
- * <p>Everything it makes is kept under the output folder and reused: the experts ({@code experts/}), the
+ * <p>Everything it makes is kept under the output folder and reused: the experts ({@code experts/}, unless
+ * {@code evaluation.distillation.experts} names another folder, which several grids may then share), the
  * condensed sets ({@code synthetic/<method>-ipc<k>/}, each resumable), and every finished student in
  * {@code distillation.json}, rewritten after each; {@code distillation.md} tabulates them.
  */
@@ -73,9 +74,12 @@ public final class DistillationGrid {
      * @param ipcs the budgets, in images per class; empty: no distillation grid
      * @param methods of {@link #METHODS}
      * @param subsetRatio the MMPS ratio of {@code mmps-subset}: it keeps {@code ipc / ratio} images per class
+     * @param experts the experts' folder (recorded there when missing), or null for {@code experts/} under the
+     *     output
      * @param student how students train
      */
-    public record Settings(List<Integer> ipcs, List<String> methods, double subsetRatio, Students.Settings student) {
+    public record Settings(List<Integer> ipcs, List<String> methods, double subsetRatio, Path experts,
+            Students.Settings student) {
 
         public Settings {
             ipcs = List.copyOf(ipcs);
@@ -142,7 +146,7 @@ public final class DistillationGrid {
         double expertsSeconds = report.expertsSeconds();
         if (d.condenses()) {
             long start = System.nanoTime();
-            experts = Experts.record(output.resolve("experts"), train, config.train().toString(), config.experts(),
+            experts = Experts.record(expertsFolder(), train, config.train().toString(), config.experts(),
                     TrainingDevice.current());
             double took = (System.nanoTime() - start) / 1e9;
             expertsSeconds += took > 1 ? took : 0;
@@ -209,7 +213,7 @@ public final class DistillationGrid {
             default -> {
                 Condensation.Settings s = condenseSettings(method, ipc);
                 Path folder = output.resolve("synthetic").resolve(method + "-ipc" + ipc);
-                Condensation.run(folder, experts, output.resolve("experts").toString(), train, s,
+                Condensation.run(folder, experts, expertsFolder().toString(), train, s,
                         TrainingDevice.current());
                 SyntheticTable.Contents contents = SyntheticTable.read(folder, manager);
                 SyntheticTable.Manifest m = contents.manifest();
@@ -219,6 +223,11 @@ public final class DistillationGrid {
                 return new Budgeted(contents.images(), contents.labels(), m.learningRate(), m.storedValues());
             }
         }
+    }
+
+    private Path expertsFolder() {
+        Path folder = config.distillation().experts();
+        return folder != null ? folder : output.resolve("experts");
     }
 
     private Condensation.Settings condenseSettings(String method, int ipc) {

@@ -118,7 +118,7 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                 .map(m -> setting("methods", () -> Method.parse(m))).toList()));
         DistillationGrid.Settings distillation = setting("distillation", () -> new DistillationGrid.Settings(
                 c.getIntList("distillation.ipcs"), c.getStringList("distillation.methods"),
-                c.getDouble("distillation.subset-ratio"), new Students.Settings(c.getInt("distillation.student.epochs"),
+                c.getDouble("distillation.subset-ratio"), path(c, "distillation.experts"), new Students.Settings(c.getInt("distillation.student.steps"),
                         c.getDouble("distillation.student.momentum"), c.getDouble("distillation.student.weight-decay"),
                         c.getInt("distillation.student.batch-size"), c.getInt("distillation.student.shift"),
                         c.getBoolean("distillation.student.flip"))));

@@ -30,7 +30,7 @@ class EvaluateDistillationCommandTest {
                 + " experts { filters = 16, depth = 1, count = 1, epochs = 2, batch-size = 50, augmentation { padding "
                 + "= 0, flip = false } }\n"
                 + " condense { iterations = 2, syn-steps = 2, expert-epochs = 1, max-start-epoch = 1, lss.rank = 8 }\n"
-                + " distillation { ipcs = [1], student { epochs = 2 } } }\n";
+                + " distillation { ipcs = [1], student { steps = 2 } } }\n";
         Path config = Files.writeString(dir.resolve("grid.conf"), grid);
         assertEquals(Main.OK, Main.commandLine().execute("evaluate", "--config", config.toString()));
 
@@ -61,8 +61,8 @@ class EvaluateDistillationCommandTest {
         assertEquals(modified, Files.getLastModifiedTime(output.resolve("synthetic/lss-ipc1/manifest.json"))
                 .toMillis());
 
-        Path other = Files.writeString(dir.resolve("other.conf"), grid.replace("epochs = 2 } } }",
-                "epochs = 3 } } }"));
+        Path other = Files.writeString(dir.resolve("other.conf"), grid.replace("steps = 2 } } }",
+                "steps = 3 } } }"));
         assertEquals(Main.USAGE, Main.commandLine().execute("evaluate", "--config", other.toString()),
                 "results of other settings are not mixed in");
     }
