@@ -97,6 +97,13 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
                 .matMul(arrays.get(1).reshape(1, c, rank, frame.width()));
     }
 
+    /** Only the rows' bases are contracted. */
+    @Override
+    public NDArray images(NDList arrays, NDArray rows) {
+        NDList chosen = new NDList(arrays.get(0), arrays.get(1), arrays.get(2).get(rows));
+        return images(chosen);
+    }
+
     @Override
     public NDArray labels(NDList arrays) {
         return softLabels ? arrays.get(3).softmax(1)

@@ -36,6 +36,11 @@ public record PixelForm(Frame frame, int imagesPerClass) implements SyntheticFor
     }
 
     @Override
+    public NDArray images(NDList arrays, NDArray rows) {
+        return arrays.get(0).get(rows);
+    }
+
+    @Override
     public NDArray labels(NDList arrays) {
         return SyntheticForm.hardLabels(imagesPerClass, frame.classes(), arrays.get(0));
     }

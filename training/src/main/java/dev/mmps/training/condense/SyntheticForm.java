@@ -57,6 +57,11 @@ public sealed interface SyntheticForm permits PixelForm, SpectralForm, LowRankFo
     /** The images the arrays rebuild, {@code (n, C, H, W)}, in the arrays' manager. */
     NDArray images(NDList arrays);
 
+    /** The images at {@code rows} (int64 indices), in the arrays' manager: by default all, then those rows. */
+    default NDArray images(NDList arrays, NDArray rows) {
+        return images(arrays).get(rows);
+    }
+
     /** The label distributions of the images, {@code (n, classes)}, in the arrays' manager. */
     NDArray labels(NDList arrays);
 

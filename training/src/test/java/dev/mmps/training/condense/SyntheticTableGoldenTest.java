@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.Batch;
+import dev.mmps.training.data.SourceDataset;
 import dev.mmps.settings.ValidationException;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -25,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The synthetic tables kept in {@code src/test/resources/golden/synthetic} (one per method, written by
  * {@link #main}) stay readable: their arrays rebuild the images and labels stored beside them
  * ({@code images.f32} and {@code labels.f32}, little-endian float32, images channels first), which the
- * Python package's numpy rebuilding is checked against too. A damaged or foreign table is refused.
+ * Python package's numpy rebuilding is checked against too, and the DJL Dataset serves the same images batch by
+ * batch. A damaged or foreign table is refused.
  *
  * <p>The tables are tiny: 2 classes of 2-channel 4x6 images at ipc 2, arrays filled with
  * {@code 0.5 sin(0.37 k + 1.1 i)} for entry {@code k} of array {@code i}. To write them again (only when the
@@ -56,6 +60,37 @@ class SyntheticTableGoldenTest {
                         REBUILD_TOLERANCE, method + " labels");
                 assertEquals(contents.form().storedValues(), contents.manifest().storedValues(), method);
                 assertTrue(contents.manifest().storedValues() <= contents.manifest().budgetValues(), method);
+            }
+        }
+    }
+
+    @Test
+    void theDatasetServesTheGoldenSetsPixelForPixel() throws Exception {
+        for (String method : Condensation.METHODS) {
+            Path dir = golden().resolve(method);
+            float[] expected = readFloats(dir.resolve("images.f32"));
+            float[] distributions = readFloats(dir.resolve("labels.f32"));
+            try (NDManager manager = NDManager.newBaseManager(); SyntheticSource source = new SyntheticSource(dir,
+                    manager)) {
+                int classes = source.classes().size();
+                int values = (int) source.shape().values();
+                SourceDataset data = new SourceDataset(source, SourceDataset.Options.inOrder(5));
+                int at = 0;
+                for (Batch batch : data.getData(manager)) {
+                    try (batch) {
+                        float[] images = batch.getData().singletonOrThrow().toFloatArray();
+                        float[] labels = batch.getLabels().singletonOrThrow().toType(DataType.FLOAT32, false)
+                                .toFloatArray();
+                        for (int i = 0; i < labels.length; i++, at++) {
+                            assertArrayEquals(java.util.Arrays.copyOfRange(expected, at * values, (at + 1) * values),
+                                    java.util.Arrays.copyOfRange(images, i * values, (i + 1) * values),
+                                    REBUILD_TOLERANCE, method + " image " + at);
+                            assertEquals(argMax(distributions, at * classes, classes), (int) labels[i],
+                                    method + " label " + at);
+                        }
+                    }
+                }
+                assertEquals(source.size(), at, method + ": every image once");
             }
         }
     }
@@ -114,6 +149,16 @@ class SyntheticTableGoldenTest {
                 writeFloats(dir.resolve("labels.f32"), form.labels(arrays).toFloatArray());
             }
         }
+    }
+
+    private static int argMax(float[] values, int at, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (values[at + i] > values[at + best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     private static Path golden() throws URISyntaxException {
