@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * draws what an uninterrupted one would), rebuilds the images and labels from the stored arrays, takes the
  * matching loss's gradient with respect to them ({@link TrajectoryMatcher}), carries it back to the arrays by
  * one backward pass through the rebuilding, and moves the arrays and the logarithm of the learning rate one
- * Adam step each. MTT moves them by SGD with momentum on ZCA-whitened images; Adam's scale-free steps suit
- * the [0, 1] pixels kept here. NSD adds its real-data guidance term; MTT-LSS learns soft labels and widens
+ * Adam step each. Each student step's batch is flipped and shifted as the experts' training batches were
+ * ({@link BatchTransform}, one draw per step, as MTT's DSA draws per batch). MTT moves the images by SGD with
+ * momentum on ZCA-whitened images; Adam's scale-free steps suit the [0, 1] pixels kept here. NSD adds its real-data guidance term; MTT-LSS learns soft labels and widens
  * its window over the run.
  *
  * <p>The output folder holds {@code checkpoint.json} and the state it names, {@code checkpoint-<iteration>.ndlist},
@@ -222,13 +223,15 @@ public final class Condensation {
                             experts.parameters(step, expert, epoch),
                             experts.parameters(step, expert, epoch + s.expertEpochs()));
                     List<NDArray> batches = new ArrayList<>(s.syntheticSteps());
+                    List<BatchTransform> transforms = new ArrayList<>(s.syntheticSteps());
                     for (int k = 0; k < s.syntheticSteps(); k++) {
                         batches.add(step.create(Arrays.copyOf(permutation(n, draw), batch)));
+                        transforms.add(BatchTransform.draw(experts.settings().augmentation(), draw));
                     }
                     TrajectoryMatcher.Guidance guidance = guidance(s, train, network.classes(), batch, draw, step);
                     Rebuilt rebuilt = rebuild(form, arrays, step);
                     TrajectoryMatcher.Gradient g = matcher.match(segment, new TrajectoryMatcher.Synthetic(
-                            rebuilt.images(), rebuilt.labels(), form.softLabels()), rate, batches, guidance);
+                            rebuilt.images(), rebuilt.labels(), form.softLabels()), rate, batches, transforms, guidance);
                     loss = g.loss();
                     ValidationException.check(Double.isFinite(loss), "the matching loss is " + loss + " at "
                             + "iteration " + iteration + ": the learning rates are too large; lower "

@@ -3,10 +3,9 @@ package dev.mmps.training.condense;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.mmps.settings.ValidationException;
+import dev.mmps.training.data.Augmentation;
 import dev.mmps.training.data.ImageSource;
 import java.util.Locale;
 import java.util.Random;
@@ -65,6 +64,7 @@ public final class Students {
             velocity.add(p.zerosLike());
         }
         int n = (int) images.getShape().get(0);
+        Augmentation augmentation = new Augmentation(s.shift(), s.flip());
         Random random = new Random(seed * 31 + 7);
         long start = System.nanoTime();
         long[] order = Condensation.permutation(n, random);
@@ -84,7 +84,7 @@ public final class Students {
                 x.attach(work);
                 NDArray y = labels.get(index);
                 y.attach(work);
-                ConvNetFunction.Loss loss = network.gradient(theta, augment(x, s, random), y, work);
+                ConvNetFunction.Loss loss = network.gradient(theta, BatchTransform.draw(augmentation, random).apply(x), y, work);
                 lossSum += loss.value();
                 since++;
                 for (int i = 0; i < theta.size(); i++) {
@@ -126,25 +126,5 @@ public final class Students {
             }
         }
         return (double) correct / test.size();
-    }
-
-    /** The batch flipped left to right (with probability one half) and shifted by up to {@code shift} pixels. */
-    private static NDArray augment(NDArray x, Settings s, Random random) {
-        if (s.flip() && random.nextBoolean()) {
-            x = x.flip(3);
-        }
-        if (s.shift() > 0) {
-            int dy = random.nextInt(2 * s.shift() + 1) - s.shift();
-            int dx = random.nextInt(2 * s.shift() + 1) - s.shift();
-            Shape shape = x.getShape();
-            long h = shape.get(2);
-            long w = shape.get(3);
-            int p = s.shift();
-            NDArray padded = x.getManager().zeros(new Shape(shape.get(0), shape.get(1), h + 2 * p, w + 2 * p),
-                    x.getDataType());
-            padded.set(new NDIndex(":, :, {}:{}, {}:{}", p, p + h, p, p + w), x);
-            x = padded.get(new NDIndex(":, :, {}:{}, {}:{}", p + dy, p + dy + h, p + dx, p + dx + w));
-        }
-        return x;
     }
 }

@@ -98,26 +98,28 @@ public final class TrajectoryMatcher {
      * @param learningRate the student's learning rate
      */
     public Gradient match(Segment segment, Synthetic synthetic, double learningRate, List<NDArray> batches) {
-        return match(segment, synthetic, learningRate, batches, null);
+        return match(segment, synthetic, learningRate, batches, null, null);
     }
 
     /**
-     * As {@link #match(Segment, Synthetic, double, List)}, with the loss and its gradient including
-     * {@code guidance} (none when null): its term's gradient with respect to the student's end joins the
-     * matching loss's before the reverse pass, so it reaches the images through the same unrolled steps.
+     * As {@link #match(Segment, Synthetic, double, List)}, with each step's batch transformed by its
+     * {@code transforms} entry (none when null), and the loss and its gradient including {@code guidance}
+     * (none when null): its term's gradient with respect to the student's end joins the matching loss's before
+     * the reverse pass, so it reaches the images through the same unrolled steps.
      */
     public Gradient match(Segment segment, Synthetic synthetic, double learningRate, List<NDArray> batches,
-            Guidance guidance) {
+            List<BatchTransform> transforms, Guidance guidance) {
         NDManager results = synthetic.images().getManager();
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         try (NDManager work = results.newSubManager()) {
             List<NDList> trajectory = new ArrayList<>(batches.size() + 1);
             trajectory.add(copy(segment.start(), work));
-            for (NDArray batch : batches) {
+            for (int k = 0; k < batches.size(); k++) {
                 NDList theta = trajectory.get(trajectory.size() - 1);
                 try (NDManager step = work.newSubManager()) {
-                    NDList gradient = gradients(theta, synthetic, batch, false, step).parameters();
+                    NDList gradient = gradients(theta, synthetic, batches.get(k), transform(transforms, k), false,
+                            step).parameters();
                     NDList next = new NDList(theta.size());
                     for (int i = 0; i < theta.size(); i++) {
                         next.add(theta.get(i).sub(gradient.get(i).mul(learningRate)));
@@ -152,7 +154,8 @@ public final class TrajectoryMatcher {
             double rateGradient = 0;
             for (int k = batches.size() - 1; k >= 0; k--) {
                 try (NDManager step = work.newSubManager()) {
-                    Backward back = secondOrder(trajectory.get(k), synthetic, batches.get(k), v, step);
+                    Backward back = secondOrder(trajectory.get(k), synthetic, batches.get(k), transform(transforms, k), v,
+                            step);
                     rateGradient -= back.gradientDotV();
                     imageGradient.subi(back.images().mul(learningRate));
                     if (labelGradient != null) {
@@ -190,12 +193,14 @@ public final class TrajectoryMatcher {
      * The gradient of a step's loss at {@code theta} with respect to the parameters and, when asked, the
      * synthetic images and labels (whole arrays, zero outside the batch).
      */
-    private Gradients gradients(NDList theta, Synthetic synthetic, NDArray batch, boolean data, NDManager step) {
+    private Gradients gradients(NDList theta, Synthetic synthetic, NDArray batch, BatchTransform transform,
+            boolean data, NDManager step) {
         if (!data) {
             NDArray batchImages = synthetic.images().get(batch);
             NDArray batchLabels = synthetic.labels().get(batch);
             batchImages.attach(step);
             batchLabels.attach(step);
+            batchImages = transform.apply(batchImages);
             return new Gradients(network.gradient(theta, batchImages, batchLabels, step).gradient(), null, null);
         }
         NDList phi = ConvNetFunction.leaves(theta, step);
@@ -204,7 +209,8 @@ public final class TrajectoryMatcher {
                 : synthetic.labels();
         NDArray batchLabels = labels.get(batch);
         batchLabels.attach(step);
-        NDArray loss = ConvNetFunction.crossEntropy(network.logits(phi, images.get(batch)), batchLabels);
+        NDArray loss = ConvNetFunction.crossEntropy(network.logits(phi, transform.apply(images.get(batch))),
+                batchLabels);
         JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
         NDList gradient = new NDList(phi.size());
         for (NDArray p : phi) {
@@ -219,7 +225,8 @@ public final class TrajectoryMatcher {
      * matcher's probe length, {@code H v ~ (g+ - g-) / 2e}, {@code (dg/dx)^T v ~ (dL+/dx - dL-/dx) / 2e} and
      * {@code g ~ (g+ + g-) / 2}, each with an error of order {@code e^2}.
      */
-    private Backward secondOrder(NDList theta, Synthetic synthetic, NDArray batch, NDList v, NDManager step) {
+    private Backward secondOrder(NDList theta, Synthetic synthetic, NDArray batch, BatchTransform transform, NDList v,
+            NDManager step) {
         double norm = Math.sqrt(squaredNorm(v));
         if (norm == 0) {
             NDList zeros = new NDList(v.size());
@@ -237,8 +244,8 @@ public final class TrajectoryMatcher {
             return new Backward(0, zeros, images, labels);
         }
         double e = probe / norm;
-        Gradients plus = gradients(moved(theta, v, e, step), synthetic, batch, true, step);
-        Gradients minus = gradients(moved(theta, v, -e, step), synthetic, batch, true, step);
+        Gradients plus = gradients(moved(theta, v, e, step), synthetic, batch, transform, true, step);
+        Gradients minus = gradients(moved(theta, v, -e, step), synthetic, batch, transform, true, step);
         double dot = 0;
         NDList hessianV = new NDList(v.size());
         for (int i = 0; i < v.size(); i++) {
@@ -249,6 +256,10 @@ public final class TrajectoryMatcher {
         }
         NDArray labels = synthetic.learnLabels() ? plus.labels().sub(minus.labels()).div(2 * e) : null;
         return new Backward(dot, hessianV, plus.images().sub(minus.images()).div(2 * e), labels);
+    }
+
+    private static BatchTransform transform(List<BatchTransform> transforms, int k) {
+        return transforms == null ? BatchTransform.IDENTITY : transforms.get(k);
     }
 
     /** {@code theta + e v}, in the step's manager. */

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The meta-gradient of trajectory matching against central finite differences of the loss itself, on a tiny
- * ConvNet in double precision: every seventh pixel's, three label entries' and the learning rate's.
+ * ConvNet in double precision, each step's batch flipped and shifted: every seventh pixel's, three label
+ * entries' and the learning rate's; and with NSD's guidance term.
  */
 class TrajectoryMatcherTest {
 
@@ -46,9 +47,12 @@ class TrajectoryMatcherTest {
             for (long[] b : new long[][] {{0, 3, 5}, {1, 2, 4}, {5, 0, 1}, {2, 3, 4}}) {
                 batches.add(manager.create(b));
             }
+            // Each step's batch flipped and shifted its own way, as condensation draws them.
+            List<BatchTransform> transforms = List.of(new BatchTransform(true, 1, -1), BatchTransform.IDENTITY,
+                    new BatchTransform(false, 0, 2), new BatchTransform(true, -1, 0));
             TrajectoryMatcher matcher = new TrajectoryMatcher(NETWORK, PROBE);
             TrajectoryMatcher.Gradient gradient = matcher.match(segment,
-                    new TrajectoryMatcher.Synthetic(images, labels, true), LEARNING_RATE, batches);
+                    new TrajectoryMatcher.Synthetic(images, labels, true), LEARNING_RATE, batches, transforms, null);
             assertTrue(gradient.loss() > 0 && Double.isFinite(gradient.loss()), "loss " + gradient.loss());
 
             double[] imageGradient = gradient.images().toDoubleArray();
@@ -62,18 +66,19 @@ class TrajectoryMatcherTest {
                 double numeric = centralDifference(h -> {
                     NDArray moved = perturbed(images, flat, h);
                     return matcher.match(segment, new TrajectoryMatcher.Synthetic(moved, fixedLabels, false),
-                            LEARNING_RATE, batches).loss();
+                            LEARNING_RATE, batches, transforms, null).loss();
                 });
                 assertEquals(numeric, imageGradient[pixel], RELATIVE_TOLERANCE * scale, "pixel " + pixel);
             }
             for (int entry : new int[] {0, 4, 17}) {
                 double numeric = centralDifference(h -> matcher.match(segment,
                         new TrajectoryMatcher.Synthetic(images, perturbed(fixedLabels, entry, h), false),
-                        LEARNING_RATE, batches).loss());
+                        LEARNING_RATE, batches, transforms, null).loss());
                 assertEquals(numeric, labelGradient[entry], RELATIVE_TOLERANCE * scale, "label entry " + entry);
             }
             double numericRate = centralDifference(h -> matcher.match(segment,
-                    new TrajectoryMatcher.Synthetic(images, fixedLabels, false), LEARNING_RATE + h, batches).loss());
+                    new TrajectoryMatcher.Synthetic(images, fixedLabels, false), LEARNING_RATE + h, batches, transforms,
+                    null).loss());
             assertEquals(numericRate, gradient.learningRate(), RELATIVE_TOLERANCE * scale, "learning rate");
         }
     }
@@ -92,7 +97,7 @@ class TrajectoryMatcherTest {
             List<NDArray> batches = List.of(manager.create(new long[] {0, 1, 2, 3}), manager.create(new long[] {3, 1}));
             TrajectoryMatcher matcher = new TrajectoryMatcher(NETWORK, PROBE);
             TrajectoryMatcher.Synthetic synthetic = new TrajectoryMatcher.Synthetic(images, labels, false);
-            TrajectoryMatcher.Gradient guided = matcher.match(segment, synthetic, LEARNING_RATE, batches, guidance);
+            TrajectoryMatcher.Gradient guided = matcher.match(segment, synthetic, LEARNING_RATE, batches, null, guidance);
             TrajectoryMatcher.Gradient plain = matcher.match(segment, synthetic, LEARNING_RATE, batches);
             double crossEntropy = NETWORK.gradient(guided.end(), real, realLabels, manager).value();
             assertEquals(plain.loss() + 0.7 * crossEntropy, guided.loss(), 1e-12, "matching loss plus the guidance");
@@ -102,7 +107,7 @@ class TrajectoryMatcherTest {
             for (int pixel = 0; pixel < imageGradient.length; pixel += 5) {
                 int flat = pixel;
                 double numeric = centralDifference(h -> matcher.match(segment, new TrajectoryMatcher.Synthetic(
-                        perturbed(images, flat, h), labels, false), LEARNING_RATE, batches, guidance).loss());
+                        perturbed(images, flat, h), labels, false), LEARNING_RATE, batches, null, guidance).loss());
                 assertEquals(numeric, imageGradient[pixel], RELATIVE_TOLERANCE * scale, "pixel " + pixel);
             }
         }
