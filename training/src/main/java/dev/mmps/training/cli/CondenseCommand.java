@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
 
 /** {@code mmps condense}: a synthetic training set learned by trajectory matching against recorded experts. */
 @Command(name = "condense", mixinStandardHelpOptions = true,
-        description = "Learns a synthetic training set of --ipc images per class by matching training "
-                + "trajectories against experts recorded by 'mmps experts'. Stopped, it resumes from its last "
-                + "checkpoint; the set is complete when its manifest.json is written.")
+        description = "Learns a synthetic training set within the values of --ipc images per class by matching "
+                + "training trajectories against experts recorded by 'mmps experts': MTT's pixels, NSD's spectrum "
+                + "tensors and kernels, or MTT-LSS's low-rank spaces. Stopped, it resumes from its last checkpoint; "
+                + "the set is complete when its manifest.json is written.")
 final class CondenseCommand implements Callable<Integer> {
 
     @Mixin

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /** {@code mmps evaluate --config FILE}: the grid of students, Table 1 and the ablation. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Trains a student per method, ratio, architecture and seed of the config's grid and writes "
-                + "evaluation.json and evaluation.md (Table 1 and the ablation); a stopped run resumes.")
+                + "evaluation.json and evaluation.md (Table 1 and the ablation); with evaluation.distillation.ipcs, "
+                + "also the distillation grid (distillation.json and distillation.md). A stopped run resumes.")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin

@@ -176,8 +176,9 @@ public final class Condensation {
         if (form.softLabels()) {
             rates[count - 1] = s.lss().labelLearningRate();
         }
-        LOG.info("{}: {} images ({} per class) from {} stored values of a budget of {} ({}); {} images a step",
-                s.method(), n, form.imagesPerClass(), form.storedValues(), budget, describe(form), batch);
+        LOG.info("{}: {} images ({} per class) from {} stored values of a budget of {}, {} of it ({}); {} images "
+                + "a step", s.method(), n, form.imagesPerClass(), form.storedValues(), budget,
+                String.format(Locale.ROOT, "%.3f", (double) form.storedValues() / budget), describe(form), batch);
         try (NDManager manager = NDManager.newBaseManager(device)) {
             NDList arrays;
             NDList logRate;
