@@ -378,13 +378,15 @@ public final class DistillationGrid {
     /** Test accuracy (mean and spread over seeds) and stored values per class, method by method and budget by budget. */
     static String markdown(Report report, int classes, ConvNetFunction network) {
         List<Integer> ipcs = report.results().stream().map(Result::ipc).distinct().sorted().toList();
+        int seeds = (int) report.results().stream().map(Result::seed).distinct().count();
         StringBuilder b = new StringBuilder("# Dataset distillation\n\nTest accuracy (%, mean ± standard deviation "
-                + "over seeds) of a ConvNet-" + network.depth() + " of width " + network.filters() + " trained from "
-                + "scratch on each set, with the values it stores per class.\n\n| method |");
+                + "over " + seeds + " seeds) of a ConvNet-" + network.depth() + " of width " + network.filters()
+                + " trained from scratch on each set, with the values it stores and the images it holds per class."
+                + "\n\n| method |");
         for (int ipc : ipcs) {
-            b.append(" IPC ").append(ipc).append(" |");
+            b.append(" IPC ").append(ipc).append(" | values a class | images a class |");
         }
-        b.append("\n|---|").append("---|".repeat(ipcs.size())).append('\n');
+        b.append("\n|---|").append("---:|---:|---:|".repeat(ipcs.size())).append('\n');
         Map<String, List<Result>> byCell = new LinkedHashMap<>();
         for (String m : METHODS) {
             for (Result r : report.results()) {
@@ -401,21 +403,22 @@ public final class DistillationGrid {
             for (int ipc : ipcs) {
                 List<Result> cell = byCell.get(m + "/" + ipc);
                 if (cell == null) {
-                    b.append(" |");
+                    b.append(" | | |");
                     continue;
                 }
                 double[] acc = cell.stream().mapToDouble(r -> 100 * r.accuracy()).toArray();
                 double mean = java.util.Arrays.stream(acc).average().orElse(Double.NaN);
                 double sd = acc.length < 2 ? 0 : Math.sqrt(java.util.Arrays.stream(acc)
                         .map(a -> (a - mean) * (a - mean)).sum() / (acc.length - 1));
-                b.append(String.format(Locale.ROOT, " %.2f ± %.2f (%d values, %d images; n=%d) |", mean, sd,
-                        cell.get(0).storedValues() / classes, cell.get(0).images() / classes, acc.length));
+                b.append(String.format(Locale.ROOT, " %.2f ± %.2f | %d | %d |", mean, sd,
+                        cell.get(0).storedValues() / classes, cell.get(0).images() / classes));
             }
             b.append('\n');
         }
         if (!report.costs().isEmpty()) {
-            b.append(String.format(Locale.ROOT, "%nExperts recorded in %.0f s. Condensation:%n%n| method | IPC | "
-                    + "iterations | s per iteration | peak memory (MB) |%n|---|---|---|---|---|%n",
+            b.append(String.format(Locale.ROOT, "%nExperts recorded in %.0f s. Condensation (peak memory: the "
+                    + "process's resident set while it ran):%n%n| method | IPC | iterations | s per iteration | peak "
+                    + "memory (MB) |%n|---|---:|---:|---:|---:|%n",
                     report.expertsSeconds()));
             for (Cost c : report.costs()) {
                 b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %d |%n", TITLES.get(c.method()), c.ipc(),
