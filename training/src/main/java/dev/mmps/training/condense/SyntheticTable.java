@@ -9,11 +9,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.settings.ValidationException;
+import dev.mmps.training.files.FloatBlobs;
 import dev.mmps.training.files.JsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -106,7 +105,7 @@ public final class SyntheticTable {
                         row.append("shape", d);
                     }
                     writer.write(row.append("values", Binary.fromConstantByteArray(
-                            bytes(array.toType(DataType.FLOAT32, false).toFloatArray()))));
+                            FloatBlobs.bytes(array.toType(DataType.FLOAT32, false).toFloatArray()))));
                 }
             }
             Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
@@ -166,7 +165,7 @@ public final class SyntheticTable {
                     shape[d] = g.getLong("shape", d);
                 }
                 String name = g.getString("name", 0);
-                float[] values = floats(g.getBinary("values", 0).getBytes());
+                float[] values = FloatBlobs.floats(g.getBinary("values", 0).getBytes());
                 ValidationException.check(values.length == new Shape(shape).size(), table + " is damaged: array "
                         + name + " holds " + values.length + " values for shape " + Arrays.toString(shape)
                         + "; condense the set again into an empty folder");
@@ -198,17 +197,5 @@ public final class SyntheticTable {
             list.add(v);
         }
         return list;
-    }
-
-    private static byte[] bytes(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return b.array();
-    }
-
-    private static float[] floats(byte[] bytes) {
-        float[] v = new float[bytes.length / 4];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
     }
 }

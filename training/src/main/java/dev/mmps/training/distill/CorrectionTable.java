@@ -5,11 +5,10 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
+import dev.mmps.training.files.FloatBlobs;
 import dev.mmps.training.files.JsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -89,8 +88,8 @@ public final class CorrectionTable {
                     writer.write(rows.newGroup().append("id", e.getKey()).append("height", s.height())
                             .append("width", s.width()).append("channels", s.channels())
                             .append("rank", corrections.rank())
-                            .append("u", Binary.fromConstantByteArray(bytes(e.getValue().u())))
-                            .append("v", Binary.fromConstantByteArray(bytes(e.getValue().v()))));
+                            .append("u", Binary.fromConstantByteArray(FloatBlobs.bytes(e.getValue().u())))
+                            .append("v", Binary.fromConstantByteArray(FloatBlobs.bytes(e.getValue().v()))));
                 }
             }
             Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
@@ -133,8 +132,8 @@ public final class CorrectionTable {
                 shape = s;
                 rank = r;
                 String id = g.getString("id", 0);
-                Corrections.Term term = new Corrections.Term(floats(g.getBinary("u", 0).getBytes()),
-                        floats(g.getBinary("v", 0).getBytes()));
+                Corrections.Term term = new Corrections.Term(FloatBlobs.floats(g.getBinary("u", 0).getBytes()),
+                        FloatBlobs.floats(g.getBinary("v", 0).getBytes()));
                 ValidationException.check(r >= 0 && term.u().length == Corrections.uSize(s, r)
                         && term.v().length == Corrections.vSize(s, r), "correction table " + table + " is damaged: "
                         + "the correction of " + id + " holds " + term.u().length + " + " + term.v().length
@@ -188,17 +187,5 @@ public final class CorrectionTable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the size of " + dir.resolve(TABLE), e);
         }
-    }
-
-    private static byte[] bytes(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return b.array();
-    }
-
-    private static float[] floats(byte[] bytes) {
-        float[] v = new float[bytes.length / 4];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return v;
     }
 }

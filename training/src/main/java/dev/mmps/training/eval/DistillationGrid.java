@@ -201,11 +201,13 @@ public final class DistillationGrid {
         switch (method) {
             case "random" -> {
                 NDArray images = SyntheticForm.realImages(train, classes, ipc, seed, manager);
-                return new Budgeted(images, oneHot(ipc, classes, images), realRate, (long) ipc * classes * pixels);
+                return new Budgeted(images, SyntheticForm.hardLabels(ipc, classes, images), realRate,
+                        (long) ipc * classes * pixels);
             }
             case "kcenter" -> {
                 NDArray images = kCenter(train, ipc, seed, manager);
-                return new Budgeted(images, oneHot(ipc, classes, images), realRate, (long) ipc * classes * pixels);
+                return new Budgeted(images, SyntheticForm.hardLabels(ipc, classes, images), realRate,
+                        (long) ipc * classes * pixels);
             }
             case "mmps-subset" -> {
                 return compressedSubset(train, ipc, seed, manager);
@@ -326,15 +328,8 @@ public final class DistillationGrid {
         }
         NDArray all = manager.create(rebuilt, new Shape(perClass * classes, ch, h, w));
         NDArray images = all.get(manager.create(java.util.Arrays.stream(rows).mapToLong(r -> r).toArray()));
-        return new Budgeted(images, oneHot(kept, classes, images), config.experts().learningRate(), total);
-    }
-
-    private static NDArray oneHot(int perClass, int classes, NDArray like) {
-        long[] labels = new long[perClass * classes];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = i / perClass;
-        }
-        return like.getManager().create(labels).oneHot(classes).toType(like.getDataType(), false);
+        return new Budgeted(images, SyntheticForm.hardLabels(kept, classes, images), config.experts().learningRate(),
+                total);
     }
 
     private Report read(String settings) {

@@ -12,11 +12,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Batch;
 import dev.mmps.training.data.SourceDataset;
+import dev.mmps.training.files.FloatBlobs;
 import dev.mmps.settings.ValidationException;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -166,17 +165,12 @@ class SyntheticTableGoldenTest {
     }
 
     private static float[] readFloats(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        float[] values = new float[bytes.length / 4];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-        return values;
+        return FloatBlobs.floats(Files.readAllBytes(file));
     }
 
     private static void writeFloats(Path file, float[] values) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
-        Files.write(partial, b.array());
+        Files.write(partial, FloatBlobs.bytes(values));
         Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
     }
 }
