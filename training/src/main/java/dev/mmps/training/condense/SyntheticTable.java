@@ -9,7 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.settings.ValidationException;
-import dev.mmps.training.files.FloatBlobs;
+import dev.mmps.training.files.ParquetFiles;
 import dev.mmps.training.files.JsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,14 +21,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
@@ -91,9 +87,7 @@ public final class SyntheticTable {
             Files.createDirectories(dir);
             Files.deleteIfExists(partial);
             SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
-            try (ParquetWriter<Group> writer = ExampleParquetWriter
-                    .builder(new org.apache.hadoop.fs.Path(partial.toUri())).withType(SCHEMA)
-                    .withCompressionCodec(CompressionCodecName.ZSTD).withConf(new Configuration()).build()) {
+            try (ParquetWriter<Group> writer = ParquetFiles.writer(partial, SCHEMA)) {
                 for (int i = 0; i < arrays.size(); i++) {
                     NDArray array = arrays.get(i);
                     if (!array.getShape().equals(form.shapes().get(i))) {
@@ -105,7 +99,7 @@ public final class SyntheticTable {
                         row.append("shape", d);
                     }
                     writer.write(row.append("values", Binary.fromConstantByteArray(
-                            FloatBlobs.bytes(array.toType(DataType.FLOAT32, false).toFloatArray()))));
+                            ParquetFiles.bytes(array.toType(DataType.FLOAT32, false).toFloatArray()))));
                 }
             }
             Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
@@ -157,15 +151,14 @@ public final class SyntheticTable {
         ValidationException.check(Files.isRegularFile(table), dir + " has a manifest but no " + TABLE + ": the set "
                 + "is damaged; condense it again into an empty folder");
         Map<String, NDArray> found = new LinkedHashMap<>();
-        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
-                new org.apache.hadoop.fs.Path(table.toUri())).withConf(new Configuration()).build()) {
+        try (ParquetReader<Group> reader = ParquetFiles.reader(table)) {
             for (Group g = reader.read(); g != null; g = reader.read()) {
                 long[] shape = new long[g.getFieldRepetitionCount("shape")];
                 for (int d = 0; d < shape.length; d++) {
                     shape[d] = g.getLong("shape", d);
                 }
                 String name = g.getString("name", 0);
-                float[] values = FloatBlobs.floats(g.getBinary("values", 0).getBytes());
+                float[] values = ParquetFiles.floats(g.getBinary("values", 0).getBytes());
                 ValidationException.check(values.length == new Shape(shape).size(), table + " is damaged: array "
                         + name + " holds " + values.length + " values for shape " + Arrays.toString(shape)
                         + "; condense the set again into an empty folder");

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.layout.ImageShape;
-import dev.mmps.training.files.FloatBlobs;
+import dev.mmps.training.files.ParquetFiles;
 import dev.mmps.training.files.JsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,14 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
@@ -81,15 +77,13 @@ public final class CorrectionTable {
             Files.deleteIfExists(partial);
             SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
             ImageShape s = corrections.shape();
-            try (ParquetWriter<Group> writer = ExampleParquetWriter
-                    .builder(new org.apache.hadoop.fs.Path(partial.toUri())).withType(SCHEMA)
-                    .withCompressionCodec(CompressionCodecName.ZSTD).withConf(new Configuration()).build()) {
+            try (ParquetWriter<Group> writer = ParquetFiles.writer(partial, SCHEMA)) {
                 for (Map.Entry<String, Corrections.Term> e : corrections.terms().entrySet()) {
                     writer.write(rows.newGroup().append("id", e.getKey()).append("height", s.height())
                             .append("width", s.width()).append("channels", s.channels())
                             .append("rank", corrections.rank())
-                            .append("u", Binary.fromConstantByteArray(FloatBlobs.bytes(e.getValue().u())))
-                            .append("v", Binary.fromConstantByteArray(FloatBlobs.bytes(e.getValue().v()))));
+                            .append("u", Binary.fromConstantByteArray(ParquetFiles.bytes(e.getValue().u())))
+                            .append("v", Binary.fromConstantByteArray(ParquetFiles.bytes(e.getValue().v()))));
                 }
             }
             Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
@@ -120,8 +114,7 @@ public final class CorrectionTable {
         Map<String, Corrections.Term> terms = new LinkedHashMap<>();
         ImageShape shape = null;
         int rank = -1;
-        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
-                new org.apache.hadoop.fs.Path(table.toUri())).withConf(new Configuration()).build()) {
+        try (ParquetReader<Group> reader = ParquetFiles.reader(table)) {
             for (Group g = reader.read(); g != null; g = reader.read()) {
                 ImageShape s = shape(table, g);
                 int r = g.getInteger("rank", 0);
@@ -132,8 +125,8 @@ public final class CorrectionTable {
                 shape = s;
                 rank = r;
                 String id = g.getString("id", 0);
-                Corrections.Term term = new Corrections.Term(FloatBlobs.floats(g.getBinary("u", 0).getBytes()),
-                        FloatBlobs.floats(g.getBinary("v", 0).getBytes()));
+                Corrections.Term term = new Corrections.Term(ParquetFiles.floats(g.getBinary("u", 0).getBytes()),
+                        ParquetFiles.floats(g.getBinary("v", 0).getBytes()));
                 ValidationException.check(r >= 0 && term.u().length == Corrections.uSize(s, r)
                         && term.v().length == Corrections.vSize(s, r), "correction table " + table + " is damaged: "
                         + "the correction of " + id + " holds " + term.u().length + " + " + term.v().length

@@ -2,6 +2,7 @@ package dev.mmps.training.select;
 
 import dev.mmps.settings.ValidationException;
 import dev.mmps.training.data.ImageSource;
+import dev.mmps.training.files.ParquetFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,10 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
 
 /**
  * A subset picked by {@code mmps select} on Spark (the output folder's {@code selection/} table), as
@@ -42,8 +41,7 @@ public final class SubsetTable {
         Map<String, Integer> index = train.indexById();
         List<Integer> rows = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
-        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
-                new org.apache.hadoop.fs.Path(table.toUri())).withConf(new Configuration()).build()) {
+        try (ParquetReader<Group> reader = ParquetFiles.reader(table)) {
             for (Group g = reader.read(); g != null; g = reader.read()) {
                 String id = g.getString("id", 0);
                 Integer i = index.get(id);

@@ -12,7 +12,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Batch;
 import dev.mmps.training.data.SourceDataset;
-import dev.mmps.training.files.FloatBlobs;
+import dev.mmps.training.files.ParquetFiles;
 import dev.mmps.settings.ValidationException;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -165,12 +165,12 @@ class SyntheticTableGoldenTest {
     }
 
     private static float[] readFloats(Path file) throws IOException {
-        return FloatBlobs.floats(Files.readAllBytes(file));
+        return ParquetFiles.floats(Files.readAllBytes(file));
     }
 
     private static void writeFloats(Path file, float[] values) throws IOException {
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
-        Files.write(partial, FloatBlobs.bytes(values));
+        Files.write(partial, ParquetFiles.bytes(values));
         Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
     }
 }
