@@ -124,7 +124,7 @@ public final class Condensation {
     /** The run's state at a checkpoint. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record Checkpoint(int iteration, String state, long adamSteps, double learningRate, List<Double> losses,
-            double seconds, long peakRssMb, Settings settings) {}
+            double seconds, long startRssMb, long peakRssMb, Settings settings) {}
 
     private Condensation() {}
 
@@ -187,7 +187,8 @@ public final class Condensation {
             int done;
             List<Double> losses = new ArrayList<>();
             double secondsBefore = 0;
-            long peakRss = residentMegabytes();
+            long startRss = residentMegabytes();
+            long peakRss = startRss;
             Checkpoint checkpoint = readCheckpoint(out);
             if (checkpoint != null) {
                 ValidationException.check(JsonFiles.tree(checkpoint.settings()).equals(JsonFiles.tree(s)), out
@@ -202,6 +203,7 @@ public final class Condensation {
                 done = checkpoint.iteration();
                 losses.addAll(checkpoint.losses());
                 secondsBefore = checkpoint.seconds();
+                startRss = checkpoint.startRssMb();
                 peakRss = Math.max(peakRss, checkpoint.peakRssMb());
                 LOG.info("resuming {} from iteration {} of {}", out, done, s.iterations());
             } else {
@@ -243,11 +245,12 @@ public final class Condensation {
                     rateAdam.step(logRate, new NDList(rateGradient), new double[] {s.rateLearningRate()});
                 }
                 double took = (System.nanoTime() - start) / 1e9;
-                peakRss = Math.max(peakRss, residentMegabytes());
+                long resident = residentMegabytes();
+                peakRss = Math.max(peakRss, resident);
                 double perIteration = (System.nanoTime() - started) / 1e9 / (iteration - done);
-                LOG.info("iteration {}/{}: matching loss {}, learning rate {}, {} s; about {} min left", iteration,
-                        s.iterations(), String.format(Locale.ROOT, "%.4f", loss),
-                        String.format(Locale.ROOT, "%.5f", rate), String.format(Locale.ROOT, "%.1f", took),
+                LOG.info("iteration {}/{}: matching loss {}, learning rate {}, {} s, resident {} MB; about {} min left",
+                        iteration, s.iterations(), String.format(Locale.ROOT, "%.4f", loss),
+                        String.format(Locale.ROOT, "%.5f", rate), String.format(Locale.ROOT, "%.1f", took), resident,
                         String.format(Locale.ROOT, "%.0f", perIteration * (s.iterations() - iteration) / 60));
                 if (iteration % s.checkpointEvery() == 0 || iteration == s.iterations() || iteration == until) {
                     NDList state = new NDList(arrays);
@@ -257,7 +260,7 @@ public final class Condensation {
                     saveCheckpoint(out, state, new Checkpoint(iteration, String.format(Locale.ROOT,
                             CHECKPOINT + "-%06d.ndlist", iteration), arrayAdam.steps(),
                             Math.exp(logRate.get(0).getFloat()), losses,
-                            secondsBefore + (System.nanoTime() - started) / 1e9, peakRss, s), checkpoint);
+                            secondsBefore + (System.nanoTime() - started) / 1e9, startRss, peakRss, s), checkpoint);
                     checkpoint = readCheckpoint(out);
                 }
             }
@@ -269,7 +272,7 @@ public final class Condensation {
                     SyntheticTable.VERSION, s.method(), n, form.imagesPerClass(), network.height(), network.width(),
                     network.channels(), experts.classes(), form.softLabels(), budget, form.storedValues(), rate,
                     SyntheticTable.arrays(form), expertsName, losses, secondsBefore + (System.nanoTime() - started) / 1e9,
-                    peakRss, s));
+                    startRss, peakRss, s));
             LOG.info("synthetic set: {} images ({} per class), {} stored values of a budget of {}, learning rate {}; "
                     + "in {}", n, form.imagesPerClass(), form.storedValues(), budget, String.format(Locale.ROOT, "%.5f", rate), out);
             return out;

@@ -55,7 +55,7 @@ public final class SyntheticTable {
     public record Manifest(String format, int version, String method, int images, int imagesPerClass, int height,
             int width, int channels, List<String> classes, boolean softLabels, long budgetValues, long storedValues,
             double learningRate, List<ArrayEntry> arrays, String experts, List<Double> losses, double seconds,
-            long peakRssMb, Condensation.Settings settings) {}
+            long startRssMb, long peakRssMb, Condensation.Settings settings) {}
 
     /** A set read back: its manifest, its form and its arrays. */
     public record Contents(Manifest manifest, SyntheticForm form, NDList arrays) {

@@ -114,7 +114,7 @@ public final class DistillationGrid {
 
     /** What a condensed set cost to learn. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Cost(String method, int ipc, int iterations, double seconds, long peakRssMb) {}
+    public record Cost(String method, int ipc, int iterations, double seconds, long startRssMb, long peakRssMb) {}
 
     /** {@code distillation.json}: the settings every result was made with, the costs and the results. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -220,7 +220,7 @@ public final class DistillationGrid {
                 SyntheticTable.Contents contents = SyntheticTable.read(folder, manager);
                 SyntheticTable.Manifest m = contents.manifest();
                 if (costs.stream().noneMatch(c -> c.method().equals(method) && c.ipc() == ipc)) {
-                    costs.add(new Cost(method, ipc, m.losses().size(), m.seconds(), m.peakRssMb()));
+                    costs.add(new Cost(method, ipc, m.losses().size(), m.seconds(), m.startRssMb(), m.peakRssMb()));
                 }
                 return new Budgeted(contents.images(), contents.labels(), m.learningRate(), m.storedValues());
             }
@@ -411,13 +411,14 @@ public final class DistillationGrid {
             b.append('\n');
         }
         if (!report.costs().isEmpty()) {
-            b.append(String.format(Locale.ROOT, "%nExperts recorded in %.0f s. Condensation (peak memory: the "
-                    + "process's resident set while it ran):%n%n| method | IPC | iterations | s per iteration | peak "
-                    + "memory (MB) |%n|---|---:|---:|---:|---:|%n",
+            b.append(String.format(Locale.ROOT, "%nExperts recorded in %.0f s. Condensation (memory: the process's "
+                    + "resident set when the condensation began and its largest while it ran):%n%n| method | IPC | "
+                    + "iterations | s per iteration | resident at start (MB) | peak (MB) |%n|---|---:|---:|---:|---:|---:|%n",
                     report.expertsSeconds()));
             for (Cost c : report.costs()) {
-                b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %d |%n", TITLES.get(c.method()), c.ipc(),
-                        c.iterations(), c.seconds() / Math.max(1, c.iterations()), c.peakRssMb()));
+                b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %d | %d |%n", TITLES.get(c.method()),
+                        c.ipc(), c.iterations(), c.seconds() / Math.max(1, c.iterations()), c.startRssMb(),
+                        c.peakRssMb()));
             }
         }
         return b.toString();

@@ -143,7 +143,7 @@ class SyntheticTableGoldenTest {
                 SyntheticTable.write(dir, form, arrays, new SyntheticTable.Manifest(SyntheticTable.FORMAT,
                         SyntheticTable.VERSION, method, form.images(), form.imagesPerClass(), FRAME.height(),
                         FRAME.width(), FRAME.channels(), List.of("a", "b"), form.softLabels(), FRAME.budget(2),
-                        form.storedValues(), 0.01, SyntheticTable.arrays(form), "experts", List.of(0.5), 1.0, 100, s));
+                        form.storedValues(), 0.01, SyntheticTable.arrays(form), "experts", List.of(0.5), 1.0, 100, 120, s));
                 writeFloats(dir.resolve("images.f32"), form.images(arrays).toFloatArray());
                 writeFloats(dir.resolve("labels.f32"), form.labels(arrays).toFloatArray());
             }
