@@ -133,7 +133,9 @@ public final class DistillationGrid {
     /** Runs every student not yet in {@code distillation.json}; returns the path of {@code distillation.md}. */
     public Path run() {
         Settings d = config.distillation();
-        String settings = JsonFiles.tree(List.of(d, config.experts(), config.condense(), config.seeds())).toString();
+        // Paths as given (JSON would make them absolute URIs, tying the results to the working directory).
+        String settings = JsonFiles.tree(List.of(d.ipcs(), d.methods(), d.subsetRatio(), String.valueOf(d.experts()),
+                d.student(), config.experts(), config.condense(), config.seeds())).toString();
         Report report = read(settings);
         OriginalSource train = OriginalReader.read(config.train());
         OriginalSource test = OriginalReader.read(config.test());

@@ -72,7 +72,7 @@ class SyntheticTableGoldenTest {
             try (NDManager manager = NDManager.newBaseManager(); SyntheticSource source = new SyntheticSource(dir,
                     manager)) {
                 int classes = source.classes().size();
-                int values = (int) source.shape().values();
+                int values = source.shape().values();
                 SourceDataset data = new SourceDataset(source, SourceDataset.Options.inOrder(5));
                 int at = 0;
                 for (Batch batch : data.getData(manager)) {
