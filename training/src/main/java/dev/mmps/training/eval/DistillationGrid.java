@@ -108,6 +108,10 @@ public final class DistillationGrid {
             long budgetValues, double learningRate, double seconds) {
 
         String key() {
+            return key(method, ipc, seed);
+        }
+
+        static String key(String method, int ipc, int seed) {
             return method + "/ipc" + ipc + "/seed" + seed;
         }
     }
@@ -164,7 +168,7 @@ public final class DistillationGrid {
         for (int ipc : d.ipcs()) {
             for (String method : d.methods()) {
                 for (int seed : config.seeds()) {
-                    String key = method + "/ipc" + ipc + "/seed" + seed;
+                    String key = Result.key(method, ipc, seed);
                     if (results.stream().anyMatch(r -> r.key().equals(key))) {
                         continue;
                     }
