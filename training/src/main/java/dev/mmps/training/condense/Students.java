@@ -88,9 +88,14 @@ public final class Students {
                 lossSum += loss.value();
                 since++;
                 for (int i = 0; i < theta.size(); i++) {
-                    NDArray g = loss.gradient().get(i).add(theta.get(i).mul(s.weightDecay()));
-                    velocity.get(i).muli(s.momentum()).addi(g);
-                    theta.get(i).subi(velocity.get(i).mul(rate));
+                    // Operations put their results in their first operand's manager: the step's temporaries are
+                    // attached to the step's, or every step would leave two parameter-sized arrays behind.
+                    NDArray decay = theta.get(i).mul(s.weightDecay());
+                    decay.attach(work);
+                    velocity.get(i).muli(s.momentum()).addi(loss.gradient().get(i)).addi(decay);
+                    NDArray move = velocity.get(i).mul(rate);
+                    move.attach(work);
+                    theta.get(i).subi(move);
                 }
             }
             at += size;
