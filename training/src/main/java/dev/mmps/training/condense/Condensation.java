@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -426,16 +425,13 @@ public final class Condensation {
      */
     private static void saveCheckpoint(Path out, NDList state, Checkpoint next, Checkpoint previous) {
         ArrayFiles.write(out.resolve(next.state()), state);
-        Path file = out.resolve(CHECKPOINT + ".json");
-        Path partial = out.resolve(CHECKPOINT + ".json.partial");
-        JsonFiles.write(partial, next);
+        JsonFiles.write(out.resolve(CHECKPOINT + ".json"), next);
         try {
-            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             if (previous != null && !previous.state().equals(next.state())) {
                 Files.deleteIfExists(out.resolve(previous.state()));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot delete " + out.resolve(previous.state()) + ": " + e.getMessage(), e);
         }
     }
 }

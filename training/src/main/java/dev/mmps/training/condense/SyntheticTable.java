@@ -104,10 +104,7 @@ public final class SyntheticTable {
             }
             Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
             Files.move(partial, table, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Path manifestPartial = dir.resolve(MANIFEST + ".partial");
-            JsonFiles.write(manifestPartial, manifest);
-            Files.move(manifestPartial, dir.resolve(MANIFEST), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            JsonFiles.write(dir.resolve(MANIFEST), manifest);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the synthetic set to " + dir + ": " + e.getMessage(), e);
         }

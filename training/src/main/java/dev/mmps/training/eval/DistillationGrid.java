@@ -33,7 +33,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -359,10 +358,7 @@ public final class DistillationGrid {
     private void write(Report report) {
         try {
             Files.createDirectories(output);
-            Path partial = output.resolve(JSON + ".partial");
-            JsonFiles.write(partial, report);
-            Files.move(partial, output.resolve(JSON), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            JsonFiles.write(output.resolve(JSON), report);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + output.resolve(JSON) + ": " + e.getMessage(), e);
         }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * Reads and writes the training stage's JSON files with one Jackson mapper, in the layout these files
@@ -49,10 +50,16 @@ public final class JsonFiles {
         }
     }
 
-    /** Writes a value to {@code file}, pretty-printed. */
+    /**
+     * Writes a value to {@code file}, pretty-printed, under a {@code .partial} name first and renamed into place:
+     * a reader finds the old file or the new one, never half of either.
+     */
     public static void write(Path file, Object value) {
+        Path partial = file.resolveSibling(file.getFileName() + ".partial");
         try {
-            Files.writeString(file, text(value));
+            Files.writeString(partial, text(value));
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
