@@ -78,6 +78,8 @@ final class CondenseCommand implements Callable<Integer> {
         putIfSet(o, "condense.seed", seed);
         EvaluationConfig c = EvaluationConfig.load(config, device.into(o));
         Experts recorded = Experts.open(experts);
+        // A form over its budget is refused before the training images are read.
+        Condensation.form(recorded, c.condense().ownBlockOnly());
         DeviceOption.use(c);
         OriginalSource trainSet = OriginalReader.read(c.train());
         Condensation.run(out, recorded, experts.toString(), trainSet, c.condense(), TrainingDevice.current());
