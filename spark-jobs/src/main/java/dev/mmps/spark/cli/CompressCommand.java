@@ -84,7 +84,7 @@ public final class CompressCommand implements Callable<Integer> {
     DecoderChoice decoder;
 
     @Option(names = "--route", paramLabel = "NAME", descriptionKey = "compression.route", description = "SVD route: "
-            + "auto, blas-gram, java-gram, lapack-gram, lapack-svd.")
+            + "auto, blas-gram, java-gram, lapack-gram, lapack-svd, randomized.")
     String route;
 
     @Option(names = "--calibration-images", paramLabel = "N", descriptionKey = "compression.calibration-images",

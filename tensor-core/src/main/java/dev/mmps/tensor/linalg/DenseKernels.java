@@ -172,6 +172,14 @@ final class DenseKernels {
      * {@code rows x rank} matrix {@code u} whose entry of largest magnitude is negative.
      */
     static void fixColumnSigns(double[] u, int rows, int rank) {
+        fixColumnSigns(u, rows, rank, null, 0);
+    }
+
+    /**
+     * {@link #fixColumnSigns(double[], int, int)}, flipping the same columns of {@code companion}
+     * (row-major {@code companionRows x rank}, or null): the coefficients that map another basis to {@code u}.
+     */
+    static void fixColumnSigns(double[] u, int rows, int rank, double[] companion, int companionRows) {
         for (int c = 0; c < rank; c++) {
             double best = 0;
             for (int i = 0; i < rows; i++) {
@@ -183,6 +191,9 @@ final class DenseKernels {
             if (best < 0) {
                 for (int i = 0; i < rows; i++) {
                     u[i * rank + c] = -u[i * rank + c];
+                }
+                for (int i = 0; companion != null && i < companionRows; i++) {
+                    companion[i * rank + c] = -companion[i * rank + c];
                 }
             }
         }

@@ -24,8 +24,8 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
     private final int largeFromOrder;
     private double[] gram = new double[0];
     private double[] vectors = new double[0];
-    private double[] scratch = new double[0];
     private double[] basis = new double[0];
+    private final Orthonormalizer orthonormalizer = new Orthonormalizer();
 
     /**
      * @param name the route name
@@ -124,27 +124,11 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
             } else {
                 gemm.multiply(a, true, vectors, false, cols, rank, rows, basis);
             }
-            orthonormalize(basis, basisRows, rank, out.u);
+            // The columns of A V are already orthogonal up to rounding: one CholeskyQR step suffices.
+            orthonormalizer.orthonormalize(gemm, basis, basisRows, rank, out.u);
         }
         DenseKernels.fixColumnSigns(out.u, basisRows, rank);
         return true;
-    }
-
-    /**
-     * Orthonormal columns spanning those of {@code y} ({@code rows x rank}), into {@code out}. The
-     * columns of {@code A V} are already orthogonal up to rounding, so one CholeskyQR step
-     * ({@code C = Y^T Y = R^T R}, {@code Q = Y R^{-1}}) through the matrix products suffices;
-     * if {@code C} is not safely positive definite (a column vanished), modified Gram-Schmidt
-     * does it instead.
-     */
-    private void orthonormalize(double[] y, int rows, int rank, double[] out) {
-        gemm.multiply(y, true, y, false, rank, rank, rows, gram);
-        if (DenseKernels.invertCholeskyFactor(gram, rank, vectors)) {
-            gemm.multiply(y, false, vectors, false, rows, rank, rank, out);
-        } else {
-            DenseKernels.orthonormalizeColumns(y, rows, rank, scratch);
-            System.arraycopy(y, 0, out, 0, rows * rank);
-        }
     }
 
     /** Frees the native buffers of the parts that hold any. */
@@ -163,9 +147,6 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
         }
         if (vectors.length < small * small) {
             vectors = new double[small * small];
-        }
-        if (scratch.length < large * small) {
-            scratch = new double[large * small];
         }
         if (basis.length < large * small) {
             basis = new double[large * small];

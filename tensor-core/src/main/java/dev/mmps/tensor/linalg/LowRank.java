@@ -32,7 +32,10 @@ public final class LowRank {
         return w;
     }
 
-    /** Squared singular values in descending order; valid up to {@link #spectrumLength()}. */
+    /**
+     * Squared singular values in descending order; valid up to {@link #spectrumLength()}, which is the smaller
+     * side of the matrix, or fewer for a route that computes only the leading ones.
+     */
     public double[] sigmaSquared() {
         return sigmaSquared;
     }
@@ -80,6 +83,21 @@ public final class LowRank {
             discarded += Math.max(0.0, sigmaSquared[i]);
         }
         this.discardedEnergy = discarded;
+    }
+
+    /**
+     * Records the kept rank when the spectrum holds only the leading {@code spectrumLength} values of a larger
+     * one: the discarded energy is then what the kept directions leave of {@code totalEnergy}.
+     */
+    void keepLeading(int rank, int spectrumLength, double totalEnergy) {
+        this.rank = rank;
+        this.spectrumLength = spectrumLength;
+        this.totalEnergy = totalEnergy;
+        double kept = 0;
+        for (int i = 0; i < rank; i++) {
+            kept += Math.max(0.0, sigmaSquared[i]);
+        }
+        this.discardedEnergy = Math.max(0.0, totalEnergy - kept);
     }
 
     /**

@@ -6,7 +6,8 @@ import java.util.List;
 public final class LowRankFactorizers {
 
     /** Route names, {@code auto} first. */
-    public static final List<String> NAMES = List.of("auto", "java-gram", "blas-gram", "lapack-gram", "lapack-svd");
+    public static final List<String> NAMES = List.of("auto", "java-gram", "blas-gram", "lapack-gram", "lapack-svd",
+            "randomized");
 
     /**
      * Gram order from which the native eigensolver replaces the Java one in {@code blas-gram}
@@ -33,6 +34,7 @@ public final class LowRankFactorizers {
                 yield new GramFactorizer("lapack-gram", new BlasGemm(), lapack, lapack, Integer.MAX_VALUE);
             }
             case "lapack-svd" -> new LapackSvdFactorizer();
+            case "randomized" -> randomized(RandomizedFactorizer.OVERSAMPLING, RandomizedFactorizer.POWER_ITERATIONS);
             default -> providers().stream().filter(p -> p.name().equals(key)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("SVD route '" + name + "' is unknown: use one of "
                             + names()))
@@ -53,6 +55,18 @@ public final class LowRankFactorizers {
     private static List<LowRankFactorizerProvider> providers() {
         return java.util.ServiceLoader.load(LowRankFactorizerProvider.class, LowRankFactorizers.class.getClassLoader())
                 .stream().map(java.util.ServiceLoader.Provider::get).toList();
+    }
+
+    /**
+     * The {@code randomized} route with other sketch settings: native products and the {@code blas-gram}
+     * route for what it does not sketch when OpenBLAS loads here, plain Java otherwise.
+     */
+    public static RandomizedFactorizer randomized(int oversampling, int powerIterations) {
+        return NativeBlas.available()
+                ? new RandomizedFactorizer("randomized", new BlasGemm(), blasGram(), new SymmetricEigen(),
+                        new LapackSymmetricEigen(), NATIVE_EIGEN_FROM_ORDER, oversampling, powerIterations)
+                : new RandomizedFactorizer("randomized", new JavaGemm(), new GramFactorizer(), new SymmetricEigen(),
+                        null, Integer.MAX_VALUE, oversampling, powerIterations);
     }
 
     /** Native products; the Java eigensolver for small orders, LAPACK's for large ones. */

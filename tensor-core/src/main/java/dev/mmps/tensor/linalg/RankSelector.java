@@ -18,6 +18,16 @@ public interface RankSelector {
     int select(double[] sigmaSquared, int count, double totalEnergy);
 
     /**
+     * The largest rank {@link #select} can return for a matrix whose smaller side is {@code count}. A route
+     * that computes only the leading part of the spectrum ({@link RandomizedFactorizer}) needs this bound
+     * before it sees any singular value, and uses the exact route when the bound is {@code count}, as it is
+     * for every rule that reads the tail of the spectrum (energy or error targets).
+     */
+    default int limit(int count) {
+        return count;
+    }
+
+    /**
      * The energy rule: the smallest rank whose leading squared singular values hold a fraction
      * {@code tau} of {@code ||A||_F^2} (all of them if rounding keeps the sum just short).
      *
@@ -42,9 +52,29 @@ public interface RankSelector {
 
     /** At most {@code rank} directions (fewer when the matrix has fewer). */
     static RankSelector atMost(int rank) {
-        if (rank < 1) {
-            throw new IllegalArgumentException("rank " + rank + " is invalid: keep at least 1 direction");
+        return bounded(rank, (sigma, count, total) -> count);
+    }
+
+    /**
+     * {@code rule}, never above {@code cap}: a rule that reads only the leading {@code cap} singular values
+     * (for example a cap with a negligible-value cut), so routes may compute no more than those.
+     *
+     * @param cap at least 1; {@link Integer#MAX_VALUE} for no cap
+     */
+    static RankSelector bounded(int cap, RankSelector rule) {
+        if (cap < 1) {
+            throw new IllegalArgumentException("rank " + cap + " is invalid: keep at least 1 direction");
         }
-        return (sigma, count, total) -> Math.min(rank, count);
+        return new RankSelector() {
+            @Override
+            public int select(double[] sigmaSquared, int count, double totalEnergy) {
+                return Math.max(1, Math.min(cap, rule.select(sigmaSquared, count, totalEnergy)));
+            }
+
+            @Override
+            public int limit(int count) {
+                return Math.min(cap, count);
+            }
+        };
     }
 }

@@ -113,8 +113,10 @@ public final class TtSvd {
             boolean fromLeft = cost(leftRows, size / leftRows) <= cost(size / rightCols, rightCols);
             int bond = fromLeft ? left : right - 1;
             int cap = policy.cap(bond);
-            RankSelector selector = (sigmaSquared, count, all) ->
+            RankSelector rule = (sigmaSquared, count, all) ->
                     selectRank(sigmaSquared, count, cap, deltaSquared, negligibleEnergy);
+            // An error target reads the tail of the spectrum; a cap alone only its leading values.
+            RankSelector selector = deltaSquared > 0 ? rule : RankSelector.bounded(cap, rule);
             if (fromLeft) {
                 int cols = size / leftRows;
                 factorizer.factor(carry, leftRows, cols, selector, step);
