@@ -42,6 +42,8 @@ public final class MmpsCodec implements ImageCodec {
     private final StagedTtSvd stagedTtSvd;
     private double[] tensor = new double[0];
     private double[] approximation = new double[0];
+    /** The rebuilt image, for its PSNR; reused like the tensors, so an image allocates only its cores. */
+    private float[] rebuilt = new float[0];
 
     /** The resolved layout and per-stage bond policies for one image shape. */
     public record Plan(TensorLayout layout, List<BondPolicy> policies) {}
@@ -99,7 +101,7 @@ public final class MmpsCodec implements ImageCodec {
         Plan plan = plan(shape);
         TensorLayout layout = plan.layout();
         int size = layout.size();
-        ensureCapacity(size);
+        ensureCapacity(size, shape.values());
         layout.tensorize(pixels, tensor);
         List<Decomposition> decompositions = stagedTtSvd.decompose(tensor, layout.dims(), plan.policies(),
                 approximation);
@@ -113,7 +115,6 @@ public final class MmpsCodec implements ImageCodec {
             bounds[s] = d.errorBound();
         }
         MmpsFactors factors = new MmpsFactors(layout, stages);
-        float[] rebuilt = new float[shape.values()];
         layout.untensorize(approximation, rebuilt);
         double squaredError = Quality.squaredError(pixels, rebuilt, pixels.length);
         ImageStats stats = new ImageStats(factors.parameters(), factors.ratio(),
@@ -122,10 +123,13 @@ public final class MmpsCodec implements ImageCodec {
         return new CompressedImage(factors, stats);
     }
 
-    private void ensureCapacity(int size) {
+    private void ensureCapacity(int size, int values) {
         if (tensor.length < size) {
             tensor = new double[size];
             approximation = new double[size];
+        }
+        if (rebuilt.length < values) {
+            rebuilt = new float[values];
         }
     }
 }
