@@ -42,6 +42,11 @@ public final class CompressJob {
 
     /** Images per task at most: keeps progress lines frequent and tasks short. */
     private static final int IMAGES_PER_TASK = 2000;
+    /**
+     * Images per task at least, until there are enough for four tasks a core: each task writes a part file, and
+     * a scheduled incremental run that adds a handful of images should add one file, not one per task slot.
+     */
+    private static final int FEWEST_IMAGES_PER_TASK = 250;
 
     private final SparkSession spark;
     private final JobConfig config;
@@ -168,11 +173,17 @@ public final class CompressJob {
         return spark.read().schema(FactorRows.FACTORS).parquet(output.staged(OutputFolder.FACTORS));
     }
 
-    /** Partitions for {@code inputs} images: about four per core, at most a few thousand images each. */
+    /**
+     * Partitions for {@code inputs} images: about four per core, at most a few thousand images each, and fewer
+     * when there are too few images to give each a few hundred.
+     */
     private int partitions(long inputs) {
-        return config.spark().partitions() > 0 ? config.spark().partitions()
-                : (int) Math.max(4L * spark.sparkContext().defaultParallelism(),
-                        (long) Math.ceil((double) inputs / IMAGES_PER_TASK));
+        if (config.spark().partitions() > 0) {
+            return config.spark().partitions();
+        }
+        long perCore = Math.min(4L * spark.sparkContext().defaultParallelism(),
+                (long) Math.ceil((double) inputs / FEWEST_IMAGES_PER_TASK));
+        return (int) Math.max(1, Math.max(perCore, (long) Math.ceil((double) inputs / IMAGES_PER_TASK)));
     }
 
     private static String seconds(long since) {

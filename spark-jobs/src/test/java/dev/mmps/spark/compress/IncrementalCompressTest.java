@@ -61,8 +61,10 @@ class IncrementalCompressTest {
             Files.copy(p, input.resolve("dog").resolve(p.getFileName()));
         }
         Files.writeString(input.resolve("dog").resolve("notes.jpg"), "not an image\n");
+        long partFiles = partFiles(output);
 
         TableManifest manifest = run(input, output, Map.of("incremental", true));
+        assertEquals(partFiles + 1, partFiles(output), "a few new images make one new part file");
 
         TableManifest.Incremental incremental = manifest.incremental();
         assertEquals(28L, incremental.skipped(), incremental.toString());
@@ -184,6 +186,12 @@ class IncrementalCompressTest {
         assertThrows(ValidationException.class, () -> run(input, output, Map.of("incremental", true,
                 "overwrite", true)));
         assertThrows(ValidationException.class, () -> run(input, output, Map.of("prune", true)));
+    }
+
+    private static long partFiles(Path output) throws IOException {
+        try (Stream<Path> files = Files.list(output.resolve("factors"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).count();
+        }
     }
 
     static void assertSameFactors(Row expected, Row actual) {
