@@ -44,7 +44,7 @@ public class CompressBenchmark {
     @Param({"32x32x3", "224x224x3"})
     public String shape;
 
-    @Param({"auto", "java-gram", "blas-gram", "lapack-gram", "lapack-svd", "nd4j"})
+    @Param({"auto", "java-gram", "blas-gram", "lapack-gram", "lapack-svd", "randomized", "nd4j"})
     public String route;
 
     @Param({"2"})
