@@ -2,17 +2,17 @@
 # An ImageNet-shaped input on local[2]: CLASSES class folders of PER_CLASS files each (default 1,000 x 1,281,
 # ImageNet's 1,281,167 training images rounded), hard links to CIFAR-10's 50,000 training JPEGs, one file in
 # a hundred replaced by a broken one. Three runs of bin/mmps compress at ratio 0.3: the full run, an
-# incremental run with nothing new, and an incremental run after 1% new files. Prints a Markdown table:
-# listing and job time, wall and CPU time, rows and error rows against the files, the driver heap after
-# collection (the largest heap left by a GC, from -Xlog:gc; in local mode the driver also runs the tasks),
-# and the table's part files and row groups.
+# incremental run with nothing new, and an incremental run after 1% new files. Prints a Markdown table of
+# listing and job time, wall and CPU time and the driver heap after collection (the largest heap left by a
+# GC, from -Xlog:gc; in local mode the driver also runs the tasks) per run, then the table's rows and error
+# rows against the files, its part files and row groups.
 #
 #   benchmarks/imagenet-scale.sh                          1,281,000 inputs (about 6 minutes of compression)
 #   CLASSES=1000 PER_CLASS=50 benchmarks/imagenet-scale.sh   50,000 inputs in the same shape, to compare
 #
 # The tree goes to target/bench-data, the outputs and logs to target/bench-out/imagenet-scale. A rerun
-# builds nothing it already has and repeats the three runs. Needs scripts/extract-datasets.sh's CIFAR-10 and
-# pip's offline pyarrow (a venv under target/ is made on first use) to read the Parquet footers.
+# builds nothing it already has and repeats the three runs. Needs scripts/extract-datasets.sh's CIFAR-10, GNU
+# time (/usr/bin/time) and pyarrow from pip, in a venv under target/ made on first use, to read the footers.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -50,7 +50,7 @@ open(marker, "w").close()
 print(f"built {tree}: {n} files, {sum(1 for k in range(n) if k % 100 == 37)} broken", file=sys.stderr)
 PY
 
-if [[ ! -x target/pyenv/bin/python ]]; then
+if ! target/pyenv/bin/python -c 'import pyarrow' 2>/dev/null; then
   python3 -m venv target/pyenv >&2
   target/pyenv/bin/pip install -q pyarrow >&2
 fi
@@ -99,13 +99,12 @@ print("|---|---:|---:|---:|---:|---:|")
 for label in ("full", "nothing-new", "one-percent-new"):
     log = open(os.path.join(out, label + ".log")).read()
     listed = re.search(r"\(listed in ([0-9.]+) s\)", log)
-    job = re.search(r"Compressed and wrote the factor table in ([0-9.]+) s", log) or re.search(r"time\s+([0-9.]+) s", log)
+    job = (re.search(r"Compressed and wrote the factor table in ([0-9.]+) s", log)
+           or re.search(r"nothing written \(([0-9.]+) s\)", log))
     wall, user, system = map(float, open(os.path.join(out, label + ".time")).read().split()[-3:])
-    heap = 0
-    for line in open(os.path.join(out, label + ".gc.log")):
-        m = re.search(r"\d+M->(\d+)M\(\d+M\)", line)
-        if m:
-            heap = max(heap, int(m.group(1)))
+    heaps = [int(m.group(1)) for line in open(os.path.join(out, label + ".gc.log"))
+             for m in [re.search(r"\d+M->(\d+)M\(\d+M\)", line)] if m]
+    heap = max(heaps) if heaps else "- (no collection)"
     print(f"| {label} | {listed.group(1) if listed else '-'} | {job.group(1) if job else '-'} | {wall:.1f} | "
           f"{user + system:.1f} | {heap} |")
 summary = json.loads(subprocess.run(["bin/mmps", "inspect", "--json", os.path.join(out, "table")],

@@ -175,7 +175,8 @@ public final class CompressJob {
 
     /**
      * Partitions for {@code inputs} images: about four per core, at most a few thousand images each, and fewer
-     * when there are too few images to give each a few hundred.
+     * when there are too few images to give each a few hundred. The price: a few hundred new images run as one
+     * or two tasks even on a large cluster, a second or two of work each.
      */
     private int partitions(long inputs) {
         if (config.spark().partitions() > 0) {

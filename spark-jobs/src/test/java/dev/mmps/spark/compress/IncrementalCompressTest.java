@@ -61,10 +61,8 @@ class IncrementalCompressTest {
             Files.copy(p, input.resolve("dog").resolve(p.getFileName()));
         }
         Files.writeString(input.resolve("dog").resolve("notes.jpg"), "not an image\n");
-        long partFiles = partFiles(output);
 
         TableManifest manifest = run(input, output, Map.of("incremental", true));
-        assertEquals(partFiles + 1, partFiles(output), "a few new images make one new part file");
 
         TableManifest.Incremental incremental = manifest.incremental();
         assertEquals(28L, incremental.skipped(), incremental.toString());
@@ -160,8 +158,10 @@ class IncrementalCompressTest {
         }
         Map<String, Object> again = new LinkedHashMap<>(searched);
         again.put("incremental", true);
+        long partFiles = partFiles(output);
         TableManifest second = TestJobs.compress(input, output, again);
         assertEquals(2L, second.incremental().compressed());
+        assertEquals(partFiles + 1, partFiles(output), "two new images make one new part file");
         assertEquals(search, second.compression().layoutSearch());
         assertEquals(first.compression().rankProfile().layout(), second.compression().rankProfile().layout());
         Set<String> layouts = new HashSet<>();

@@ -42,7 +42,7 @@ public final class MmpsCodec implements ImageCodec {
     private final StagedTtSvd stagedTtSvd;
     private double[] tensor = new double[0];
     private double[] approximation = new double[0];
-    /** The rebuilt image, for its PSNR; reused like the tensors, so an image allocates only its cores. */
+    /** The rebuilt image, for its PSNR; reused like the tensors. */
     private float[] rebuilt = new float[0];
 
     /** The resolved layout and per-stage bond policies for one image shape. */

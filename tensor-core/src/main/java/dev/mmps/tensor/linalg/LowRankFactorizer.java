@@ -4,8 +4,9 @@ package dev.mmps.tensor.linalg;
  * The seam through which the TT-SVD obtains its truncated factorisations, one unfolding at a time.
  *
  * <p>Implementations differ in route (a Gram matrix and a symmetric eigensolver, or a full SVD),
- * in language (plain Java or native LAPACK) and so in speed; they agree on the result up to
- * rounding, and each applies the sign convention of {@link LowRank}. Instances keep scratch
+ * in language (plain Java or native LAPACK) and so in speed; the exact ones agree on the result up to
+ * rounding ({@link RandomizedFactorizer} approximates where it sketches), and each applies the sign convention
+ * of {@link LowRank}. Instances keep scratch
  * buffers and are not thread-safe: use one per thread.
  */
 public interface LowRankFactorizer {

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * ({@code Y <- op(A) op(A)^T Y}, each factor orthonormalised), and orthonormalised to {@code Q}. Then
  * {@code B = Q^T op(A)} is small ({@code l} rows), the eigenvectors {@code S} of {@code B B^T} give the
  * leading singular directions within the range of {@code Q}, and the basis is {@code Q S}. This costs about
- * {@code 2 q + 2} products of the matrix with {@code l} columns and an eigenproblem of order {@code l},
+ * {@code 2 q + 2} passes over the matrix with {@code l} columns, orthonormalisations of {@code l} columns and
+ * an eigenproblem of order {@code l},
  * where the Gram route needs a product with all {@code min(rows, cols)} columns and an eigenproblem of that
  * order: it pays when the cap is a small part of the smaller side (BENCHMARKS.md, "Where the kernel's time
  * goes").
@@ -21,7 +22,9 @@ import java.util.SplittableRandom;
  * kept directions leave of {@code ||A||_F^2}, exactly. It sketches only for rank rules that say they never
  * exceed a cap ({@link RankSelector#limit}); rules that read the tail of the spectrum (energy or error
  * targets) go to the exact route. {@code Omega} depends only on its shape, so the factors are a function of
- * the input. Not thread-safe.
+ * the input. Results differ from the exact routes' by what the sketch misses (RandomizedFactorizerTest bounds
+ * it); a rank profile calibrated through this route sees only the leading spectrum at the steps it sketches,
+ * which happens only in calibration's fallback to bond dimension 1. Not thread-safe.
  */
 public final class RandomizedFactorizer implements LowRankFactorizer, AutoCloseable {
 
@@ -138,7 +141,7 @@ public final class RandomizedFactorizer implements LowRankFactorizer, AutoClosea
         ensureCapacity(basisRows, otherRows, width);
         gemm.pin(a, rows * cols);
         try {
-            // Q: an orthonormal basis of op(A) (op(A) op(A)^T)^q Omega.
+            // Q: an orthonormal basis of (op(A) op(A)^T)^q op(A) Omega.
             gemm.multiply(a, !left, omega(otherRows, width), false, basisRows, width, otherRows, sketch);
             for (int i = 0; i < powerIterations; i++) {
                 orthonormalizer.orthonormalize(gemm, sketch, basisRows, width, basis);
@@ -146,8 +149,8 @@ public final class RandomizedFactorizer implements LowRankFactorizer, AutoClosea
                 orthonormalizer.orthonormalize(gemm, other, otherRows, width, otherBasis);
                 gemm.multiply(a, !left, otherBasis, false, basisRows, width, otherRows, sketch);
             }
-            // Twice: one CholeskyQR step leaves the basis orthogonal only to about eps times the condition
-            // number squared, and the power iteration made that large.
+            // Twice: a basis the Cholesky route accepts can still be a little off orthogonal, and a second
+            // pass costs one small product; U's orthonormality rests on Q's.
             orthonormalizer.orthonormalize(gemm, sketch, basisRows, width, basis);
             System.arraycopy(basis, 0, sketch, 0, basisRows * width);
             orthonormalizer.orthonormalize(gemm, sketch, basisRows, width, basis);

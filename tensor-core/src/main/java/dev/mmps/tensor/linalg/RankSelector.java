@@ -11,8 +11,9 @@ public interface RankSelector {
 
     /**
      * @param sigmaSquared squared singular values, descending; entries past {@code count} are unused
-     * @param count number of singular values available (the smaller side of the matrix)
-     * @param totalEnergy {@code ||A||_F^2}, the sum of all squared singular values
+     * @param count number of singular values available: the smaller side of the matrix, or fewer when a route
+     *     computed only the leading ones (never fewer than {@link #limit})
+     * @param totalEnergy {@code ||A||_F^2}, the sum of all squared singular values (also of those not passed)
      * @return the rank to keep, {@code 1 <= rank <= count}
      */
     int select(double[] sigmaSquared, int count, double totalEnergy);

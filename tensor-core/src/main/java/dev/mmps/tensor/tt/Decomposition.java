@@ -8,7 +8,8 @@ package dev.mmps.tensor.tt;
  *     there, {@code epsilon_k} of paper Eq. 3
  * @param inputNorm {@code ||A||_F} of the decomposed tensor
  * @param spectra per bond, the squared singular values of that step's unfolding, descending (kept
- *     and discarded)
+ *     and discarded; only the leading ones where the route sketched, {@link
+ *     dev.mmps.tensor.linalg.RandomizedFactorizer})
  */
 public record Decomposition(Mps mps, double[] discarded, double inputNorm, double[][] spectra) {
 
