@@ -2,12 +2,9 @@ package dev.mmps.table;
 
 import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.codec.ImageFactors;
-import dev.mmps.tensor.codec.MmpsFactors;
+import dev.mmps.tensor.codec.ImageRebuilder;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
-import dev.mmps.tensor.linalg.LowRankFactorizers;
-import dev.mmps.tensor.linalg.MatrixProduct;
-import dev.mmps.tensor.tt.MpsContractor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
@@ -32,7 +29,7 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
  * Streams the rows of a factor table, one Parquet part file and one row at a time, with plain
  * parquet-hadoop (no Spark): what trainers and {@code mmps reconstruct} use. Memory stays at one
  * row group of one file. {@link #reconstruct} rebuilds a row's image with layouts parsed once per
- * shape and one reused contractor (native products when OpenBLAS loads); not thread-safe.
+ * shape and one reused {@link ImageRebuilder} (single-precision OpenBLAS products when it loads); not thread-safe.
  */
 public final class FactorTableReader implements Iterator<FactorTableReader.Entry>, AutoCloseable {
 
@@ -64,8 +61,7 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
     private final Deque<Path> parts;
     private final Map<String, TensorLayout> layouts = new HashMap<>();
     /** Native products when OpenBLAS loads: a 224x224 image rebuilds several times faster than in plain Java. */
-    private final MatrixProduct products = LowRankFactorizers.products();
-    private final MpsContractor contractor = new MpsContractor(products);
+    private final ImageRebuilder rebuilder = new ImageRebuilder();
     private ParquetReader<Group> current;
     private Group next;
 
@@ -215,8 +211,7 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
 
     /** The rebuilt image of a row of this table, {@code H x W x C} row-major on the [0, 1] scale. */
     public float[] reconstruct(Entry e) {
-        ImageFactors f = factors(e);
-        return f instanceof MmpsFactors m ? m.reconstruct(contractor) : f.reconstruct();
+        return rebuilder.reconstruct(factors(e));
     }
 
     private static Entry entry(Group g) {
@@ -263,7 +258,7 @@ public final class FactorTableReader implements Iterator<FactorTableReader.Entry
 
     @Override
     public void close() throws IOException {
-        LowRankFactorizers.close(products);
+        rebuilder.close();
         if (current != null) {
             current.close();
             current = null;

@@ -7,6 +7,7 @@ import dev.mmps.table.FactorFormat;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.ImageCodec;
 import dev.mmps.tensor.codec.ImageFactors;
+import dev.mmps.tensor.codec.ImageRebuilder;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.metrics.ImageStats;
@@ -44,6 +45,8 @@ public final class ImageCompressor implements AutoCloseable {
     private final StageSettings settings;
     private final LowRankFactorizer factorizer;
     private final ImageCodec codec;
+    /** Rebuilds rows stored below float32 to measure what readers will see. */
+    private final ImageRebuilder rebuilder = new ImageRebuilder();
 
     public ImageCompressor(StageSettings settings) {
         this.settings = settings;
@@ -97,7 +100,7 @@ public final class ImageCompressor implements AutoCloseable {
         ImageFactors back = FactorFormat.decode(codec.name(), settings.precision().dtype(),
                 FactorFormat.layoutOf(encoded.factors()), stored);
         float[] pixels = image.pixels();
-        double squaredError = Quality.squaredError(pixels, back.reconstruct(), pixels.length);
+        double squaredError = Quality.squaredError(pixels, rebuilder.reconstruct(back), pixels.length);
         return encoded.stats().remeasured(Quality.relativeError(squaredError, Quality.squaredNorm(pixels, pixels.length)),
                 Quality.psnrDb(squaredError, pixels.length));
     }
@@ -114,5 +117,6 @@ public final class ImageCompressor implements AutoCloseable {
     @Override
     public void close() {
         LowRankFactorizers.close(factorizer);
+        rebuilder.close();
     }
 }

@@ -3,12 +3,9 @@ package dev.mmps.spark.source;
 import dev.mmps.images.ImageFailure;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.tensor.codec.ImageFactors;
-import dev.mmps.tensor.codec.MmpsFactors;
+import dev.mmps.tensor.codec.ImageRebuilder;
 import dev.mmps.tensor.layout.ImageShape;
 import dev.mmps.tensor.layout.TensorLayout;
-import dev.mmps.tensor.linalg.LowRankFactorizers;
-import dev.mmps.tensor.linalg.MatrixProduct;
-import dev.mmps.tensor.tt.MpsContractor;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
@@ -33,8 +30,7 @@ public final class FactorImages implements AutoCloseable {
             FactorFormat.LAYOUT, FactorFormat.CODEC, FactorFormat.DTYPE, FactorFormat.STAGES);
 
     private final Map<String, TensorLayout> layouts = new HashMap<>();
-    private final MatrixProduct products = LowRankFactorizers.products();
-    private final MpsContractor contractor = new MpsContractor(products);
+    private final ImageRebuilder rebuilder = new ImageRebuilder();
 
     /** The struct of Spark's {@code image} data source. */
     public static StructType imageStruct() {
@@ -52,12 +48,12 @@ public final class FactorImages implements AutoCloseable {
         TensorLayout parsed = layouts.computeIfAbsent(layout + "|" + shape, k -> TensorLayout.parse(layout, shape));
         ImageFactors factors = FactorFormat.decode(row.getString(at[4]), row.getString(at[5]), parsed,
                 stages(row.getList(at[6])));
-        return factors instanceof MmpsFactors m ? m.reconstruct(contractor) : factors.reconstruct();
+        return rebuilder.reconstruct(factors);
     }
 
     @Override
     public void close() {
-        LowRankFactorizers.close(products);
+        rebuilder.close();
     }
 
     /** The {@code stages} column's value as the format's stages. */

@@ -156,6 +156,11 @@ class CompressJobTest {
 
     /** Stored PSNR against one measured again from the rows and the source images, in dB. */
     private static final double PSNR_TOLERANCE_DB = 1e-3;
+    /**
+     * Pixels on the [0, 1] scale from the reader's single-precision native rebuild against the entry's own
+     * double-precision one: a few hundred float32 roundings apart.
+     */
+    private static final float REBUILD_TOLERANCE = 1e-5f;
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
     @org.junit.jupiter.params.provider.CsvSource({"mps,fp32", "svd,fp32", "cp,fp16", "tucker,int8", "mmps,int8-core"})
@@ -177,7 +182,7 @@ class CompressJobTest {
                 assertTrue(e.ratio() <= 0.3 && e.ratio() > 0.2, e.id() + " ratio " + e.ratio());
                 float[] original = preprocess.apply(Files.readAllBytes(input.resolve(e.id()))).pixels();
                 float[] rebuilt = reader.reconstruct(e);
-                assertArrayEquals(e.reconstruct(), rebuilt, e.id());
+                assertArrayEquals(e.reconstruct(), rebuilt, REBUILD_TOLERANCE, e.id());
                 double psnr = Quality.psnrDb(Quality.squaredError(original, rebuilt, rebuilt.length), rebuilt.length);
                 assertEquals(e.psnrDb(), psnr, PSNR_TOLERANCE_DB, e.id());
                 assertTrue(psnr > 20, e.id() + " " + psnr);

@@ -298,6 +298,21 @@ public final class TensorLayout {
         }
     }
 
+    /** {@link #untensorize(double[], float[])} from single-precision tensor values. */
+    public void untensorize(float[] tensor, float[] pixels) {
+        int[] map = positions();
+        if (map == null) {
+            System.arraycopy(tensor, 0, pixels, 0, shape.values());
+            return;
+        }
+        for (int t = 0; t < size; t++) {
+            int p = map[t];
+            if (p >= 0) {
+                pixels[p] = tensor[t];
+            }
+        }
+    }
+
     /**
      * For each tensor position, the index of its pixel in the HWC image or -1 for padding;
      * {@code null} when tensor and image orders coincide (row order without spatial padding).

@@ -69,29 +69,34 @@ public final class MpsContractor {
     }
 
     /** The bond (1..n-1) at which to meet, by multiply-add count. */
-    private static int cheapestSplit(int[] dims, int[] ranks) {
-        int n = dims.length;
+    static int cheapestSplit(int[] dims, int[] ranks) {
         int best = 1;
         double bestCost = Double.MAX_VALUE;
-        for (int m = 1; m < n; m++) {
-            double cost = 0;
-            double prefix = dims[0];
-            for (int k = 1; k < m; k++) {
-                cost += prefix * ranks[k] * dims[k] * ranks[k + 1];
-                prefix *= dims[k];
-            }
-            double suffix = dims[n - 1];
-            for (int k = n - 2; k >= m; k--) {
-                cost += (double) ranks[k] * dims[k] * ranks[k + 1] * suffix;
-                suffix *= dims[k];
-            }
-            cost += prefix * ranks[m] * suffix;
+        for (int m = 1; m < dims.length; m++) {
+            double cost = splitCost(dims, ranks, m);
             if (cost < bestCost) {
                 bestCost = cost;
                 best = m;
             }
         }
         return best;
+    }
+
+    /** Multiply-adds to contract an MPS of these dimensions and bonds from both ends, meeting at bond {@code m}. */
+    private static double splitCost(int[] dims, int[] ranks, int m) {
+        int n = dims.length;
+        double cost = 0;
+        double prefix = dims[0];
+        for (int k = 1; k < m; k++) {
+            cost += prefix * ranks[k] * dims[k] * ranks[k + 1];
+            prefix *= dims[k];
+        }
+        double suffix = dims[n - 1];
+        for (int k = n - 2; k >= m; k--) {
+            cost += (double) ranks[k] * dims[k] * ranks[k + 1] * suffix;
+            suffix *= dims[k];
+        }
+        return cost + prefix * ranks[m] * suffix;
     }
 
     private void ensure(int size) {
