@@ -40,8 +40,16 @@ public record TableManifest(int schemaVersion, String mmpsVersion, String create
         errorExamples = List.copyOf(errorExamples);
     }
 
-    /** Where the images came from. */
-    public record Input(String root, String kind, List<String> classes) {
+    /**
+     * Where the images came from.
+     *
+     * @param listingDigest SHA-256 of the walk of the input folder this table reflects (every file's URI, size
+     *     and modification time, and what could not be read as a file): an incremental run that walks to the
+     *     same digest has nothing to do. Absent for IDX input, the pipeline stage's tables and tables written
+     *     before the key existed.
+     */
+    public record Input(String root, String kind, List<String> classes,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String listingDigest) {
         public Input {
             classes = List.copyOf(classes);
         }

@@ -78,7 +78,7 @@ public final class CompressJob {
             LOG.info("Decoding JPEG and PNG files with {} (ingest.decoder = {})", job.ingest().decoderInUse(),
                     job.ingest().decoder().label());
         }
-        try (Work work = table == null ? new Work.Full(scan) : Work.Update.of(spark, table, scan, config.prune())) {
+        try (Work work = table == null ? new Work.Full(scan) : Work.incremental(spark, table, scan, config.prune())) {
             if (work.upToDate()) {
                 output.abandon();
                 LOG.info("{} is up to date: nothing written", Printable.of(config.output()));
@@ -125,7 +125,7 @@ public final class CompressJob {
         errors.sort(Comparator.comparing(r -> r.getString(0)));
         output.deleteStaged(OutputFolder.LISTING);
         TableManifest.Input input = new TableManifest.Input(scan.rootUri(), scan.isIdx() ? TableManifest.KIND_IDX
-                : TableManifest.KIND_IMAGE_FOLDERS, scan.classNames());
+                : TableManifest.KIND_IMAGE_FOLDERS, scan.classNames(), scan.listingDigest());
         if (job.tableFormat() == TableFormat.DELTA) {
             return commitDelta(job, input, work, plan, output, errors, tally, scan.files(), processed, start);
         }

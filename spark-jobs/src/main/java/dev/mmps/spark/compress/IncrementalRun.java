@@ -63,6 +63,9 @@ final class IncrementalRun {
     private static final String UNCHANGED = "unchanged";
     private static final String CHANGED = "changed";
     private static final String GONE = "gone";
+    /** {@code incremental.removed_rows}: rows of files gone from the input stay, or (with --prune) go. */
+    private static final String KEPT = "kept";
+    private static final String DROPPED = "dropped";
 
     private IncrementalRun() {}
 
@@ -164,7 +167,7 @@ final class IncrementalRun {
         /** The manifest's {@code incremental} section. */
         TableManifest.Incremental describe() {
             return new TableManifest.Incremental(table.manifest().created(), skipped, todoCount, replaced, removed,
-                    prune ? "dropped" : "kept", removedExamples, null, null);
+                    prune ? DROPPED : KEPT, removedExamples, null, null);
         }
 
         /** Rows of files no longer in the input that stay in the table. */
@@ -176,6 +179,33 @@ final class IncrementalRun {
         public void close() {
             comparison.unpersist();
         }
+    }
+
+    /**
+     * Whether the walk found the input exactly as the table was last made from it (the digest its manifest
+     * records) and the run would keep the table as it is, so that the comparison can be skipped: every listed
+     * file then has its row with its current modification time, and every walk issue its error row. Not so when
+     * {@code --prune} would drop rows the table kept of files gone from the input.
+     */
+    static boolean unchanged(Table table, String listingDigest, boolean prune) {
+        return listingDigest != null && listingDigest.equals(table.manifest().input().listingDigest())
+                && !(prune && keptRemoved(table.manifest()) > 0);
+    }
+
+    /** The figures of a run that found the input unchanged ({@link #unchanged}). */
+    static TableManifest.Incremental unchangedRun(Table table, long listed) {
+        TableManifest.Incremental last = table.manifest().incremental();
+        long kept = keptRemoved(table.manifest());
+        LOG.info("Incremental: the input is file for file the one the table was made from (same listing digest): "
+                + "{} input(s) unchanged, {} row(s) of files no longer in the input kept", listed, kept);
+        return new TableManifest.Incremental(table.manifest().created(), listed, 0, 0, kept, KEPT,
+                kept > 0 ? last.removedExamples() : List.of(), null, null);
+    }
+
+    /** Rows the table holds of files that were no longer in the input when it was made. */
+    private static long keptRemoved(TableManifest manifest) {
+        TableManifest.Incremental last = manifest.incremental();
+        return last != null && KEPT.equals(last.removedRows()) ? last.removed() : 0;
     }
 
     /**

@@ -124,12 +124,81 @@ sealed interface Work extends AutoCloseable {
         public void close() {}
     }
 
+    /**
+     * An incremental run's work: nothing when the input is unchanged since the table was made ({@link Unchanged}),
+     * else what comparing the listing with the table finds ({@link Update}).
+     */
+    static Work incremental(SparkSession spark, IncrementalRun.Table table, InputScan scan, boolean prune) {
+        IncrementalRun.checkRoot(table, scan.rootUri());
+        long listed = scan.files() - scan.issues().size();
+        if (IncrementalRun.unchanged(table, scan.listingDigest(), prune)) {
+            return new Unchanged(IncrementalRun.unchangedRun(table, listed));
+        }
+        return Update.of(spark, table, scan, prune);
+    }
+
+    /** An input the walk found exactly as the table was made from it: nothing to compare or write. */
+    record Unchanged(TableManifest.Incremental incremental) implements Work {
+
+        private static IllegalStateException nothingToDo() {
+            return new IllegalStateException("an unchanged input has nothing to compress; the job writes nothing");
+        }
+
+        @Override
+        public Dataset<Row> todo() {
+            throw nothingToDo();
+        }
+
+        @Override
+        public long todoCount() {
+            return 0;
+        }
+
+        @Override
+        public boolean upToDate() {
+            return true;
+        }
+
+        @Override
+        public Dataset<Row> carry(SparkSession spark, OutputFolder output) {
+            throw nothingToDo();
+        }
+
+        @Override
+        public Dataset<Row> kept(SparkSession spark) {
+            throw nothingToDo();
+        }
+
+        @Override
+        public void commitDelta(SparkSession spark, Path target, Dataset<Row> staged, TableManifest manifest,
+                int rowGroupMb) {
+            throw nothingToDo();
+        }
+
+        @Override
+        public List<Row> carriedErrors() {
+            throw nothingToDo();
+        }
+
+        @Override
+        public long keptRemoved() {
+            return incremental.removed();
+        }
+
+        @Override
+        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors) {
+            throw nothingToDo();
+        }
+
+        @Override
+        public void close() {}
+    }
+
     /** New and changed files into an existing table, the rest of it carried over. */
     record Update(IncrementalRun.Plan plan) implements Work {
 
         /** Compares the listing with the table (see {@link IncrementalRun#compare}). */
         static Update of(SparkSession spark, IncrementalRun.Table table, InputScan scan, boolean prune) {
-            IncrementalRun.checkRoot(table, scan.rootUri());
             String rootPath = StageSettings.rootPath(scan.rootUri());
             Set<String> issueIds = new HashSet<>();
             scan.issues().forEach(issue -> issueIds.add(FactorRows.Origin.relativeId(rootPath, issue.uri())));

@@ -96,7 +96,7 @@ public final class InputScan {
                 long total = idx.stream().mapToLong(IdxFile::bytes).sum();
                 Path base = fs.getFileStatus(root).isDirectory() ? root : root.getParent();
                 return new InputScan(spark, config, fs, base, List.of(), idx, null,
-                        new InputWalk.Result(count, total, List.of(), List.of()));
+                        new InputWalk.Result(count, total, List.of(), List.of(), null));
             }
             if (!fs.getFileStatus(root).isDirectory()) {
                 throw new ValidationException("input " + config.input() + " is a single file that is not IDX; "
@@ -181,6 +181,11 @@ public final class InputScan {
 
     public String rootUri() {
         return root.toString();
+    }
+
+    /** The walk's digest of what it found ({@link InputWalk.Result#digest}); null for IDX input. */
+    public String listingDigest() {
+        return walk.digest();
     }
 
     /** Inputs: listed files and walk issues, or IDX images. */

@@ -12,11 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -49,8 +53,11 @@ public final class InputWalk {
      * @param bytes their total size
      * @param first the first files in path order (the calibration sample), smallest first
      * @param issues inputs that are error rows already
+     * @param digest SHA-256 (hex) of the listing's lines, in walk order, followed by one line per issue
+     *     ({@code uri TAB modified-millis}): equal digests mean the same files, sizes, times and issues; null for
+     *     inputs that are not walked (IDX files)
      */
-    public record Result(long files, long bytes, List<Path> first, List<Issue> issues) {
+    public record Result(long files, long bytes, List<Path> first, List<Issue> issues, String digest) {
 
         /** Every input: listed files and issues. */
         public long inputs() {
@@ -83,17 +90,31 @@ public final class InputWalk {
      */
     public static Result walk(FileSystem fs, Path root, int keepFirst, FileSystem listingFs, Path listingFile)
             throws IOException {
-        try (Writer out = new BufferedWriter(new OutputStreamWriter(listingFs.create(listingFile, true),
-                StandardCharsets.UTF_8), 1 << 16)) {
-            InputWalk walk = new InputWalk(fs, root, keepFirst, out);
+        MessageDigest digest = sha256();
+        InputWalk walk;
+        try (Writer out = new BufferedWriter(new OutputStreamWriter(new DigestOutputStream(
+                listingFs.create(listingFile, true), digest), StandardCharsets.UTF_8), 1 << 16)) {
+            walk = new InputWalk(fs, root, keepFirst, out);
             if ("file".equals(root.toUri().getScheme())) {
                 walk.walkLocal(java.nio.file.Path.of(root.toUri()));
             } else {
                 walk.walkHadoop();
             }
-            List<Path> sorted = new ArrayList<>(walk.first);
-            sorted.sort(Comparator.naturalOrder());
-            return new Result(walk.files, walk.bytes, sorted, List.copyOf(walk.issues));
+        }
+        for (Issue issue : walk.issues) {
+            digest.update((issue.uri() + '\t' + issue.modified() + '\n').getBytes(StandardCharsets.UTF_8));
+        }
+        List<Path> sorted = new ArrayList<>(walk.first);
+        sorted.sort(Comparator.naturalOrder());
+        return new Result(walk.files, walk.bytes, sorted, List.copyOf(walk.issues),
+                HexFormat.of().formatHex(digest.digest()));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256, which every Java platform must provide", e);
         }
     }
 

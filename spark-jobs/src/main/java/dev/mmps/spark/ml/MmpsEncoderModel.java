@@ -182,7 +182,7 @@ public final class MmpsEncoderModel extends Model<MmpsEncoderModel> implements D
         return dev.mmps.spark.compress.EncodedTable.write(transformed.sparkSession(), transformed, getErrorCol(),
                 output, overwrite, new dev.mmps.spark.compress.EncodedTable.Made(config,
                         new TableManifest.Input(getOrDefault(root), TableManifest.KIND_IMAGE_FOLDERS,
-                                List.of(getOrDefault(classes))),
+                                List.of(getOrDefault(classes)), null),
                         stageSettings().spec().stages(), profile(), search.isEmpty() ? null
                                 : ManifestFiles.fromJsonString(search, TableManifest.LayoutSearchEntry.class,
                                         "parameter layoutSearch of " + uid)));

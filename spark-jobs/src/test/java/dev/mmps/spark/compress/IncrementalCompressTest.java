@@ -116,6 +116,66 @@ class IncrementalCompressTest {
     }
 
     @Test
+    void theListingDigestSkipsTheComparisonOnlyForAnUnchangedInput() throws Exception {
+        Path input = TestInputs.fresh("incremental-digest");
+        TestInputs.copyCifar(input, 2);
+        TestInputs.writeBroken(input.resolve("broken"));
+        Files.createSymbolicLink(input.resolve("broken").resolve("dangling.jpg"), input.resolve("nowhere.jpg"));
+        Path output = TestInputs.fresh("incremental-digest-out").resolve("table");
+        String digest = run(input, output, Map.of()).input().listingDigest();
+        assertTrue(digest != null && digest.matches("[0-9a-f]{64}"), "a SHA-256 in hex: " + digest);
+
+        // The same input walks to the same digest (its walk issue included), so the run skips the comparison.
+        assertEquals(digest, walkDigest(input));
+        assertTrue(IncrementalRun.unchanged(table(output), walkDigest(input), false));
+        assertTrue(IncrementalRun.unchanged(table(output), walkDigest(input), true), "no kept rows for --prune to drop");
+        TableManifest same = run(input, output, Map.of("incremental", true));
+        assertTrue(same.incremental().isUpToDate());
+        assertEquals(25L, same.incremental().skipped());
+
+        // A newer modification time changes the digest: the run compares, recompresses the file, records the new one.
+        Path touched = sorted(input.resolve("cat")).get(0);
+        Files.setLastModifiedTime(touched, FileTime.fromMillis(Files.getLastModifiedTime(touched).toMillis() + 60_000));
+        String after = walkDigest(input);
+        assertFalse(after.equals(digest));
+        assertFalse(IncrementalRun.unchanged(table(output), after, false));
+        TableManifest changed = run(input, output, Map.of("incremental", true));
+        assertEquals(1L, changed.incremental().replaced(), changed.incremental().toString());
+        assertEquals(after, changed.input().listingDigest());
+
+        // A table written before the digest existed is compared as before, and found up to date.
+        Path manifest = output.resolve("manifest.json");
+        String json = Files.readString(manifest);
+        String stripped = json.replaceFirst(",\\s*\"listing_digest\"\\s*:\\s*\"[0-9a-f]{64}\"", "");
+        assertFalse(stripped.equals(json), "the manifest names its digest listing_digest");
+        Files.writeString(manifest, stripped);
+        Files.deleteIfExists(output.resolve(".manifest.json.crc"));
+        assertFalse(IncrementalRun.unchanged(table(output), after, false));
+        TableManifest compared = run(input, output, Map.of("incremental", true));
+        assertTrue(compared.incremental().isUpToDate());
+        assertEquals(25L, compared.incremental().skipped());
+    }
+
+    private IncrementalRun.Table table(Path output) {
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        return new IncrementalRun.Table(new org.apache.hadoop.fs.Path(output.toUri()),
+                dev.mmps.table.ManifestFiles.readTable(output.toString(), conf));
+    }
+
+    private String walkDigest(Path input) throws IOException {
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(input.toUri());
+        org.apache.hadoop.fs.FileSystem fs = root.getFileSystem(conf);
+        Path listing = Files.createTempFile("listing", ".tsv");
+        try {
+            return dev.mmps.spark.ingest.InputWalk.walk(fs, root, 0, fs, new org.apache.hadoop.fs.Path(listing.toUri()))
+                    .digest();
+        } finally {
+            Files.deleteIfExists(listing);
+        }
+    }
+
+    @Test
     void aStagingFolderLeftByAKilledRunIsRemovedAndNeverTakenForOutput() throws Exception {
         Path input = TestInputs.fresh("incremental-leftover");
         TestInputs.copyCifar(input, 1);
