@@ -69,7 +69,8 @@ public final class InputWalk {
     private final Path root;
     private final int keepFirst;
     private final Writer listing;
-    private final PriorityQueue<Path> first = new PriorityQueue<>(Comparator.reverseOrder());
+    /** URIs of the first files, the largest at the head so that it is the one to drop. */
+    private final PriorityQueue<String> first = new PriorityQueue<>(Comparator.reverseOrder());
     private final List<Issue> issues = new ArrayList<>();
     private long files;
     private long bytes;
@@ -104,8 +105,8 @@ public final class InputWalk {
         for (Issue issue : walk.issues) {
             digest.update((issue.uri() + '\t' + issue.modified() + '\n').getBytes(StandardCharsets.UTF_8));
         }
-        List<Path> sorted = new ArrayList<>(walk.first);
-        sorted.sort(Comparator.naturalOrder());
+        List<Path> sorted = new ArrayList<>();
+        walk.first.stream().sorted().forEach(uri -> sorted.add(new Path(java.net.URI.create(uri))));
         return new Result(walk.files, walk.bytes, sorted, List.copyOf(walk.issues),
                 HexFormat.of().formatHex(digest.digest()));
     }
@@ -135,11 +136,12 @@ public final class InputWalk {
         folders.push(top);
         while (!folders.isEmpty()) {
             java.nio.file.Path folder = folders.pop();
-            List<java.nio.file.Path> children = new ArrayList<>();
+            List<String> names = new ArrayList<>();
             try (DirectoryStream<java.nio.file.Path> entries = Files.newDirectoryStream(folder)) {
                 for (java.nio.file.Path child : entries) {
-                    if (!hidden(child.getFileName().toString())) {
-                        children.add(child);
+                    String name = child.getFileName().toString();
+                    if (!hidden(name)) {
+                        names.add(name);
                     }
                 }
             } catch (IOException e) {
@@ -149,17 +151,20 @@ public final class InputWalk {
                 issue(local(folder), 0, "cannot list this folder (" + reason(e) + "); the files in it are not read");
                 continue;
             }
-            children.sort(Comparator.reverseOrder());
+            names.sort(Comparator.reverseOrder());
+            String folderUri = local(folder).toUri().toString();
             List<java.nio.file.Path> subfolders = new ArrayList<>();
-            for (java.nio.file.Path child : children) {
-                visitLocal(child, realRoot, seen, subfolders);
+            for (String name : names) {
+                java.nio.file.Path child = folder.resolve(name);
+                visitLocal(child, uriOf(folderUri, name, child), realRoot, seen, subfolders);
             }
             subfolders.forEach(folders::push);
         }
     }
 
-    private void visitLocal(java.nio.file.Path child, java.nio.file.Path realRoot, Set<java.nio.file.Path> seen,
-            List<java.nio.file.Path> subfolders) throws IOException {
+    /** {@code uri} is the child's URI in the form {@link #local} gives. */
+    private void visitLocal(java.nio.file.Path child, String uri, java.nio.file.Path realRoot,
+            Set<java.nio.file.Path> seen, List<java.nio.file.Path> subfolders) throws IOException {
         BasicFileAttributes own = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         long modified = own.lastModifiedTime().toMillis();
         BasicFileAttributes target = own;
@@ -193,7 +198,7 @@ public final class InputWalk {
                 subfolders.add(child);
             }
         } else if (target.isRegularFile()) {
-            file(local(child), target.size(), target.lastModifiedTime().toMillis());
+            file(uri, target.size(), target.lastModifiedTime().toMillis());
         } else {
             issue(local(child), modified, "not a regular file (a pipe, socket or device): not read");
         }
@@ -223,7 +228,7 @@ public final class InputWalk {
                 if (f.isDirectory()) {
                     subfolders.add(f.getPath());
                 } else if (f.isFile()) {
-                    file(f.getPath(), f.getLen(), f.getModificationTime());
+                    file(f.getPath().toUri().toString(), f.getLen(), f.getModificationTime());
                 } else {
                     issue(f.getPath(), f.getModificationTime(), "symbolic link: not followed on this file system");
                 }
@@ -232,8 +237,8 @@ public final class InputWalk {
         }
     }
 
-    private void file(Path path, long length, long modified) throws IOException {
-        listing.write(path.toUri().toString());
+    private void file(String uri, long length, long modified) throws IOException {
+        listing.write(uri);
         listing.write('\t');
         listing.write(Long.toString(length));
         listing.write('\t');
@@ -241,8 +246,8 @@ public final class InputWalk {
         listing.write('\n');
         files++;
         bytes += length;
-        if (length > 0 && keepFirst > 0) {
-            first.add(path);
+        if (length > 0 && keepFirst > 0 && (first.size() < keepFirst || uri.compareTo(first.peek()) < 0)) {
+            first.add(uri);
             if (first.size() > keepFirst) {
                 first.poll();
             }
@@ -251,6 +256,23 @@ public final class InputWalk {
 
     private void issue(Path path, long modified, String reason) {
         issues.add(new Issue(path.toUri().toString(), modified, new ImageFailure(ImageFailure.Step.READ, reason)));
+    }
+
+    /**
+     * The URI of {@code name} in the folder of URI {@code folderUri}, as {@link #local} gives it: appended as
+     * it is when no character of it needs quoting in a URI or normalising in a Hadoop path (letters, digits,
+     * {@code - . _ ~}), which spares the parsing of a Hadoop path per file; worked out by {@link #local} else.
+     */
+    private static String uriOf(String folderUri, String name, java.nio.file.Path child) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+                    || c == '.' || c == '_' || c == '~';
+            if (!plain) {
+                return local(child).toUri().toString();
+            }
+        }
+        return folderUri.endsWith("/") ? folderUri + name : folderUri + "/" + name;
     }
 
     /** The Hadoop path of a local file, in the {@code file:/...} form the rest of the job uses. */

@@ -1,0 +1,75 @@
+package dev.mmps.spark.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.mmps.spark.TestInputs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+
+/** The walk's listing, sample and digest on a real folder with plain and awkward file names. */
+class InputWalkTest {
+
+    private static final List<String> NAMES = List.of("0001.jpg", "a-b_c~d.e.jpg", "with space 'quote' \u00e9t\u00e9.jpg",
+            "tab\tand\nnewline.jpg", "colon:name.jpg", "percent%41.jpg", "hash#name.jpg", "\u202eevil.jpg");
+
+    @Test
+    void listsEveryFileUnderTheUriAHadoopPathGivesIt() throws Exception {
+        java.nio.file.Path input = TestInputs.fresh("walk");
+        List<String> expected = new ArrayList<>();
+        for (String folder : List.of("cat", "dog")) {
+            java.nio.file.Path dir = Files.createDirectories(input.resolve(folder));
+            for (String name : NAMES) {
+                java.nio.file.Path file = dir.resolve(name);
+                Files.writeString(file, folder + name);
+                expected.add(new Path("file", null, file.toAbsolutePath().toString()).toUri().toString());
+            }
+        }
+        Files.writeString(input.resolve("top.jpg"), "top");
+        expected.add(new Path("file", null, input.resolve("top.jpg").toAbsolutePath().toString()).toUri().toString());
+
+        InputWalk.Result first = walk(input, 3);
+        List<String> listed = listing();
+        assertEquals(new TreeSet<>(expected), new TreeSet<>(listed));
+        assertEquals(expected.size(), listed.size());
+        assertEquals(expected.size(), first.files());
+        List<Path> smallest = new TreeSet<>(expected).stream().limit(3).map(u -> new Path(java.net.URI.create(u)))
+                .toList();
+        assertEquals(smallest, first.first(), "the sample is the first files in path order");
+        for (Path p : first.first()) {
+            FileSystem fs = p.getFileSystem(new Configuration());
+            assertEquals(true, fs.exists(p), p.toString());
+        }
+
+        assertEquals(first.digest(), walk(input, 3).digest(), "the same files walk to the same digest");
+        java.nio.file.Path one = input.resolve("dog").resolve(NAMES.get(4));
+        Files.setLastModifiedTime(one, FileTime.fromMillis(Files.getLastModifiedTime(one).toMillis() + 1_000));
+        assertNotEquals(first.digest(), walk(input, 3).digest(), "a newer modification time changes the digest");
+    }
+
+    private static final String LISTING = "target/test-data/walk-listing.tsv";
+
+    private static InputWalk.Result walk(java.nio.file.Path input, int keepFirst) throws IOException {
+        Configuration conf = new Configuration();
+        Path root = new Path(input.toUri());
+        FileSystem fs = root.getFileSystem(conf);
+        return InputWalk.walk(fs, fs.makeQualified(root), keepFirst, fs,
+                new Path(java.nio.file.Path.of(LISTING).toAbsolutePath().toUri()));
+    }
+
+    private static List<String> listing() throws IOException {
+        try (Stream<String> lines = Files.lines(java.nio.file.Path.of(LISTING), StandardCharsets.UTF_8)) {
+            return lines.map(l -> InputWalk.parseLine(l)[0]).toList();
+        }
+    }
+}
