@@ -14,6 +14,7 @@ import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.linalg.BlasGemm;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.tt.MpsContractor;
+import dev.mmps.tensor.tt.NativeMpsSum;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Microseconds to rebuild one real image from its factors (ratio 0.3, two stages, the automatic layout, as the
  * job writes them), on one thread: {@code rebuild} from decoded factors, {@code decodeAndRebuild} from the
- * stored float32 blobs of a row (what a reader does after Parquet). Routes: {@code native-float}, the readers'
+ * stored float32 blobs of a row (what a reader does after Parquet), {@code products} the contraction alone
+ * (the stages summed in layout order, no gathering into pixels, no image allocated). Routes: {@code native-float}, the readers'
  * single-precision OpenBLAS sum ({@link ImageRebuilder}); {@code blas-double}, the double-precision contractor
  * with OpenBLAS products the readers used before; {@code java-double}, the same with plain Java products.
  *
@@ -63,6 +65,8 @@ public class RebuildBenchmark {
     private final List<List<FactorFormat.StoredStage>> stored = new ArrayList<>();
     private TensorLayout layout;
     private ImageRebuilder rebuilder;
+    private NativeMpsSum nativeSum;
+    private float[] tensor;
     private MpsContractor contractor;
     private BlasGemm blas;
     private int next;
@@ -84,7 +88,11 @@ public class RebuildBenchmark {
             stored.add(FactorFormat.encode(f, Precision.FP32));
         }
         switch (route) {
-            case "native-float" -> rebuilder = new ImageRebuilder(true);
+            case "native-float" -> {
+                rebuilder = new ImageRebuilder(true);
+                nativeSum = new NativeMpsSum();
+                tensor = new float[layout.size()];
+            }
             case "blas-double" -> contractor = new MpsContractor(blas = new BlasGemm());
             case "java-double" -> contractor = new MpsContractor();
             default -> throw new IllegalArgumentException("route " + route + ": use native-float, blas-double or java-double");
@@ -97,6 +105,7 @@ public class RebuildBenchmark {
     public void tearDown() {
         if (rebuilder != null) {
             rebuilder.close();
+            nativeSum.close();
         }
         if (blas != null) {
             blas.close();
@@ -112,6 +121,18 @@ public class RebuildBenchmark {
         MmpsFactors f = factors.get(next);
         next = (next + 1) % factors.size();
         return rebuild(f)[0];
+    }
+
+    /** The products alone: the stages summed into a tensor in layout order, without gathering pixels. */
+    @Benchmark
+    public double products() {
+        MmpsFactors f = factors.get(next);
+        next = (next + 1) % factors.size();
+        if (nativeSum != null) {
+            nativeSum.sum(f.stages(), tensor);
+            return tensor[0];
+        }
+        return f.tensor(contractor)[0];
     }
 
     @Benchmark
