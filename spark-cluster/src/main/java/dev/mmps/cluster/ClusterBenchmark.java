@@ -25,6 +25,10 @@ import org.apache.hadoop.conf.Configuration;
  * <pre>
  * benchmarks/cluster-jobs.sh
  * </pre>
+ *
+ * <p>With {@code --driver-heap FOLDER...} it runs only the two-worker job and the incremental re-run with
+ * nothing new over each folder (the ImageNet-shaped trees of {@code benchmarks/imagenet-scale.sh}), for the
+ * driver's heap from 50,000 to 1.28 million inputs.
  */
 public final class ClusterBenchmark {
 
@@ -59,19 +63,46 @@ public final class ClusterBenchmark {
      *     224x224) and CIFAR-10's training set (all 50,000 images, and 10,000 of them)
      */
     public static void main(String[] args) throws Exception {
-        if (args.length != 2) {
-            System.err.println("usage: ClusterBenchmark PHOTOGRAPHS_FOLDER CIFAR_TRAIN_FOLDER");
+        boolean heapOnly = args.length > 1 && args[0].equals("--driver-heap");
+        if (!heapOnly && args.length != 2) {
+            System.err.println("usage: ClusterBenchmark PHOTOGRAPHS_FOLDER CIFAR_TRAIN_FOLDER\n"
+                    + "       ClusterBenchmark --driver-heap FOLDER...");
             System.exit(2);
         }
         Path root = Path.of("").toAbsolutePath();
-        new ClusterBenchmark(root, root.resolve("target/bench-out/cluster"))
-                .run(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]).toAbsolutePath());
+        ClusterBenchmark benchmark = new ClusterBenchmark(root, root.resolve("target/bench-out/cluster"));
+        if (heapOnly) {
+            benchmark.driverHeap(Stream.of(args).skip(1).map(a -> Path.of(a).toAbsolutePath()).toList());
+        } else {
+            benchmark.run(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]).toAbsolutePath());
+        }
     }
 
-    private void run(Path photographs, Path cifar) throws Exception {
+    /** The two-worker job and an incremental re-run with nothing new over each folder, one row each. */
+    private void driverHeap(List<Path> folders) throws Exception {
+        prepare();
+        System.out.println("| data | run | wall s | job s | images/s (job) | driver heap after GC, peak MB |");
+        System.out.println("|---|---|---:|---:|---:|---:|");
+        try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), jars, jvmOptions, 2, 1,
+                "1200m")) {
+            String master = cluster.masterUrl();
+            for (Path folder : folders) {
+                Workload w = new Workload(folder.getFileName().toString(), List.of("--input", folder.toString()));
+                timed(cluster, w, new Setup("2 workers", master, List.of(), List.of()), false);
+                timed(cluster, w, new Setup("2 workers, incremental, nothing new", master, List.of(),
+                        List.of("--incremental")), false);
+            }
+        }
+    }
+
+    private void prepare() throws IOException {
         StandaloneCluster.deleteRecursively(work);
         Files.createDirectories(work);
         Files.writeString(work.resolve("progress.conf"), "mmps.progress-interval-seconds = 1\n");
+    }
+
+    private void run(Path photographs, Path cifar) throws Exception {
+        prepare();
         List<Workload> workloads = List.of(
                 new Workload("photographs-224", List.of("--input", photographs.toString(), "--size", "224x224")),
                 new Workload("cifar-10k", List.of("--input", subset(cifar, 1000).toString())),

@@ -193,12 +193,12 @@ final class IncrementalRun {
     }
 
     /** The figures of a run that found the input unchanged ({@link #unchanged}). */
-    static TableManifest.Incremental unchangedRun(Table table, long listed) {
+    static TableManifest.Incremental unchangedRun(Table table, long listed, boolean prune) {
         TableManifest.Incremental last = table.manifest().incremental();
         long kept = keptRemoved(table.manifest());
         LOG.info("Incremental: the input is file for file the one the table was made from (same listing digest): "
                 + "{} input(s) unchanged, {} row(s) of files no longer in the input kept", listed, kept);
-        return new TableManifest.Incremental(table.manifest().created(), listed, 0, 0, kept, KEPT,
+        return new TableManifest.Incremental(table.manifest().created(), listed, 0, 0, kept, prune ? DROPPED : KEPT,
                 kept > 0 ? last.removedExamples() : List.of(), null, null);
     }
 

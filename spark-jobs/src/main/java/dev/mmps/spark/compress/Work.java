@@ -132,7 +132,7 @@ sealed interface Work extends AutoCloseable {
         IncrementalRun.checkRoot(table, scan.rootUri());
         long listed = scan.files() - scan.issues().size();
         if (IncrementalRun.unchanged(table, scan.listingDigest(), prune)) {
-            return new Unchanged(IncrementalRun.unchangedRun(table, listed));
+            return new Unchanged(IncrementalRun.unchangedRun(table, listed, prune));
         }
         return Update.of(spark, table, scan, prune);
     }
