@@ -3,8 +3,9 @@ package dev.mmps.spark.compress;
 import dev.mmps.spark.config.JobConfig;
 import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.ingest.Printable;
-import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.DeltaOutput;
+import dev.mmps.spark.sink.ErrorParts;
+import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.spark.sink.TableFormat;
@@ -13,8 +14,6 @@ import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.TableManifest;
 import dev.mmps.tensor.codec.RankProfile;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -32,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * the output folder in one rename.
  *
  * <p>Only small things travel to the driver: the listing's counts, the calibration sample (a few
- * dozen images), the statistics and the error rows. Each image is decoded and compressed once,
- * inside {@code mapPartitions}, in the same pass that writes the factor table; statistics and
- * error rows come back through accumulators, so nothing is cached or computed twice.
+ * dozen images) and the statistics. Each image is decoded and compressed once, inside
+ * {@code mapPartitions}, in the same pass that writes the factor table; statistics come back through
+ * accumulators and the tasks write their error rows themselves ({@link ErrorParts}), so nothing is
+ * cached or computed twice and nothing per input is held by the driver.
  */
 public final class CompressJob {
 
@@ -99,8 +99,9 @@ public final class CompressJob {
         Broadcast<SerializableConfiguration> hadoop = spark.sparkContext().broadcast(
                 new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()),
                 scala.reflect.ClassTag$.MODULE$.apply(SerializableConfiguration.class));
-        Accumulators accumulators = Accumulators.register(spark.sparkContext());
-        scan.issues().forEach(issue -> ImageFilesStage.report(settings, issue, accumulators));
+        Accumulators accumulators = Accumulators.register(spark.sparkContext(),
+                new ErrorParts(output.staged(OutputFolder.ERROR_PARTS)));
+        ImageFilesStage.report(settings, scan.issues(), accumulators, spark.sparkContext().hadoopConfiguration());
 
         long processed = work.todoCount() + scan.issues().size();
         Dataset<Row> factors = scan.isIdx()
@@ -120,9 +121,14 @@ public final class CompressJob {
             throw new IllegalStateException(processed + " inputs were listed but " + tally.images()
                     + " factor rows and " + tally.failed() + " error rows were produced; the output is not committed");
         }
-        List<Row> errors = new ArrayList<>(accumulators.errors().value());
-        errors.addAll(work.carriedErrors());
-        errors.sort(Comparator.comparing(r -> r.getString(0)));
+        Dataset<Row> failed = accumulators.errors().read(spark);
+        long errorRows = failed.count();
+        if (errorRows != tally.failed()) {
+            throw new IllegalStateException(tally.failed() + " inputs failed but the tasks wrote " + errorRows
+                    + " error rows; the output is not committed");
+        }
+        Dataset<Row> carried = work.carriedErrors(spark);
+        Dataset<Row> errors = errorTable(carried == null ? failed : failed.unionByName(carried));
         output.deleteStaged(OutputFolder.LISTING);
         TableManifest.Input input = new TableManifest.Input(scan.rootUri(), scan.isIdx() ? TableManifest.KIND_IDX
                 : TableManifest.KIND_IMAGE_FOLDERS, scan.classNames(), scan.listingDigest());
@@ -133,10 +139,12 @@ public final class CompressJob {
         if (kept != null) {
             write(kept, output.staged(OutputFolder.FACTORS), true);
         }
-        write(spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), output.staged(OutputFolder.ERRORS), false);
-        tally = work.tally(spark, tally, staged(output), errors);
+        write(errors, output.staged(OutputFolder.ERRORS), false);
+        output.deleteStaged(OutputFolder.ERROR_PARTS);
+        Dataset<Row> written = spark.read().schema(FactorRows.ERRORS).parquet(output.staged(OutputFolder.ERRORS));
+        tally = work.tally(spark, tally, staged(output), written);
         TableManifest manifest = manifest(job, input, plan.settings().spec().stages(), plan.profile(), plan.search(),
-                scan.files() + work.keptRemoved(), processed, tally, errors, output, start)
+                scan.files() + work.keptRemoved(), processed, tally, Manifest.errorExamples(written), output, start)
                 .withIncremental(work.incremental());
         output.writeStaged(OutputFolder.MANIFEST, ManifestFiles.toJson(manifest));
         output.commit();
@@ -148,16 +156,15 @@ public final class CompressJob {
      * (replaced, or merged into by an incremental run) with the manifest in its commit.
      */
     private TableManifest commitDelta(JobConfig job, TableManifest.Input input, Work work, CompressionPlan plan,
-            OutputFolder output, List<Row> errors, Tally written, long listed, long processed, long start)
+            OutputFolder output, Dataset<Row> errors, Tally written, long listed, long processed, long start)
             throws IOException {
         Dataset<Row> staged = staged(output);
         Dataset<Row> kept = work.kept(spark);
         Tally tally = work.tally(spark, written, kept == null ? staged : kept.unionByName(staged), errors);
         TableManifest manifest = manifest(job, input, plan.settings().spec().stages(), plan.profile(), plan.search(),
-                listed + work.keptRemoved(), processed, tally, errors, output, start)
+                listed + work.keptRemoved(), processed, tally, Manifest.errorExamples(errors), output, start)
                 .withIncremental(work.incremental());
-        long errorsVersion = DeltaOutput.commitErrors(spark, output.target(),
-                spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1), job.rowGroupMb());
+        long errorsVersion = DeltaOutput.commitErrors(spark, output.target(), errors, job.rowGroupMb());
         manifest = manifest.withDelta(new TableManifest.Delta(null, errorsVersion));
         long t = System.nanoTime();
         work.commitDelta(spark, output.target(), staged, manifest, job.rowGroupMb());
@@ -166,6 +173,11 @@ public final class CompressJob {
                 spark.sparkContext().hadoopConfiguration());
         output.abandon();
         return committed;
+    }
+
+    /** Error rows as the error table holds them: one part, sorted by id. */
+    static Dataset<Row> errorTable(Dataset<Row> errors) {
+        return errors.coalesce(1).sortWithinPartitions(FactorFormat.ID);
     }
 
     /** The factor rows staged in {@code output}. */
@@ -215,8 +227,8 @@ public final class CompressJob {
      * @param processed inputs this run processed, for its speed
      */
     static TableManifest manifest(JobConfig job, TableManifest.Input input, int stages, RankProfile profile,
-            TableManifest.LayoutSearchEntry search, long inputs, long processed, Tally tally, List<Row> errors,
-            OutputFolder output, long start) throws IOException {
+            TableManifest.LayoutSearchEntry search, long inputs, long processed, Tally tally,
+            List<TableManifest.ErrorExample> errorExamples, OutputFolder output, long start) throws IOException {
         double seconds = (System.nanoTime() - start) / 1e9;
         JobConfig.CompressionSettings c = job.compression();
         TableManifest.Compression compression = new TableManifest.Compression(c.codec().name(),
@@ -231,7 +243,7 @@ public final class CompressJob {
                 tally.psnrPercentiles(), tally.ratioPercentiles());
         return new TableManifest(FactorFormat.SCHEMA_VERSION, Manifest.version(), java.time.Instant.now().toString(),
                 job.describe(), input, compression, new TableManifest.Counts(inputs, tally.images(), tally.failed()), null, totals, stats,
-                Manifest.errorExamples(errors), new TableManifest.Timing(Math.round(seconds * 1000) / 1000.0,
+                errorExamples, new TableManifest.Timing(Math.round(seconds * 1000) / 1000.0,
                         Math.round(processed / Math.max(seconds, 1e-9) * 10) / 10.0), null);
     }
 }

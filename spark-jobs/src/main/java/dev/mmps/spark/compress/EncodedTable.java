@@ -3,8 +3,9 @@ package dev.mmps.spark.compress;
 import static org.apache.spark.sql.functions.col;
 
 import dev.mmps.spark.config.JobConfig;
-import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.spark.sink.DeltaOutput;
+import dev.mmps.spark.sink.FactorRows;
+import dev.mmps.spark.sink.Manifest;
 import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.spark.sink.TableFormat;
 import dev.mmps.table.FactorFormat;
@@ -12,7 +13,6 @@ import dev.mmps.table.ManifestFiles;
 import dev.mmps.table.TableManifest;
 import dev.mmps.tensor.codec.RankProfile;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Rows compressed outside the compress job (by the pipeline stage: the factor table's columns and an error
  * struct) written as an mmps output folder like the job's: {@code factors/}, {@code errors/} and
  * {@code manifest.json}, staged and committed by one rename. The rows are computed once: written whole to the
- * staging folder, then split into the two tables.
+ * staging folder, then split into the two tables (an output of Delta tables keeps the whole rows staged until
+ * both tables are committed).
  */
 public final class EncodedTable {
 
@@ -66,19 +67,18 @@ public final class EncodedTable {
                     FactorRows.FACTORS.fieldNames(), FactorRows.IDENTITY_COLUMNS))));
             errorColumns.add(col(errorCol + "." + FactorFormat.ERROR_STEP));
             errorColumns.add(col(errorCol + "." + FactorFormat.ERROR_REASON));
-            List<Row> errors = new ArrayList<>(rows.where(col(errorCol).isNotNull())
-                    .select(errorColumns.toArray(Column[]::new)).collectAsList());
-            errors.sort(Comparator.comparing(r -> r.getString(0)));
-            Dataset<Row> errorRows = spark.createDataFrame(errors, FactorRows.ERRORS).coalesce(1);
+            Dataset<Row> errorRows = CompressJob.errorTable(spark.createDataFrame(rows.where(col(errorCol).isNotNull())
+                    .select(errorColumns.toArray(Column[]::new)).javaRDD(), FactorRows.ERRORS));
             if (format == TableFormat.PARQUET) {
                 CompressJob.write(errorRows, folder.staged(OutputFolder.ERRORS), false, rowGroupMb);
+                errorRows = spark.read().schema(FactorRows.ERRORS).parquet(folder.staged(OutputFolder.ERRORS));
+                folder.deleteStaged(ENCODED);
             }
-            folder.deleteStaged(ENCODED);
             Dataset<Row> staged = spark.read().schema(FactorRows.FACTORS).parquet(folder.staged(OutputFolder.FACTORS));
-            Tally tally = IncrementalRun.tally(spark, staged, errors);
+            Tally tally = IncrementalRun.tally(spark, staged, errorRows);
             long inputs = tally.images() + tally.failed();
             TableManifest manifest = CompressJob.manifest(made.job(), made.input(), made.stages(), made.profile(),
-                    made.search(), inputs, inputs, tally, errors, folder, start);
+                    made.search(), inputs, inputs, tally, Manifest.errorExamples(errorRows), folder, start);
             if (format == TableFormat.DELTA) {
                 long errorsVersion = DeltaOutput.commitErrors(spark, folder.target(), errorRows, rowGroupMb);
                 DeltaOutput.replaceFactors(spark, folder.target(), staged,

@@ -1,6 +1,7 @@
 package dev.mmps.spark.compress;
 
 import dev.mmps.images.IdxFormat;
+import dev.mmps.spark.sink.ErrorParts;
 import dev.mmps.spark.sink.FactorRows;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -13,14 +14,15 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Compresses a range of images of an IDX file into factor rows (failures go to the errors
- * accumulator), each preprocessed (channels, size) as a decoded file would be. Each input row is one range
+ * Compresses a range of images of an IDX file into factor rows (failures to an error part,
+ * {@link ErrorParts}), each preprocessed (channels, size) as a decoded file would be. Each input row is one range
  * {@code (images, labels, first, end, rows, cols, bytesPerImage, modified)}; the task opens both files
  * through Hadoop, skips to the range and streams it, one image at a time.
  */
@@ -51,6 +53,9 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
         String name = new Path(imagesUri).getName();
         int pixels = rows * cols;
         List<Row> out = new ArrayList<>(end - first);
+        TaskContext task = TaskContext.get();
+        ErrorParts.Writer errors = accumulators.errors().open(hadoop.value().value(),
+                String.format(Locale.ROOT, "part-%05d-%d", task.partitionId(), first), task.taskAttemptId());
         try (ImageCompressor compressor = new ImageCompressor(s);
                 InputStream images = open(imagesUri);
                 InputStream labels = labelsUri == null ? null : open(labelsUri)) {
@@ -69,7 +74,7 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
                 FactorRows.Origin origin = new FactorRows.Origin(id, imagesUri + "#" + index, bytesPerImage, modified,
                         label, label == null ? null : Integer.toString(label));
                 Row row = compressor.compress(origin, () -> s.preprocess().applyGray(rows, cols, buffer),
-                        accumulators);
+                        accumulators, errors);
                 if (row != null) {
                     out.add(row);
                 }
@@ -78,6 +83,7 @@ public final class IdxStage implements FlatMapFunction<Row, Row> {
             throw new UncheckedIOException("reading " + imagesUri + " images " + first + ".." + end + ": "
                     + e.getMessage(), e);
         }
+        errors.close();
         return out.iterator();
     }
 

@@ -2,6 +2,7 @@ package dev.mmps.spark.compress;
 
 import dev.mmps.images.DecodedImage;
 import dev.mmps.images.ImageFailure;
+import dev.mmps.spark.sink.ErrorParts;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.table.FactorFormat;
 import dev.mmps.table.Precision;
@@ -21,7 +22,7 @@ import org.apache.spark.sql.Row;
  * preprocessing, or a shape the codec cannot compress to the budget) is an {@link Outcome.Failed};
  * anything else is a defect of mmps and is thrown, so Spark retries the task and then fails the job
  * with the stack trace instead of committing a table of error rows. The compress job counts every
- * outcome in its accumulators ({@link #compress(FactorRows.Origin, Decoder, Accumulators)}); the
+ * outcome in its accumulators ({@link #compress(FactorRows.Origin, Decoder, Accumulators, ErrorParts.Writer)}); the
  * pipeline stage turns it into a column ({@link #encode}).
  */
 public final class ImageCompressor implements AutoCloseable {
@@ -54,15 +55,18 @@ public final class ImageCompressor implements AutoCloseable {
         this.codec = settings.codec().create(settings.spec(), factorizer);
     }
 
-    /** The factor row of one input, or null when it failed (its error row is recorded); counted either way. */
-    Row compress(FactorRows.Origin origin, Decoder decoder, Accumulators accumulators) {
+    /**
+     * The factor row of one input, or null when it failed (its error row goes to {@code errors}); counted
+     * either way.
+     */
+    Row compress(FactorRows.Origin origin, Decoder decoder, Accumulators accumulators, ErrorParts.Writer errors) {
         try {
             Outcome outcome = encode(origin, decoder);
             if (outcome instanceof Outcome.Compressed done) {
                 accumulators.tally().add(Tally.Image.of(origin.bytes(), done.stats()));
                 return done.row();
             }
-            accumulators.fail(origin, ((Outcome.Failed) outcome).failure());
+            accumulators.fail(origin, ((Outcome.Failed) outcome).failure(), errors);
             return null;
         } finally {
             accumulators.done().add(1);

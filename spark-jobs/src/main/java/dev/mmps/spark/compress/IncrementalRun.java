@@ -1,8 +1,11 @@
 package dev.mmps.spark.compress;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import dev.mmps.settings.ValidationException;
@@ -156,12 +159,11 @@ final class IncrementalRun {
      */
     record Plan(Table table, boolean prune, Dataset<Row> todo, long todoCount, long skipped, long replaced,
             long removed, List<String> removedExamples, boolean upToDate, Dataset<Row> dropped, Set<String> rewrite,
-            List<Row> carriedErrors, Dataset<Row> comparison) implements AutoCloseable {
+            Dataset<Row> carriedErrors, Dataset<Row> comparison) implements AutoCloseable {
 
         Plan {
             removedExamples = List.copyOf(removedExamples);
             rewrite = Set.copyOf(rewrite);
-            carriedErrors = List.copyOf(carriedErrors);
         }
 
         /** The manifest's {@code incremental} section. */
@@ -268,9 +270,9 @@ final class IncrementalRun {
         Dataset<Row> dropped = comparison.filter(drop).select(FactorFormat.ID, "file");
         Set<String> rewrite = dropped.select("file").distinct().as(Encoders.STRING()).collectAsList().stream()
                 .map(IncrementalRun::pathOf).collect(Collectors.toSet());
-        List<Row> carriedErrors = read(spark, table, OutputFolder.ERRORS, FactorRows.ERRORS).join(comparison.filter(
+        Dataset<Row> carriedErrors = read(spark, table, OutputFolder.ERRORS, FactorRows.ERRORS).join(comparison.filter(
                 col("kind").equalTo(ERROR).and(col("status").equalTo(UNCHANGED))).select(FactorFormat.ID),
-                FactorFormat.ID, "left_semi").collectAsList();
+                FactorFormat.ID, "left_semi");
         boolean upToDate = todoCount == 0 && replaced == 0 && !(prune && removed > 0) && issueIds.equals(goneErrors);
         LOG.info("Incremental: {} input(s) unchanged, {} to compress ({} changed), {} no longer in the input{}",
                 skipped, todoCount, replaced, removed, removed > 0 ? (prune ? " (dropped)" : " (kept)") : "");
@@ -320,15 +322,14 @@ final class IncrementalRun {
     }
 
     /** The statistics of a whole table: one pass over its factor rows' statistics columns, and the error rows. */
-    static Tally tally(SparkSession spark, Dataset<Row> factors, List<Row> errors) {
+    static Tally tally(SparkSession spark, Dataset<Row> factors, Dataset<Row> errors) {
         Tally tally = new Tally();
         spark.sparkContext().register(tally);
         factors.select(FactorFormat.SOURCE_BYTES, FactorFormat.PARAMETERS, FactorFormat.RATIO, FactorFormat.PSNR_DB)
                 .foreachPartition(new AddToTally(tally));
         Tally all = tally.copy();
-        for (Row e : errors) {
-            all.add(Tally.Image.failed(e.getLong(2)));
-        }
+        Row failed = errors.agg(count(lit(1)), coalesce(sum(FactorFormat.SOURCE_BYTES), lit(0L))).first();
+        all.addFailures(failed.getLong(0), failed.getLong(1));
         return all;
     }
 

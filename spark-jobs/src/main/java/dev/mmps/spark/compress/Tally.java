@@ -87,6 +87,12 @@ public final class Tally extends AccumulatorV2<Tally.Image, Tally> implements Se
         }
     }
 
+    /** Counts {@code count} failed inputs of {@code sourceBytes} in all. */
+    public void addFailures(long count, long sourceBytes) {
+        failed += count;
+        inputBytes += sourceBytes;
+    }
+
     @Override
     public void merge(AccumulatorV2<Image, Tally> other) {
         Tally t = other.value();

@@ -7,7 +7,6 @@ import dev.mmps.spark.sink.OutputFolder;
 import dev.mmps.table.TableManifest;
 import java.io.IOException;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -46,8 +45,8 @@ sealed interface Work extends AutoCloseable {
     /** Commits the staged rows as the factor table's new version, with {@code manifest} in the commit. */
     void commitDelta(SparkSession spark, Path target, Dataset<Row> staged, TableManifest manifest, int rowGroupMb);
 
-    /** Old error rows that stay in the table. */
-    List<Row> carriedErrors();
+    /** Old error rows that stay in the table, or null when there are none to carry (a full run). */
+    Dataset<Row> carriedErrors(SparkSession spark);
 
     /** Rows of files no longer in the input that stay in the table. */
     long keptRemoved();
@@ -58,7 +57,7 @@ sealed interface Work extends AutoCloseable {
      * @param written the tally of the rows this run compressed
      * @param table the new table's factor rows
      */
-    Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors);
+    Tally tally(SparkSession spark, Tally written, Dataset<Row> table, Dataset<Row> errors);
 
     /** The manifest's {@code incremental} section, or null for a full run. */
     TableManifest.Incremental incremental();
@@ -101,8 +100,8 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
-        public List<Row> carriedErrors() {
-            return List.of();
+        public Dataset<Row> carriedErrors(SparkSession spark) {
+            return null;
         }
 
         @Override
@@ -111,7 +110,7 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
-        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors) {
+        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, Dataset<Row> errors) {
             return written;
         }
 
@@ -176,7 +175,7 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
-        public List<Row> carriedErrors() {
+        public Dataset<Row> carriedErrors(SparkSession spark) {
             throw nothingToDo();
         }
 
@@ -186,7 +185,7 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
-        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors) {
+        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, Dataset<Row> errors) {
             throw nothingToDo();
         }
 
@@ -238,7 +237,7 @@ sealed interface Work extends AutoCloseable {
         }
 
         @Override
-        public List<Row> carriedErrors() {
+        public Dataset<Row> carriedErrors(SparkSession spark) {
             return plan.carriedErrors();
         }
 
@@ -249,7 +248,7 @@ sealed interface Work extends AutoCloseable {
 
         /** The table holds carried rows too: counted again from its statistics columns. */
         @Override
-        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, List<Row> errors) {
+        public Tally tally(SparkSession spark, Tally written, Dataset<Row> table, Dataset<Row> errors) {
             return IncrementalRun.tally(spark, table, errors);
         }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Properties;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
@@ -19,6 +20,11 @@ public final class Manifest {
     private static final int EXAMPLES = 5;
 
     private Manifest() {}
+
+    /** The first few rows of an error table ({@link FactorRows#ERRORS}) by id, as examples; one small query. */
+    public static List<TableManifest.ErrorExample> errorExamples(Dataset<Row> errors) {
+        return errorExamples(errors.orderBy(FactorFormat.ID).limit(EXAMPLES).collectAsList());
+    }
 
     /** The first few rows of an error table ({@link FactorRows#ERRORS}), sorted by id, as examples. */
     public static List<TableManifest.ErrorExample> errorExamples(List<Row> errors) {

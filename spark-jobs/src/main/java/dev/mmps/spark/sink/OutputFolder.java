@@ -35,6 +35,9 @@ public final class OutputFolder {
     /** The input listing, kept in the staging folder while the job runs. */
     public static final String LISTING = "_listing/inputs.tsv";
 
+    /** The error rows the tasks write ({@link ErrorParts}), kept in the staging folder while the job runs. */
+    public static final String ERROR_PARTS = "_error-parts";
+
     private final FileSystem fs;
     private final Path target;
     private final Path staging;

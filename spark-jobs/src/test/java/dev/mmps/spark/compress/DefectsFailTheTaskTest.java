@@ -8,6 +8,7 @@ import dev.mmps.images.ChannelMode;
 import dev.mmps.images.Preprocess;
 import dev.mmps.spark.SparkTestSession;
 import dev.mmps.spark.TestInputs;
+import dev.mmps.spark.sink.ErrorParts;
 import dev.mmps.spark.sink.FactorRows;
 import dev.mmps.table.Precision;
 import dev.mmps.tensor.codec.CodecChoice;
@@ -105,10 +106,11 @@ class DefectsFailTheTaskTest {
         var hadoop = spark.sparkContext().broadcast(new SerializableConfiguration(
                 spark.sparkContext().hadoopConfiguration()), scala.reflect.ClassTag$.MODULE$.apply(
                         SerializableConfiguration.class));
-        Accumulators accumulators = Accumulators.register(spark.sparkContext());
+        Accumulators accumulators = Accumulators.register(spark.sparkContext(),
+                new ErrorParts(TestInputs.fresh("planted-defect-errors").toUri().toString()));
         long rows = files.mapPartitions(new ImageFilesStage(broadcast, hadoop, accumulators),
                 Encoders.row(FactorRows.FACTORS)).count();
-        assertEquals(1, accumulators.errors().value().size(), "the truncated JPEG is an error row");
+        assertEquals(1, accumulators.errors().read(spark).count(), "the truncated JPEG is an error row");
         return rows;
     }
 
