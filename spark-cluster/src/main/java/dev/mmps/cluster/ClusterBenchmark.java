@@ -28,12 +28,20 @@ import org.apache.hadoop.conf.Configuration;
  *
  * <p>With {@code --driver-heap FOLDER...} it runs only the two-worker job and the incremental re-run with
  * nothing new over each folder (the ImageNet-shaped trees of {@code benchmarks/imagenet-scale.sh}), for the
- * driver's heap from 50,000 to 1.28 million inputs.
+ * driver's heap from 50,000 to 1.28 million inputs; there the driver's context cleaner also collects the whole
+ * heap every 5 s, and the largest heap left after those collections is the driver's live set.
  */
 public final class ClusterBenchmark {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
     private static final Pattern GC_AFTER = Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)");
+    /** A full collection asked for by Spark's context cleaner ({@link #LIVE_HEAP_EVERY}): what is left is live. */
+    private static final Pattern FULL_GC_AFTER = Pattern.compile("Pause Full \\(System.gc\\(\\)\\) (\\d+)M->(\\d+)M");
+    /**
+     * For {@code --driver-heap}: the driver's context cleaner collects the whole heap this often, so that the
+     * heap left after those collections is the live set at that moment, not live data plus old garbage.
+     */
+    private static final List<String> LIVE_HEAP_EVERY = List.of("--conf", "spark.cleaner.periodicGC.interval=5s");
 
     /** One input to measure: a name and the compress arguments that read it. */
     private record Workload(String name, List<String> args) {}
@@ -43,6 +51,9 @@ public final class ClusterBenchmark {
 
     /** What one run measured; {@code job} is NaN for a run that wrote no manifest. */
     private record Timing(double wall, double job, long peakHeapMb) {}
+
+    private static final String HEADER = "| data | run | wall s | job s | images/s (job) | driver heap after GC, peak MB "
+            + "| live heap at full GCs, peak MB |\n|---|---|---:|---:|---:|---:|---:|";
 
     private final Path root;
     private final Path work;
@@ -81,15 +92,14 @@ public final class ClusterBenchmark {
     /** The two-worker job and an incremental re-run with nothing new over each folder, one row each. */
     private void driverHeap(List<Path> folders) throws Exception {
         prepare();
-        System.out.println("| data | run | wall s | job s | images/s (job) | driver heap after GC, peak MB |");
-        System.out.println("|---|---|---:|---:|---:|---:|");
+        System.out.println(HEADER);
         try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), jars, jvmOptions, 2, 1,
                 "1200m")) {
             String master = cluster.masterUrl();
             for (Path folder : folders) {
                 Workload w = new Workload(folder.getFileName().toString(), List.of("--input", folder.toString()));
-                timed(cluster, w, new Setup("2 workers", master, List.of(), List.of()), false);
-                timed(cluster, w, new Setup("2 workers, incremental, nothing new", master, List.of(),
+                timed(cluster, w, new Setup("2 workers", master, LIVE_HEAP_EVERY, List.of()), false);
+                timed(cluster, w, new Setup("2 workers, incremental, nothing new", master, LIVE_HEAP_EVERY,
                         List.of("--incremental")), false);
             }
         }
@@ -107,8 +117,7 @@ public final class ClusterBenchmark {
                 new Workload("photographs-224", List.of("--input", photographs.toString(), "--size", "224x224")),
                 new Workload("cifar-10k", List.of("--input", subset(cifar, 1000).toString())),
                 new Workload("cifar-50k", List.of("--input", cifar.toString())));
-        System.out.println("| data | run | wall s | job s | images/s (job) | driver heap after GC, peak MB |");
-        System.out.println("|---|---|---:|---:|---:|---:|");
+        System.out.println(HEADER);
         List<String> summary = new ArrayList<>();
         try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("cluster"), jars, jvmOptions, 2, 1,
                 "1200m")) {
@@ -159,10 +168,12 @@ public final class ClusterBenchmark {
         TableManifest manifest = ManifestFiles.readTable(output.toString(), new Configuration());
         double seconds = wroteManifest ? manifest.timing().seconds() : Double.NaN;
         long images = manifest.counts().images();
-        long peak = peakHeapAfterGc(gcLog);
-        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %d |%n", w.name(), setup.label(), wall,
+        long peak = peakHeapAfter(gcLog, GC_AFTER);
+        long live = peakHeapAfter(gcLog, FULL_GC_AFTER);
+        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %d | %s |%n", w.name(), setup.label(), wall,
                 wroteManifest ? String.format(Locale.ROOT, "%.1f", seconds) : "",
-                wroteManifest ? String.format(Locale.ROOT, "%,.0f", images / seconds) : "", peak);
+                wroteManifest ? String.format(Locale.ROOT, "%,.0f", images / seconds) : "", peak,
+                live > 0 ? Long.toString(live) : "");
         return new Timing(wall, seconds, peak);
     }
 
@@ -186,10 +197,11 @@ public final class ClusterBenchmark {
         }
     }
 
-    private static long peakHeapAfterGc(Path gcLog) throws IOException {
+    /** The largest heap left after the collections {@code after} matches in a GC log (its second group, MB). */
+    private static long peakHeapAfter(Path gcLog, Pattern after) throws IOException {
         long peak = 0;
         if (Files.exists(gcLog)) {
-            Matcher m = GC_AFTER.matcher(Files.readString(gcLog));
+            Matcher m = after.matcher(Files.readString(gcLog));
             while (m.find()) {
                 peak = Math.max(peak, Long.parseLong(m.group(2)));
             }

@@ -175,9 +175,9 @@ public final class CompressJob {
         return committed;
     }
 
-    /** Error rows as the error table holds them: one part, sorted by id. */
+    /** Error rows as the error table holds them: one part, sorted by id (read in parallel, then gathered). */
     static Dataset<Row> errorTable(Dataset<Row> errors) {
-        return errors.coalesce(1).sortWithinPartitions(FactorFormat.ID);
+        return errors.repartition(1).sortWithinPartitions(FactorFormat.ID);
     }
 
     /** The factor rows staged in {@code output}. */

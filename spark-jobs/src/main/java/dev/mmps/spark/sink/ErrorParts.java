@@ -3,13 +3,15 @@ package dev.mmps.spark.sink;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.spark.TaskContext;
@@ -19,6 +21,8 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -51,24 +55,26 @@ public record ErrorParts(String folder) implements Serializable {
     private static final String SUFFIX = ".parquet";
     private static final MessageType SCHEMA = parquetSchema(FactorRows.ERRORS);
 
-    /** The error rows the parts hold, or an empty table when no part was written. */
+    /**
+     * The error rows the parts hold, or an empty table when no part was written. Read as one folder (Spark skips
+     * the temporary files, which are in a folder whose name starts with an underscore), so that hundreds of parts
+     * cost one listing, not a listing job.
+     */
     public Dataset<Row> read(SparkSession spark) {
         Path path = new Path(folder);
-        List<String> parts = new ArrayList<>();
+        boolean any = false;
         try {
             FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (fs.exists(path)) {
                 for (FileStatus f : fs.listStatus(path)) {
-                    if (f.isFile() && f.getPath().getName().endsWith(SUFFIX)) {
-                        parts.add(f.getPath().toString());
-                    }
+                    any |= f.isFile() && f.getPath().getName().endsWith(SUFFIX);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("listing the error parts in " + folder + ": " + e.getMessage(), e);
         }
-        return parts.isEmpty() ? spark.createDataFrame(List.<Row>of(), FactorRows.ERRORS)
-                : spark.read().schema(FactorRows.ERRORS).parquet(parts.toArray(new String[0]));
+        return any ? spark.read().schema(FactorRows.ERRORS).parquet(folder)
+                : spark.createDataFrame(List.<Row>of(), FactorRows.ERRORS);
     }
 
     /**
@@ -107,9 +113,10 @@ public record ErrorParts(String folder) implements Serializable {
         public void add(Row row) {
             try {
                 if (out == null) {
-                    out = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(temporary, hadoop)).withConf(hadoop).withType(SCHEMA)
+                    // A few dozen rows that are read once: not worth compressing.
+                    out = ExampleParquetWriter.builder(outputFile()).withConf(hadoop).withType(SCHEMA)
                             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                            .withCompressionCodec(CompressionCodecName.ZSTD).build();
+                            .withCompressionCodec(CompressionCodecName.UNCOMPRESSED).build();
                 }
                 out.write(group(row));
                 rows++;
@@ -133,6 +140,11 @@ public record ErrorParts(String folder) implements Serializable {
                 out.close();
                 out = null;
                 FileSystem fs = part.getFileSystem(hadoop);
+                if (fs instanceof LocalFileSystem local) {
+                    Files.move(local.pathToFile(temporary).toPath(), local.pathToFile(part).toPath(),
+                            StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    return;
+                }
                 fs.delete(part, false);
                 if (!fs.rename(temporary, part)) {
                     throw new IOException("the file system refused to rename it");
@@ -140,6 +152,21 @@ public record ErrorParts(String folder) implements Serializable {
             } catch (IOException e) {
                 throw new UncheckedIOException("finishing the error rows' part " + part + ": " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * Where the temporary part is written: through Hadoop, except on the local file system, where Hadoop
+         * starts a {@code chmod} process for every file it creates (without its native library) and that
+         * costs more than the rows.
+         */
+        private OutputFile outputFile() throws IOException {
+            FileSystem fs = temporary.getFileSystem(hadoop);
+            if (fs instanceof LocalFileSystem local) {
+                java.nio.file.Path file = local.pathToFile(temporary).toPath();
+                Files.createDirectories(file.getParent());
+                return new LocalOutputFile(file);
+            }
+            return HadoopOutputFile.fromPath(temporary, hadoop);
         }
 
         /** Drops the rows written so far: the temporary file is deleted and nothing is moved into place. */
@@ -151,7 +178,12 @@ public record ErrorParts(String folder) implements Serializable {
             out = null;
             try {
                 unfinished.close();
-                temporary.getFileSystem(hadoop).delete(temporary, false);
+                FileSystem fs = temporary.getFileSystem(hadoop);
+                if (fs instanceof LocalFileSystem local) {
+                    Files.deleteIfExists(local.pathToFile(temporary).toPath());
+                } else {
+                    fs.delete(temporary, false);
+                }
             } catch (IOException | RuntimeException e) {
                 // The attempt has failed already; a temporary file is never read and goes with the staging folder.
             }
