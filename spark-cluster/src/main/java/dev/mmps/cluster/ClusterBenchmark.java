@@ -36,7 +36,8 @@ public final class ClusterBenchmark {
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
     private static final Pattern GC_AFTER = Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)");
     /** A full collection asked for by Spark's context cleaner ({@link #LIVE_HEAP_EVERY}): what is left is live. */
-    private static final Pattern FULL_GC_AFTER = Pattern.compile("Pause Full \\(System.gc\\(\\)\\) (\\d+)M->(\\d+)M");
+    private static final Pattern FULL_GC_AFTER =
+            Pattern.compile("Pause Full \\(System.gc\\(\\)\\) (\\d+)M->(\\d+)M");
     /**
      * For {@code --driver-heap}: the driver's context cleaner collects the whole heap this often, so that the
      * heap left after those collections is the live set at that moment, not live data plus old garbage.
@@ -52,8 +53,8 @@ public final class ClusterBenchmark {
     /** What one run measured; {@code job} is NaN for a run that wrote no manifest. */
     private record Timing(double wall, double job, long peakHeapMb) {}
 
-    private static final String HEADER = "| data | run | wall s | job s | images/s (job) | driver heap after GC, peak MB "
-            + "| live heap at full GCs, peak MB |\n|---|---|---:|---:|---:|---:|---:|";
+    private static final String HEADER = "| data | run | wall s | job s | images/s (job) "
+            + "| driver heap after GC, peak MB | live heap at full GCs, peak MB |\n|---|---|---:|---:|---:|---:|---:|";
 
     private final Path root;
     private final Path work;

@@ -19,7 +19,10 @@ import org.apache.spark.util.LongAccumulator;
  */
 record Accumulators(LongAccumulator done, Tally tally, ErrorParts errors) implements Serializable {
 
-    /** Registers the accumulators. The tally is unnamed: Spark's status listener renders named ones after every task. */
+    /**
+     * Registers the accumulators. The tally is unnamed: Spark's status listener renders named accumulators'
+     * values after every task.
+     */
     static Accumulators register(SparkContext spark, ErrorParts errors) {
         Tally tally = new Tally();
         spark.register(tally);

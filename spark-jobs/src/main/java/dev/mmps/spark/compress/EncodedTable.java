@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class EncodedTable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EncodedTable.class);
-    private static final String ENCODED = "_encoded";
+    private static final String ENCODED = "encoded";
 
     /** What the rows were made with, for the manifest. */
     public record Made(JobConfig job, TableManifest.Input input, int stages, RankProfile profile,

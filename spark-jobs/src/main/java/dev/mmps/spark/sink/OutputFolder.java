@@ -36,7 +36,7 @@ public final class OutputFolder {
     public static final String LISTING = "_listing/inputs.tsv";
 
     /** The error rows the tasks write ({@link ErrorParts}), kept in the staging folder while the job runs. */
-    public static final String ERROR_PARTS = "_error-parts";
+    public static final String ERROR_PARTS = "error-parts";
 
     private final FileSystem fs;
     private final Path target;

@@ -1,0 +1,70 @@
+package dev.mmps.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The launcher's class data sharing ({@code scripts/class-archive.sh}, used by {@code bin/mmps}) with the
+ * packaged jar: the script records an archive for this build and JVM, and a JVM that {@code bin/mmps} starts
+ * then loads mmps's and Spark's classes from it, while {@code MMPS_CLASS_ARCHIVE=off} starts without it.
+ */
+class ClassArchiveIT {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    /** How the JVM's class loading log names a class mapped from the archive made for the application. */
+    private static final String FROM_ARCHIVE = "source: shared objects file (top)";
+
+    @Test
+    void theLauncherMapsTheClassesOfItsArchive() throws Exception {
+        Path work = Path.of("target", "class-archive-it").toAbsolutePath();
+        StandaloneCluster.deleteRecursively(work);
+        Files.createDirectories(work);
+        assertEquals(0, run(work.resolve("record.log"), Map.of(), ROOT.resolve("scripts/class-archive.sh").toString()),
+                "recording the archive");
+        Path archive = Path.of(output(ROOT.resolve("scripts/class-archive.sh").toString(), "--path").strip());
+        assertTrue(Files.size(archive) > 0, archive + " was recorded");
+
+        Path with = work.resolve("with.log");
+        Path without = work.resolve("without.log");
+        assertEquals(0, run(work.resolve("with.out"), Map.of("MMPS_JAVA_OPTS", "-Xlog:class+load=info:file=" + with),
+                ROOT.resolve("bin/mmps").toString(), "compress", "--help"));
+        assertEquals(0, run(work.resolve("without.out"), Map.of("MMPS_CLASS_ARCHIVE", "off",
+                "MMPS_JAVA_OPTS", "-Xlog:class+load=info:file=" + without), ROOT.resolve("bin/mmps").toString(),
+                "compress", "--help"));
+
+        List<String> mapped = Files.readAllLines(with).stream().filter(l -> l.contains(FROM_ARCHIVE)).toList();
+        assertTrue(mapped.stream().anyMatch(l -> l.contains(" dev.mmps.spark.cli.Main ")), "mmps's main class");
+        assertTrue(mapped.stream().anyMatch(l -> l.contains(" com.typesafe.config.ConfigFactory ")), "a library's class");
+        assertFalse(Files.readString(without).contains(FROM_ARCHIVE), "MMPS_CLASS_ARCHIVE=off maps nothing");
+        assertTrue(Files.readString(work.resolve("with.out")).contains("--input"), "the command still runs");
+    }
+
+    private static int run(Path log, Map<String, String> env, String... command) throws IOException,
+            InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + " did not finish in 5 minutes");
+        }
+        return p.exitValue();
+    }
+
+    private static String output(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).directory(ROOT.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor());
+        return out;
+    }
+}
