@@ -16,6 +16,7 @@ scripts/extract-datasets.sh >&2
 input="${1:-target/datasets/cifar10/train}"
 shift || true
 [[ "${1:-}" == "--" ]] && shift
+[[ -d "$input" ]] || { echo "job-breakdown: input '$input' is not a folder; give a folder of images or IDX files" >&2; exit 2; }
 out="target/bench-out/job-breakdown"
 rm -rf "$out"
 mkdir -p "$out"

@@ -15,6 +15,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/spark-jobs/target/mmps.jar"
 classpath="$root/spark-jobs/target/spark-classpath.txt"
 folder="$root/target/class-archive"
+if [[ $# -gt 1 || ( $# -eq 1 && "$1" != --path ) ]]; then
+  echo "mmps: class-archive.sh takes no argument or --path, not '$*'; see the comment at the top of $0" >&2
+  exit 2
+fi
 if [[ ! -f "$jar" || ! -f "$classpath" ]]; then
   [[ "${1:-}" == --path ]] && { echo "$folder/none.jsa"; exit 0; }
   echo "mmps: $jar is not built yet; run bin/mmps once (it builds the jar) or mvn -pl spark-jobs -am package" >&2
