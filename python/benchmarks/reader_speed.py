@@ -3,11 +3,12 @@ with data-loader workers) against decoding the source images with Pillow (one pr
 ImageFolderDataset with the same workers), in one command so the ratios compare like with like.
 
     python python/benchmarks/reader_speed.py --table target/bench/cifar10-train-fp32 \\
-        --images target/datasets/cifar10/train [--size 224x224] [--workers 2] [--batch 256] [--rounds 2]
+        --images target/datasets/cifar10/train [--size 224x224] [--workers 2] [--threads 2] [--batch 256] [--rounds 2]
 
 Each figure is the best of ``--rounds`` passes over every image (the files in the page cache after
 the first); the data-loader figures include starting the workers, as a training epoch pays it, and
-handing each batch from a worker to the main process through shared memory.
+handing each batch from a worker to the main process through shared memory; the threads rows make
+the batches in threads of the one process (``threads=``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def main() -> None:
     p.add_argument("--images", required=True, help="the class-folder tree the table was compressed from")
     p.add_argument("--size", default=None, help="HxW, as given to mmps compress --size")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="threads of the datasets' threads=... rows")
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--rounds", type=int, default=2)
     a = p.parse_args()
@@ -73,19 +75,23 @@ def main() -> None:
     table = mmps.open(a.table)
     print(f"table {a.table}: {table.num_rows} rows, codec {table.codec}, dtype {table.dtype}, "
           f"mean ratio {table.manifest.stats.get('mean_ratio')}; images {a.images}; batch {a.batch}; "
-          f"workers {a.workers}; {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+          f"workers {a.workers}; threads {a.threads}; {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
     figures = {}
     figures["pillow, one process"] = best(a.rounds, lambda: pillow(a.images, size))
     figures["ImageFolderDataset (Pillow), in the main process"] = best(a.rounds, lambda: loader(
         ImageFolderDataset(a.images, a.batch, size=size), 0))
     figures[f"ImageFolderDataset (Pillow), {a.workers} workers"] = best(a.rounds, lambda: loader(
         ImageFolderDataset(a.images, a.batch, size=size), a.workers))
+    figures[f"ImageFolderDataset (Pillow), {a.threads} threads"] = best(a.rounds, lambda: loader(
+        ImageFolderDataset(a.images, a.batch, size=size, threads=a.threads), 0))
     figures["numpy reader, one process, float32"] = best(a.rounds, lambda: numpy_reader(a.table, a.batch, False))
     figures["numpy reader, one process, uint8"] = best(a.rounds, lambda: numpy_reader(a.table, a.batch, True))
     figures["FactorDataset (torch CPU), in the main process"] = best(a.rounds, lambda: loader(
         FactorDataset(a.table, a.batch), 0))
     figures[f"FactorDataset (torch CPU), {a.workers} workers"] = best(a.rounds, lambda: loader(
         FactorDataset(a.table, a.batch), a.workers))
+    figures[f"FactorDataset (torch CPU), {a.threads} threads"] = best(a.rounds, lambda: loader(
+        FactorDataset(a.table, a.batch, threads=a.threads), 0))
     base = figures["pillow, one process"]
     base_rate = base[1] / base[0]
     print(f"{'what':52s} {'images':>8s} {'seconds':>8s} {'images/s':>9s} {'vs Pillow':>9s}")

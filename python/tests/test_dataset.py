@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import torch
 from torch.utils.data import DataLoader
 
 import mmps
-from mmps.torch import FactorDataset
-from conftest import GOLDEN, PIXEL_TOLERANCE
+from mmps.torch import FactorDataset, ImageFolderDataset
+from conftest import GOLDEN, PIXEL_TOLERANCE, REPO
 
 
 def dataset(table: Path, rank: int, world: int, epoch_: int, **options) -> FactorDataset:
@@ -120,3 +121,54 @@ def test_bad_arguments():
         FactorDataset(GOLDEN / "v1", batch_size=4, rank=2, world_size=2)
     with pytest.raises(ValueError, match="batch_size 0 is invalid"):
         FactorDataset(GOLDEN / "v1", batch_size=0)
+    with pytest.raises(ValueError, match="threads 0 is invalid"):
+        FactorDataset(GOLDEN / "v1", batch_size=4, threads=0)
+
+
+def served(ds, worker: int = 0, workers: int = 1):
+    return [(ids, images.numpy(), labels.numpy()) for images, labels, ids in ds.iterate(worker, workers)]
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_threads_serve_the_same_batches_in_the_same_order(big_table: Path, threads: int, workers: int):
+    for epoch_ in (0, 1):
+        for worker in range(workers):
+            one = served(dataset(big_table, 0, 1, epoch_, batch_size=8), worker, workers)
+            many = served(dataset(big_table, 0, 1, epoch_, batch_size=8, threads=threads), worker, workers)
+            assert [ids for ids, _, _ in many] == [ids for ids, _, _ in one]
+            for (_, a, la), (_, b, lb) in zip(one, many):
+                np.testing.assert_array_equal(b, a)
+                np.testing.assert_array_equal(lb, la)
+
+
+def test_threads_with_a_data_loader_and_an_early_stop(big_table: Path):
+    ds = FactorDataset(big_table, batch_size=4, threads=2, with_ids=True)
+    ids = [i for _, _, batch in DataLoader(ds, batch_size=None, num_workers=0) for i in batch]
+    assert sorted(ids) == sorted(mmps.open(big_table).ids())
+    before = threading.active_count()
+    iterator = iter(ds)
+    next(iterator)
+    iterator.close()  # a training loop that breaks out of the epoch
+    assert threading.active_count() == before
+
+
+def test_threads_leave_the_blas_thread_count_as_they_found_it(big_table: Path):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return sorted((i["filepath"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas")
+
+    before = blas_threads()
+    for _ in FactorDataset(big_table, batch_size=2, threads=4):
+        pass
+    assert blas_threads() == before
+
+
+def test_image_folders_in_threads_equal_one_thread():
+    folders = REPO / "samples" / "cifar10"
+    one = served(ImageFolderDataset(folders, batch_size=16, with_ids=True))
+    many = served(ImageFolderDataset(folders, batch_size=16, with_ids=True, threads=2))
+    assert [ids for ids, _, _ in many] == [ids for ids, _, _ in one]
+    for (_, a, _), (_, b, _) in zip(one, many):
+        np.testing.assert_array_equal(b, a)

@@ -10,9 +10,10 @@ either module), so the torch dataset runs the same code on its device.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pyarrow as pa
@@ -72,16 +73,6 @@ def layout_dims(layout: str) -> Tuple[int, ...]:
 
 # ---------------------------------------------------------------------------------------------
 # Blobs
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The concatenation of ``arange(s, s + n)`` for every start and length."""
-    lengths = lengths.astype(np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    before = np.cumsum(lengths) - lengths
-    return np.arange(total, dtype=np.int64) - np.repeat(before - starts.astype(np.int64), lengths)
 
 
 def _binary_parts(blobs: pa.Array) -> Tuple[np.ndarray, np.ndarray]:
@@ -150,15 +141,32 @@ def decode_blobs(blobs: pa.Array, dtype: str, where: str) -> Values:
         if np.any(s < 1) or np.any(n < 0) or np.any(n % np.maximum(s, 1)):
             raise FormatError(f"{where}: an int8 factor's scale count does not divide its values; the table is "
                               "damaged: compress the images again")
-        scales = data[_ranges(head + 4, 4 * s)].view("<f4").astype(np.float32)
-        q = data[_ranges(head + 4 + 4 * s, n)].view(np.int8).astype(np.float32)
-        run = np.repeat(n // s, n)
-        local = _ranges(np.zeros_like(n), n)
-        scale_start = np.cumsum(s) - s
-        values = q * scales[np.repeat(scale_start, n) + local // np.maximum(run, 1)]
-        return Values(values, np.cumsum(n) - n, n)
+        return _dequantise(data, head, s, n)
     raise FormatError(f"{where}: dtype '{dtype}' is unknown (this package reads {', '.join(DTYPES)}): a newer mmps "
                       "wrote the table; upgrade the Python package")
+
+
+def _dequantise(data: np.ndarray, head: np.ndarray, scales: np.ndarray, count: np.ndarray) -> Values:
+    """The values of int8 blobs starting at ``head``: ``scales[i]`` float32 scales, then ``count[i]`` int8
+    values in as many equal runs, one scale each. Blobs of one shape (``scales``, ``count``) are decoded
+    together as 2-D arrays, and their values laid out one after the other: a batch holds few shapes,
+    and rows of equal ranks come out equally spaced, which :func:`stack` copies without an index."""
+    start = np.zeros(len(head), dtype=np.int64)
+    values = np.empty(int(count.sum()), dtype=np.float32)
+    shapes, which = np.unique(np.stack([scales, count], axis=1), axis=0, return_inverse=True)
+    order = np.argsort(which.reshape(-1), kind="stable")
+    bounds = np.searchsorted(which.reshape(-1)[order], np.arange(len(shapes) + 1))
+    at = 0
+    for g, (s, n) in enumerate(shapes.tolist()):
+        blobs = order[bounds[g]: bounds[g + 1]]
+        first = head[blobs][:, None]
+        factors = data[first + 4 + np.arange(4 * s)].view("<f4")  # (blobs, s)
+        quantised = data[first + 4 + 4 * s + np.arange(n)].view(np.int8)  # (blobs, n)
+        out = values[at: at + len(blobs) * n].reshape(len(blobs), s, n // s)
+        np.multiply(quantised.reshape(len(blobs), s, n // s), factors[:, :, None], out=out)
+        start[blobs] = at + n * np.arange(len(blobs))
+        at += len(blobs) * n
+    return Values(values, start, count.copy())
 
 
 def stack(values: Values, blob: np.ndarray, shapes: np.ndarray, where: str, work: Optional[Workspace] = None,
@@ -385,30 +393,63 @@ def _contract_stage(cores: List[Any], xp: Any, work: Optional[Workspace], s: int
     return product(left, right, ("join", s)).reshape(b, -1)
 
 
-_BLAS = None
-
-
-def one_blas_thread():
+class _OneBlasThread:
     """A context in which numpy's BLAS runs on one thread. The batched products here are many small
     matrices: a multi-threaded BLAS gains nothing on them, and on a machine whose cores other work also
     wants its spinning threads made the rebuild of 224x224 photographs 8.5 times slower (26 against
-    222 images/s)."""
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
+    222 images/s).
+
+    The BLAS thread count is a setting of the whole process, so the context counts who is inside it:
+    the first thread in sets the limit, the last one out restores what was there before, and batches
+    rebuilt by several threads at once (``FactorDataset(threads=...)``) neither lift the limit from
+    under each other nor leave it set."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._controller: Any = None
+        self._limit: Any = None
+
+    def __enter__(self) -> "_OneBlasThread":
+        with self._lock:
+            if self._inside == 0:
+                if self._controller is None:
+                    from threadpoolctl import ThreadpoolController
+                    self._controller = ThreadpoolController()
+                self._limit = self._controller.limit(limits=1, user_api="blas")
+            self._inside += 1
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0:
+                self._limit.restore_original_limits()
+                self._limit = None
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
+
+
+def one_blas_thread() -> _OneBlasThread:
+    """See :class:`_OneBlasThread`."""
+    return _ONE_BLAS_THREAD
+
+
+def gather_columns(tensor: np.ndarray, index: np.ndarray, out: np.ndarray) -> None:
+    """``out[:, i] = tensor[:, index[i]]``: the MPS tensor's values put in pixel order."""
+    np.take(tensor, index, axis=1, out=out)
 
 
 def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, out: Any = None,
-             channels_first: bool = False) -> Any:
+             channels_first: bool = False, gather: Callable[[Any, Any, Any], None] = gather_columns) -> Any:
     """The batch's images, ``(B, H, W, C)`` float32 (``(B, C, H, W)`` if ``channels_first``), from packed
     factors; ``xp`` is numpy or torch.
 
     ``index`` is :func:`pixel_index` of the batch's layout as an array of ``xp`` (used by MPS codecs), or
     :func:`pixel_index_channels_first` with ``channels_first``.
     ``work`` holds the intermediate products (numpy, or torch on the CPU) and ``out`` (``(B, H*W*C)``, numpy)
-    receives the pixels.
+    receives the pixels, put in order by ``gather`` (:func:`gather_columns`, or a faster one on the same arrays).
     """
     h, w, c = p.shape
     if p.codec in ("mmps", "mps"):
@@ -425,7 +466,7 @@ def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, o
             raise FormatError("a batch of MPS rows holds no stages; the table is damaged: compress the images again")
         shape = (tensor.shape[0], c, h, w) if channels_first else (tensor.shape[0], h, w, c)
         if out is not None:
-            xp.take(tensor, index, axis=1, out=out)
+            gather(tensor, index, out)
             return out.reshape(shape)
         return tensor[:, index].reshape(shape)
     if p.codec == "svd":

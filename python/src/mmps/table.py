@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pyarrow as pa
@@ -275,10 +275,11 @@ def pack_groups(t: pa.Table, where: str, pad: bool,
 
 
 def rebuild_images(t: pa.Table, where: str, uint8: bool = False, clip: bool = True,
-                   work: Optional[rebuild.Workspace] = None, channels_first: bool = False) -> np.ndarray:
+                   work: Optional[rebuild.Workspace] = None, channels_first: bool = False,
+                   gather: Callable[[np.ndarray, np.ndarray, np.ndarray], None] = rebuild.gather_columns) -> np.ndarray:
     """The images of a batch of rows (all of one shape), ``(N, H, W, C)`` (``(N, C, H, W)`` if
     ``channels_first``): rows of equal ranks contracted together, without padding. With a workspace the
-    intermediate arrays are reused from batch to batch."""
+    intermediate arrays are reused from batch to batch; ``gather`` puts MPS values in pixel order."""
     parts = pack_groups(t, where, pad=False, work=work)
     shapes = {p.shape for _, p in parts}
     if len(shapes) > 1:
@@ -295,9 +296,10 @@ def rebuild_images(t: pa.Table, where: str, uint8: bool = False, clip: bool = Tr
         for rows, p in parts:
             index = index_of(p.layout, *p.shape)
             if len(parts) == 1:
-                rebuild.contract(p, np, index, work, images.reshape(t.num_rows, -1), channels_first)
+                rebuild.contract(p, np, index, work, images.reshape(t.num_rows, -1), channels_first, gather)
             else:
-                images[rows] = rebuild.contract(p, np, index, work, channels_first=channels_first)
+                part = np.empty((len(rows), h * w * c), dtype=np.float32)
+                images[rows] = rebuild.contract(p, np, index, work, part, channels_first, gather)
     return to_pixels(images, uint8, clip)
 
 
