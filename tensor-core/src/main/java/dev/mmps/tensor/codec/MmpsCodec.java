@@ -115,12 +115,25 @@ public final class MmpsCodec implements ImageCodec {
             bounds[s] = d.errorBound();
         }
         MmpsFactors factors = new MmpsFactors(layout, stages);
-        layout.untensorize(approximation, rebuilt);
-        double squaredError = Quality.squaredError(pixels, rebuilt, pixels.length);
+        double squaredError = squaredError(pixels, layout);
+        double inputNorm = decompositions.get(0).inputNorm();
         ImageStats stats = new ImageStats(factors.parameters(), factors.ratio(),
-                Quality.relativeError(squaredError, Quality.squaredNorm(pixels, pixels.length)),
+                Quality.relativeError(squaredError, inputNorm * inputNorm),
                 Quality.psnrDb(squaredError, pixels.length), discarded, bounds);
         return new CompressedImage(factors, stats);
+    }
+
+    /**
+     * The squared error of the sum of the stages against the image. Without padding every tensor entry is a
+     * pixel, and the staged TT-SVD has summed the residual's squares already; with padding the rebuilt image is
+     * compared pixel by pixel.
+     */
+    private double squaredError(float[] pixels, TensorLayout layout) {
+        if (!layout.padded()) {
+            return stagedTtSvd.residualSquaredNorm();
+        }
+        layout.untensorize(approximation, rebuilt);
+        return Quality.squaredError(pixels, rebuilt, pixels.length);
     }
 
     private void ensureCapacity(int size, int values) {

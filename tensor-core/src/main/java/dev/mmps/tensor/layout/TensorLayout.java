@@ -240,6 +240,11 @@ public final class TensorLayout {
         return dims.length;
     }
 
+    /** Whether some tensor entries are padding, which no pixel fills. */
+    public boolean padded() {
+        return size > shape.values();
+    }
+
     /** Number of tensor entries, {@code j_1 * .. * j_n}, padding included. */
     public int size() {
         return size;

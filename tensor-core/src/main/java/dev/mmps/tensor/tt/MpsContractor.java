@@ -33,6 +33,18 @@ public final class MpsContractor {
 
     /** Adds the tensor of {@code mps} (row-major over its dimensions) to {@code target}. */
     public void addTo(Mps mps, double[] target) {
+        double[] values = contract(mps);
+        int size = mps.size();
+        for (int i = 0; i < size; i++) {
+            target[i] += values[i];
+        }
+    }
+
+    /**
+     * The tensor of {@code mps}, row-major over its dimensions, in the first {@code mps.size()} values of this
+     * contractor's scratch: valid until its next call, for callers that fold it into a pass of their own.
+     */
+    public double[] contract(Mps mps) {
         float[][] cores = mps.coresView();
         int[] dims = mps.dimsView();
         int[] ranks = mps.ranksView();
@@ -63,9 +75,7 @@ public final class MpsContractor {
             suffix *= dims[k];
         }
         gemm.multiply(left, false, right, false, prefix, suffix, ranks[split], tensor);
-        for (int i = 0; i < size; i++) {
-            target[i] += tensor[i];
-        }
+        return tensor;
     }
 
     /** The bond (1..n-1) at which to meet, by multiply-add count. */

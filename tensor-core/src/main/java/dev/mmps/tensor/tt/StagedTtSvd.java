@@ -39,6 +39,7 @@ public final class StagedTtSvd {
     private final TtSvd ttSvd;
     private final MpsContractor contractor;
     private double[] residual = new double[0];
+    private double residualSquaredNorm = Double.NaN;
 
     /**
      * @param ttSvd decomposes each stage
@@ -100,24 +101,47 @@ public final class StagedTtSvd {
             double[] approximation, long budget) {
         int size = checkedSize(tensor, dims, stages, policy, approximation);
         ensureCapacity(size);
-        System.arraycopy(tensor, 0, residual, 0, size);
-        Arrays.fill(approximation, 0, size, 0.0);
+        residualSquaredNorm = Double.NaN;
         Decomposition[] decompositions = new Decomposition[stages];
         long left = budget;
+        double squaredNorm = 0;
         for (int s = 0; s < stages; s++) {
-            Decomposition d = ttSvd.decomposeWithin(residual, dims, policy.choose(s, residual, size), left)
-                    .orElse(null);
+            double[] input = s == 0 ? tensor : residual;
+            Decomposition d = ttSvd.decomposeWithin(input, dims, policy.choose(s, input, size), left).orElse(null);
             if (d == null) {
                 return null;
             }
             decompositions[s] = d;
             left -= d.mps().parameters();
-            contractor.addTo(d.mps(), approximation);
-            for (int i = 0; i < size; i++) {
-                residual[i] = tensor[i] - approximation[i];
-            }
+            squaredNorm = addStage(tensor, contractor.contract(d.mps()), approximation, size, s == 0);
         }
+        residualSquaredNorm = squaredNorm;
         return List.of(decompositions);
+    }
+
+    /**
+     * The squared Frobenius norm of the residual the last complete decomposition left, {@code tensor} minus the
+     * sum of its stages as contracted from the stored cores, over every position of the tensor (padding
+     * included); NaN before the first, or after a decomposition that exceeded its budget.
+     */
+    public double residualSquaredNorm() {
+        return residualSquaredNorm;
+    }
+
+    /**
+     * Adds a stage's tensor to the approximation (sets it, for the first), and writes the residual the next stage
+     * decomposes, in one pass over the tensor; returns the residual's squared norm.
+     */
+    private double addStage(double[] tensor, double[] stage, double[] approximation, int size, boolean first) {
+        double squaredNorm = 0;
+        for (int i = 0; i < size; i++) {
+            double sum = first ? stage[i] : approximation[i] + stage[i];
+            approximation[i] = sum;
+            double r = tensor[i] - sum;
+            residual[i] = r;
+            squaredNorm += r * r;
+        }
+        return squaredNorm;
     }
 
     private static int checkedSize(double[] tensor, int[] dims, int stages, StagePolicy policy,

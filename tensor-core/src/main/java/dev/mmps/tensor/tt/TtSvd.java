@@ -87,10 +87,11 @@ public final class TtSvd {
                     + " but dimensions " + Arrays.toString(dims) + " need " + total);
         }
         ensureCapacity(total);
-        System.arraycopy(tensor, 0, carry, 0, total);
         double energy = 0;
         for (int i = 0; i < total; i++) {
-            energy += tensor[i] * tensor[i];
+            double v = tensor[i];
+            carry[i] = v;
+            energy += v * v;
         }
         double negligibleEnergy = NEGLIGIBLE * NEGLIGIBLE * energy;
         double deltaSquared = policy.hasErrorTarget()

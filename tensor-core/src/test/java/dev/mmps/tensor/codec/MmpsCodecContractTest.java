@@ -11,6 +11,7 @@ import dev.mmps.tensor.layout.LayoutRequest;
 import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.tensor.metrics.ImageStats;
+import dev.mmps.tensor.metrics.Quality;
 import dev.mmps.tensor.tt.Mps;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +29,13 @@ class MmpsCodecContractTest {
     private static final double BOUND_SLACK = 1e-4;
     /** A constant image is rank one in every unfolding: rebuilt to a few float32 roundings. */
     private static final double CONSTANT_TOLERANCE = 1e-6;
+    /**
+     * The reported PSNR against the one of the rebuilt image: the codec sums the residual in double precision,
+     * the rebuilt image is rounded to float32 once more.
+     */
+    private static final double STATS_DB = 1e-4;
+    /** Above this PSNR the error is float32 rounding (an exact decomposition), which the two sides round apart. */
+    private static final double ROUNDING_DB = 120;
 
 
     private static final ImageShape[] SHAPES = {
@@ -107,6 +115,26 @@ class MmpsCodecContractTest {
         }
         assertEquals(parameters, c.stats().parameters());
         assertEquals((double) parameters / shape.values(), c.stats().ratio(), 1e-15);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void reportedErrorIsTheRebuiltImages(ImageShape shape, IndexOrder order) {
+        float[] pixels = TestImages.natural(shape, 7);
+        for (int stages : new int[] {1, 2}) {
+            CompressedImage c = codec(order, new Truncation.MaxBond(3), stages).compress(pixels, shape);
+            float[] rebuilt = c.factors().reconstruct();
+            double squaredError = Quality.squaredError(pixels, rebuilt, pixels.length);
+            String where = c.factors().layout().spec() + ", " + stages + " stage(s)";
+            double expected = Quality.psnrDb(squaredError, pixels.length);
+            if (expected < ROUNDING_DB) {
+                assertEquals(expected, c.stats().psnrDb(), STATS_DB, where);
+            } else {
+                assertTrue(c.stats().psnrDb() > ROUNDING_DB, where + ": " + c.stats().psnrDb() + " dB");
+            }
+            assertEquals(Quality.relativeError(squaredError, Quality.squaredNorm(pixels, pixels.length)),
+                    c.stats().relativeError(), Tolerance.F32, where);
+        }
     }
 
     @ParameterizedTest(name = "{0} {1}")
