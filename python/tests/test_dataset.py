@@ -153,6 +153,19 @@ def test_threads_with_a_data_loader_and_an_early_stop(big_table: Path):
     assert threading.active_count() == before
 
 
+def test_workers_started_by_pickling_get_no_buffers(big_table: Path):
+    import pickle
+
+    ds = FactorDataset(big_table, batch_size=8, threads=2)
+    before = len(pickle.dumps(ds))
+    for _ in ds:
+        pass
+    assert ds._idle_works, "iterating keeps buffers for the next epoch"
+    copy = pickle.loads(pickle.dumps(ds))
+    assert len(pickle.dumps(ds)) == before and copy._idle_works == []
+    assert sum(len(y) for _, y in copy) == 70
+
+
 def test_threads_leave_the_blas_thread_count_as_they_found_it(big_table: Path):
     from threadpoolctl import threadpool_info
 

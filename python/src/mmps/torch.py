@@ -233,6 +233,12 @@ class FactorDataset(_Sharded):
     def _take(self, data: pa.Table, rows: np.ndarray) -> pa.Table:
         return data.take(pa.array(rows))
 
+    def __getstate__(self) -> dict:
+        """What a data-loader worker started by pickling receives: everything but the buffers (it makes its own)."""
+        state = self.__dict__.copy()
+        state["_idle_works"] = []
+        return state
+
     @contextmanager
     def _workspace(self) -> Iterator[rebuild.Workspace]:
         """Buffers to make one batch with, reused from batch to batch: as many sets as batches were ever
