@@ -13,9 +13,9 @@ one between ranks.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Tuple, Union
 
