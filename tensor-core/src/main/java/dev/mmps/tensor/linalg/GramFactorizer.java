@@ -88,11 +88,6 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
      */
     private boolean leadingBasis(double[] a, int rows, int cols, boolean left, RankSelector selector, LowRank out) {
         out.prepare(rows, cols);
-        double total = DenseKernels.sumOfSquares(a, rows * cols);
-        if (total == 0) {
-            ZeroMatrix.factor(rows, cols, left ? rows : cols, selector, out);
-            return false;
-        }
         boolean rowGram = rows <= cols;
         int order = rowGram ? rows : cols;
         ensureCapacity(rows, cols);
@@ -100,6 +95,15 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
             gemm.multiply(a, false, a, true, rows, rows, cols, gram);
         } else {
             gemm.multiply(a, true, a, false, cols, cols, rows, gram);
+        }
+        // ||A||_F^2 is the Gram matrix's trace: no pass over A of its own.
+        double total = 0;
+        for (int i = 0; i < order; i++) {
+            total += gram[i * order + i];
+        }
+        if (total == 0) {
+            ZeroMatrix.factor(rows, cols, left ? rows : cols, selector, out);
+            return false;
         }
         SymmetricEigensolver eigen = order >= largeFromOrder ? largeEigen : smallEigen;
         double[] spectrum = out.sigmaSquared;
