@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import mmps
+from mmps import rebuild
 from conftest import GOLDEN, GOLDEN_TABLES, PIXEL_TOLERANCE, copy_table, rewrite_factors
 
 EXPECTED = {"v1": ("mmps", "float32"), "cp-int8-core": ("cp", "int8"), "mps-fp16": ("mps", "float16"),
@@ -115,3 +116,13 @@ def test_rows_of_a_subset_only(tmp_path: Path):
 
 def test_a_factors_folder_opens_its_table():
     assert mmps.open(GOLDEN / "v1" / "factors").num_rows == 10
+
+
+@pytest.mark.parametrize("width", [rebuild.ROW_GATHER_FROM - 1, rebuild.ROW_GATHER_FROM + 5])
+def test_the_pixel_gather_row_by_row_and_at_once_agree(width: int):
+    rng = np.random.default_rng(3)
+    tensor = rng.standard_normal((3, width)).astype(np.float32)
+    index = rng.permutation(width)
+    out = np.empty_like(tensor)
+    rebuild.gather_columns(tensor, index, out)
+    np.testing.assert_array_equal(out, tensor[:, index])

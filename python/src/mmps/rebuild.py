@@ -436,9 +436,19 @@ def one_blas_thread() -> _OneBlasThread:
     return _ONE_BLAS_THREAD
 
 
+#: Values an image from which :func:`gather_columns` takes row by row.
+ROW_GATHER_FROM = 16384
+
+
 def gather_columns(tensor: np.ndarray, index: np.ndarray, out: np.ndarray) -> None:
-    """``out[:, i] = tensor[:, index[i]]``: the MPS tensor's values put in pixel order."""
-    np.take(tensor, index, axis=1, out=out)
+    """``out[:, i] = tensor[:, index[i]]``: the MPS tensor's values put in pixel order. Large images go row by
+    row, which numpy's ``take`` did about a quarter faster than along the second axis of the whole batch
+    (290 against 350-440 us for a 224x224 photograph); small ones at once, to spare the loop."""
+    if tensor.shape[1] >= ROW_GATHER_FROM:
+        for row in range(tensor.shape[0]):
+            np.take(tensor[row], index, out=out[row])
+    else:
+        np.take(tensor, index, axis=1, out=out)
 
 
 def contract(p: Packed, xp: Any, index: Any, work: Optional[Workspace] = None, out: Any = None,
