@@ -3,6 +3,7 @@ package dev.mmps.tensor.linalg;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
+import static org.bytedeco.openblas.global.openblas.CblasUpper;
 
 import org.bytedeco.openblas.global.openblas;
 
@@ -25,12 +26,33 @@ public final class BlasGemm implements MatrixProduct, AutoCloseable {
 
     @Override
     public void multiply(double[] a, boolean transA, double[] b, boolean transB, int m, int n, int k, double[] c) {
+        if (a == b && transA != transB && m == n) {
+            gram(a, transA, n, k, c);
+            return;
+        }
         var pa = a == pinnedArray ? pinned.ensure(m * k) : left.load(a, m * k);
         var pb = b == pinnedArray ? pinned.ensure(k * n) : b == a ? pa : right.load(b, k * n);
         var pc = product.ensure((long) m * n);
         openblas.cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 m, n, k, 1.0, pa, transA ? m : k, pb, transB ? k : n, 0.0, pc, n);
         product.store(c, m * n);
+    }
+
+    /**
+     * {@code A^T A} or {@code A A^T} ({@code n x n}) by {@code dsyrk}: half the multiply-adds of {@code dgemm}.
+     * It fills the upper triangle; the lower one is mirrored from it here.
+     */
+    private void gram(double[] a, boolean transposeFirst, int n, int k, double[] c) {
+        var pa = a == pinnedArray ? pinned.ensure(n * k) : left.load(a, n * k);
+        var pc = product.ensure((long) n * n);
+        openblas.cblas_dsyrk(CblasRowMajor, CblasUpper, transposeFirst ? CblasTrans : CblasNoTrans, n, k, 1.0, pa,
+                transposeFirst ? n : k, 0.0, pc, n);
+        product.store(c, n * n);
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                c[i * n + j] = c[j * n + i];
+            }
+        }
     }
 
     @Override
