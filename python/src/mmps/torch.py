@@ -17,7 +17,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import Callable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 import pyarrow as pa
@@ -150,29 +150,36 @@ class _Sharded(IterableDataset):
         if self.threads > 1:
             yield from self._iterate_in_threads(plan, device)
             return
-        cache: tuple = (-1, None, None)
+        cache: dict = {}
+
+        def unit_data(unit: int) -> tuple:
+            if unit not in cache:
+                cache.clear()
+                cache[unit] = self._load(unit)
+            return cache[unit]
+
         for spans in plan:
-            parts = []
-            for span in spans:
-                if cache[0] != span.unit:
-                    cache = (span.unit, self._read(span.unit), self._shuffled_rows(span.unit))
-                parts.append(self._take(cache[1], cache[2][span.start: span.stop]))
-            yield self._make_batch(parts, device)
+            yield self._batch_of(spans, unit_data, device)
+
+    def _load(self, unit: int) -> tuple:
+        """A unit's data and its rows in this epoch's order."""
+        return self._read(unit), self._shuffled_rows(unit)
+
+    def _batch_of(self, spans: List[Span], unit_data: Callable[[int], tuple], device: torch.device) -> tuple:
+        """The batch made of ``spans``, each unit's data and row order from ``unit_data``."""
+        parts = []
+        for span in spans:
+            data, rows = unit_data(span.unit)
+            parts.append(self._take(data, rows[span.start: span.stop]))
+        return self._make_batch(parts, device)
 
     def _iterate_in_threads(self, plan: List[List[Span]], device: torch.device) -> Iterator[tuple]:
         """The plan's batches in order, read and made by ``threads`` threads of this process, a few batches
         ahead of the consumer. Reading Parquet, decoding blobs, the contractions and Pillow's decoding all
         release the interpreter's lock, so the threads use as many cores; unlike data-loader worker
         processes they hand a batch over without copying it through shared memory."""
-        def load(unit: int) -> tuple:
-            return self._read(unit), self._shuffled_rows(unit)
-
         def make(spans: List[Span], loads: dict) -> tuple:
-            parts = []
-            for span in spans:
-                data, rows = loads[span.unit].result()
-                parts.append(self._take(data, rows[span.start: span.stop]))
-            return self._make_batch(parts, device)
+            return self._batch_of(spans, lambda unit: loads[unit].result(), device)
 
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="mmps-batches")
         try:
@@ -181,7 +188,7 @@ class _Sharded(IterableDataset):
             for spans in plan:
                 # A unit is loaded once, before the first batch that needs it (the queue is first in, first
                 # out, so a batch never waits for a load queued behind it), and let go after the last.
-                loads = {s.unit: loads[s.unit] if s.unit in loads else pool.submit(load, s.unit) for s in spans}
+                loads = {s.unit: loads[s.unit] if s.unit in loads else pool.submit(self._load, s.unit) for s in spans}
                 ahead.append(pool.submit(make, spans, loads))
                 while len(ahead) > 2 * self.threads:
                     yield ahead.popleft().result()
