@@ -98,6 +98,9 @@ def truncate(m, cap, delta2, norm2):
             rr -= 1
         r = min(r, rr)
     r = max(1, min(r, len(s2)))
+    if r == m.shape[0] <= m.shape[1]:
+        # Every direction of the smaller side kept: the step is exact, and the identity is the basis.
+        return np.eye(r), m.copy(), 0.0
     u = fix_signs(u[:, :r].copy())
     return u, u.T @ m, math.sqrt(float(np.sum(s2[r:])))
 

@@ -23,7 +23,8 @@ import java.util.Map;
  * ({@code rows x cols -> rank}, in the order they run), its mean time, and what the codec spends
  * outside them (reshaping, residuals, reconstruction, PSNR). The same images and calibration as
  * {@code CompressBenchmark} (other square sizes: the sample photographs resized and cropped to them),
- * one thread, routes timed in turns in the same JVM.
+ * one thread, routes timed in turns in the same JVM. The last column counts the calls whose kept squared
+ * singular values span more than 1e6, which form {@code W} from the unfolding rather than its Gram matrix.
  *
  * <pre>
  * mvn -B -ntp -q -Pbench -pl tensor-core,benchmarks -am package -DskipTests
@@ -112,34 +113,40 @@ public final class KernelSteps {
         public void factor(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
             long start = System.nanoTime();
             route.factor(a, rows, cols, selector, out);
-            record("L " + rows + "x" + cols, out.rank(), System.nanoTime() - start);
+            record("L " + rows + "x" + cols, out, System.nanoTime() - start);
         }
 
         @Override
         public void factorRight(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
             long start = System.nanoTime();
             route.factorRight(a, rows, cols, selector, out);
-            record("R " + rows + "x" + cols, out.rank(), System.nanoTime() - start);
+            record("R " + rows + "x" + cols, out, System.nanoTime() - start);
         }
 
-        private void record(String shape, int rank, long nanos) {
-            long[] s = steps.computeIfAbsent(shape, k -> new long[3]);
+        /** Per shape: calls, nanoseconds, ranks summed, calls whose kept squared singular values span over 1e6. */
+        private void record(String shape, LowRank out, long nanos) {
+            long[] s = steps.computeIfAbsent(shape, k -> new long[4]);
             s[0]++;
             s[1] += nanos;
-            s[2] += rank;
+            s[2] += out.rank();
+            double[] spectrum = out.sigmaSquared();
+            if (spectrum[0] > 1e6 * spectrum[out.rank() - 1]) {
+                s[3]++;
+            }
         }
 
         /** Mean per image: {total, factorisations}; keeps the table of this round. */
         double[] summary(double perImage, int images) {
             List<String> lines = new ArrayList<>();
-            lines.add(String.format(Locale.ROOT, "  %-16s %6s %10s %10s", "step", "rank", "us/image", "us/call"));
+            lines.add(String.format(Locale.ROOT, "  %-16s %6s %10s %10s %12s", "step", "rank", "us/image", "us/call",
+                    "spread>1e6"));
             double total = 0;
             for (var e : steps.entrySet()) {
                 long[] s = e.getValue();
                 double us = s[1] / 1e3 / images;
                 total += us;
-                lines.add(String.format(Locale.ROOT, "  %-16s %6.1f %10.1f %10.1f", e.getKey(), (double) s[2] / s[0],
-                        us, s[1] / 1e3 / s[0]));
+                lines.add(String.format(Locale.ROOT, "  %-16s %6.1f %10.1f %10.1f %11.0f%%", e.getKey(),
+                        (double) s[2] / s[0], us, s[1] / 1e3 / s[0], 100.0 * s[3] / s[0]));
             }
             table = String.join("\n", lines);
             return new double[] {perImage, total};

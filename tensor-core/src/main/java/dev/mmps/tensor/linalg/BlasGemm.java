@@ -5,6 +5,7 @@ import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.CblasUpper;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -16,6 +17,8 @@ public final class BlasGemm implements MatrixProduct, AutoCloseable {
 
     private final NativeMatrix pinned = new NativeMatrix();
     private double[] pinnedArray;
+    private int pinnedLength;
+    private boolean pinnedLoaded;
     private final NativeMatrix left = new NativeMatrix();
     private final NativeMatrix right = new NativeMatrix();
     private final NativeMatrix product = new NativeMatrix();
@@ -30,8 +33,8 @@ public final class BlasGemm implements MatrixProduct, AutoCloseable {
             gram(a, transA, n, k, c);
             return;
         }
-        var pa = a == pinnedArray ? pinned.ensure(m * k) : left.load(a, m * k);
-        var pb = b == pinnedArray ? pinned.ensure(k * n) : b == a ? pa : right.load(b, k * n);
+        var pa = a == pinnedArray ? pinnedCopy() : left.load(a, m * k);
+        var pb = b == pinnedArray ? pinnedCopy() : b == a ? pa : right.load(b, k * n);
         var pc = product.ensure((long) m * n);
         openblas.cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 m, n, k, 1.0, pa, transA ? m : k, pb, transB ? k : n, 0.0, pc, n);
@@ -43,7 +46,7 @@ public final class BlasGemm implements MatrixProduct, AutoCloseable {
      * It fills the upper triangle; the lower one is mirrored from it here.
      */
     private void gram(double[] a, boolean transposeFirst, int n, int k, double[] c) {
-        var pa = a == pinnedArray ? pinned.ensure(n * k) : left.load(a, n * k);
+        var pa = a == pinnedArray ? pinnedCopy() : left.load(a, n * k);
         var pc = product.ensure((long) n * n);
         openblas.cblas_dsyrk(CblasRowMajor, CblasUpper, transposeFirst ? CblasTrans : CblasNoTrans, n, k, 1.0, pa,
                 transposeFirst ? n : k, 0.0, pc, n);
@@ -55,15 +58,26 @@ public final class BlasGemm implements MatrixProduct, AutoCloseable {
         }
     }
 
+    /** Copies the pinned array when a product first needs it: a factorisation that needs none copies nothing. */
     @Override
     public void pin(double[] a, int length) {
-        pinned.load(a, length);
         pinnedArray = a;
+        pinnedLength = length;
+        pinnedLoaded = false;
+    }
+
+    private DoublePointer pinnedCopy() {
+        if (!pinnedLoaded) {
+            pinned.load(pinnedArray, pinnedLength);
+            pinnedLoaded = true;
+        }
+        return pinned.ensure(pinnedLength);
     }
 
     @Override
     public void unpin() {
         pinnedArray = null;
+        pinnedLoaded = false;
     }
 
     @Override

@@ -21,6 +21,70 @@ final class DenseKernels {
         return dot(a, 0, a, 0, length);
     }
 
+    /**
+     * Largest smaller side whose Gram matrix {@link #thinGram} forms: below it OpenBLAS's {@code dsyrk} and
+     * {@code dgemm} run at a small fraction of their speed (BENCHMARKS.md, "Where the kernel's time goes").
+     */
+    static final int THIN_GRAM_ORDER = 3;
+
+    /**
+     * The Gram matrix of the smaller side of a row-major {@code rows x cols} matrix whose smaller side is at
+     * most {@link #THIN_GRAM_ORDER}: {@code A A^T} when {@code rows <= cols}, else {@code A^T A}, both triangles.
+     * One pass with every entry in its own accumulator.
+     */
+    static void thinGram(double[] a, int rows, int cols, double[] gram) {
+        boolean rowGram = rows <= cols;
+        int order = rowGram ? rows : cols;
+        int length = rowGram ? cols : rows;
+        if (order > THIN_GRAM_ORDER) {
+            throw new IllegalArgumentException("thin Gram of order " + order + " asked; at most "
+                    + THIN_GRAM_ORDER + " is formed here, larger ones by the matrix products");
+        }
+        // Entry (i, j) of the smaller side's vectors sits at a[i * iStep + k * kStep].
+        int iStep = rowGram ? cols : 1;
+        int kStep = rowGram ? 1 : cols;
+        double g00 = 0;
+        double g01 = 0;
+        double g02 = 0;
+        double g11 = 0;
+        double g12 = 0;
+        double g22 = 0;
+        if (order == 3) {
+            for (int k = 0, at = 0; k < length; k++, at += kStep) {
+                double x = a[at];
+                double y = a[at + iStep];
+                double z = a[at + 2 * iStep];
+                g00 += x * x;
+                g01 += x * y;
+                g02 += x * z;
+                g11 += y * y;
+                g12 += y * z;
+                g22 += z * z;
+            }
+        } else if (order == 2) {
+            for (int k = 0, at = 0; k < length; k++, at += kStep) {
+                double x = a[at];
+                double y = a[at + iStep];
+                g00 += x * x;
+                g01 += x * y;
+                g11 += y * y;
+            }
+        } else {
+            for (int k = 0, at = 0; k < length; k++, at += kStep) {
+                g00 += a[at] * a[at];
+            }
+        }
+        double[] upper = {g00, g01, g02, g11, g12, g22};
+        for (int i = 0, next = 0; i < order; i++) {
+            for (int j = i; j < 3; j++, next++) {
+                if (j < order) {
+                    gram[i * order + j] = upper[next];
+                    gram[j * order + i] = upper[next];
+                }
+            }
+        }
+    }
+
     /** Dot product of {@code length} contiguous values of two arrays, four accumulators. */
     static double dot(double[] x, int xFrom, double[] y, int yFrom, int length) {
         double s0 = 0;

@@ -17,6 +17,14 @@ package dev.mmps.tensor.linalg;
  */
 public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
 
+    /**
+     * Largest ratio of the first to the last kept squared singular value for which {@code W} is formed from the
+     * Gram matrix. That way squares the condition: its rounding error, relative to a kept singular value, grows
+     * like {@code 1e-16} times this ratio, so at {@code 1e6} it stays near {@code 1e-10}, far below the float32
+     * of the stored cores; flatter-tailed spectra form {@code W} from {@code A}.
+     */
+    static final double GRAM_W_SPREAD = 1e6;
+
     private final String name;
     private final MatrixProduct gemm;
     private final SymmetricEigensolver smallEigen;
@@ -61,8 +69,14 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
     public void factor(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
         gemm.pin(a, rows * cols);
         try {
-            if (leadingBasis(a, rows, cols, true, selector, out)) {
-                gemm.multiply(out.u, true, a, false, out.rank, cols, rows, out.w);
+            switch (leadingBasis(a, rows, cols, true, selector, out)) {
+                case FROM_INPUT -> gemm.multiply(out.u, true, a, false, out.rank, cols, rows, out.w);
+                case FROM_GRAM -> {
+                    // U = A V C, so W = U^T A = C^T V^T (A^T A): products of the small side only.
+                    gemm.multiply(vectors, true, gram, false, out.rank, cols, cols, basis);
+                    gemm.multiply(orthonormalizer.coefficients(), true, basis, false, out.rank, cols, out.rank, out.w);
+                }
+                case NONE -> { }
             }
         } finally {
             gemm.unpin();
@@ -73,25 +87,46 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
     public void factorRight(double[] a, int rows, int cols, RankSelector selector, LowRank out) {
         gemm.pin(a, rows * cols);
         try {
-            if (leadingBasis(a, rows, cols, false, selector, out)) {
-                gemm.multiply(a, false, out.u, false, rows, out.rank, cols, out.w);
+            switch (leadingBasis(a, rows, cols, false, selector, out)) {
+                case FROM_INPUT -> gemm.multiply(a, false, out.u, false, rows, out.rank, cols, out.w);
+                case FROM_GRAM -> {
+                    // V = A^T U C, so W = A V = (A A^T) U C.
+                    gemm.multiply(gram, false, vectors, false, rows, out.rank, rows, basis);
+                    gemm.multiply(basis, false, orthonormalizer.coefficients(), false, rows, out.rank, out.rank, out.w);
+                }
+                case NONE -> { }
             }
         } finally {
             gemm.unpin();
         }
     }
 
+    /** How the other factor {@code W} is formed once the basis is known. */
+    private enum Remaining {
+        /** Nothing: the zero matrix (factors complete) or an identity answer. */
+        NONE,
+        /** From the input: {@code U^T A} or {@code A V}. */
+        FROM_INPUT,
+        /**
+         * From the Gram matrix: the basis was mapped from the Gram side's eigenvectors through {@code A} and
+         * made orthonormal by CholeskyQR, so {@code W} follows from the Gram matrix and CholeskyQR's
+         * coefficients without another pass over {@code A}.
+         */
+        FROM_GRAM
+    }
+
     /**
      * Puts the orthonormal basis of the leading left ({@code left}) or right singular subspace in
-     * {@code out.u}, sign-fixed, with the spectrum and rank. Returns false for the zero matrix,
-     * whose factors are then complete.
+     * {@code out.u}, sign-fixed, with the spectrum and rank, and says how {@code W} is to be formed.
      */
-    private boolean leadingBasis(double[] a, int rows, int cols, boolean left, RankSelector selector, LowRank out) {
+    private Remaining leadingBasis(double[] a, int rows, int cols, boolean left, RankSelector selector, LowRank out) {
         out.prepare(rows, cols);
         boolean rowGram = rows <= cols;
         int order = rowGram ? rows : cols;
         ensureCapacity(rows, cols);
-        if (rowGram) {
+        if (order <= DenseKernels.THIN_GRAM_ORDER) {
+            DenseKernels.thinGram(a, rows, cols, gram);
+        } else if (rowGram) {
             gemm.multiply(a, false, a, true, rows, rows, cols, gram);
         } else {
             gemm.multiply(a, true, a, false, cols, cols, rows, gram);
@@ -103,7 +138,7 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
         }
         if (total == 0) {
             ZeroMatrix.factor(rows, cols, left ? rows : cols, selector, out);
-            return false;
+            return Remaining.NONE;
         }
         SymmetricEigensolver eigen = order >= largeFromOrder ? largeEigen : smallEigen;
         double[] spectrum = out.sigmaSquared;
@@ -116,23 +151,33 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
         }
         int rank = selector.select(spectrum, order, total);
         out.keep(rank, order, total);
+        if (rank == order && rowGram == left && out.identityAccepted()) {
+            // Every direction of the basis side is kept: the identity serves, and W is A.
+            out.identityBasis = true;
+            return Remaining.NONE;
+        }
         int basisRows = left ? rows : cols;
         if (rowGram == left) {
             // The Gram side is the wanted side: its eigenvectors are the basis.
             eigen.leadingVectors(rank, out.u);
+            DenseKernels.fixColumnSigns(out.u, basisRows, rank);
+            return Remaining.FROM_INPUT;
+        }
+        // The other side: map the eigenvectors through A (or A^T) and orthonormalise.
+        eigen.leadingVectors(rank, vectors);
+        if (left) {
+            gemm.multiply(a, false, vectors, false, rows, rank, cols, basis);
         } else {
-            // The other side: map the eigenvectors through A (or A^T) and orthonormalise.
-            eigen.leadingVectors(rank, vectors);
-            if (left) {
-                gemm.multiply(a, false, vectors, false, rows, rank, cols, basis);
-            } else {
-                gemm.multiply(a, true, vectors, false, cols, rank, rows, basis);
-            }
-            // The columns of A V are already orthogonal up to rounding: one CholeskyQR step suffices.
-            orthonormalizer.orthonormalize(gemm, basis, basisRows, rank, out.u);
+            gemm.multiply(a, true, vectors, false, cols, rank, rows, basis);
+        }
+        // The columns of A V are already orthogonal up to rounding: one CholeskyQR step suffices.
+        boolean conditioned = spectrum[0] <= GRAM_W_SPREAD * spectrum[rank - 1];
+        if (orthonormalizer.orthonormalize(gemm, basis, basisRows, rank, out.u) && conditioned) {
+            DenseKernels.fixColumnSigns(out.u, basisRows, rank, orthonormalizer.coefficients(), rank);
+            return Remaining.FROM_GRAM;
         }
         DenseKernels.fixColumnSigns(out.u, basisRows, rank);
-        return true;
+        return Remaining.FROM_INPUT;
     }
 
     /** Frees the native buffers of the parts that hold any. */

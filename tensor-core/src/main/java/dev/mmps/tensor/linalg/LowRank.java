@@ -11,6 +11,13 @@ package dev.mmps.tensor.linalg;
  *
  * <p>Sign convention: in every column of the orthonormal factor the entry of largest magnitude
  * (the first, on a tie) is positive. This makes the factors a function of the input alone.
+ *
+ * <p>A factorisation that keeps every direction of the basis side when that side is the smaller one
+ * ({@code rank == rows <= cols} from the left, {@code rank == cols <= rows} from the right) is exact
+ * whatever orthonormal basis it takes. A caller that accepts the identity there calls
+ * {@link #acceptIdentityBasis}; a route may then skip the basis and the product and report
+ * {@link #identityBasis()}: {@code U} (or {@code V}) is the identity and {@code W} is the input itself,
+ * neither written. Routes that do not take the shortcut fill both factors as usual.
  */
 public final class LowRank {
 
@@ -21,6 +28,29 @@ public final class LowRank {
     int spectrumLength;
     double totalEnergy;
     double discardedEnergy;
+    private boolean identityAccepted;
+    boolean identityBasis;
+
+    /**
+     * Lets the routes answer an exact factorisation with the identity basis and the input as {@code W},
+     * unwritten (see the class comment). The caller then checks {@link #identityBasis()} after every call.
+     */
+    public void acceptIdentityBasis(boolean accept) {
+        identityAccepted = accept;
+    }
+
+    /** Whether the last call's route may answer with the identity basis. */
+    boolean identityAccepted() {
+        return identityAccepted;
+    }
+
+    /**
+     * True when the last factorisation kept every direction of its smaller side and the route answered with
+     * the identity basis: {@link #u()} and {@link #w()} were not written, and {@code W} is the input.
+     */
+    public boolean identityBasis() {
+        return identityBasis;
+    }
 
     /** The orthonormal factor, row-major with {@link #rank()} columns. */
     public double[] u() {
@@ -60,6 +90,7 @@ public final class LowRank {
     }
 
     void prepare(int rows, int cols) {
+        identityBasis = false;
         int small = Math.min(rows, cols);
         int large = Math.max(rows, cols);
         if (sigmaSquared.length < small) {

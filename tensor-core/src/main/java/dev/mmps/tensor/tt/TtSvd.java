@@ -30,6 +30,11 @@ import java.util.Optional;
  * <p>Singular values below {@link #NEGLIGIBLE} times {@code ||A||_F} are never kept: they are
  * rounding noise, and dropping them keeps exact decompositions of low-rank images small.
  *
+ * <p>A step that keeps every direction of the side it peels, when that side is the unfolding's smaller
+ * one (the colour mode of a 224x224 image: {@code 50176 x 3} at rank 3), is exact with any orthonormal
+ * basis. It stores the identity as the core and carries the unfolding on unchanged, so the routes can
+ * skip its basis and product ({@link LowRank#acceptIdentityBasis}); every route gives the same factors.
+ *
  * <p>Not thread-safe: holds the factoriser's scratch.
  */
 public final class TtSvd {
@@ -46,6 +51,7 @@ public final class TtSvd {
             throw new IllegalArgumentException("TT-SVD needs a factoriser; use LowRankFactorizers.create(\"auto\")");
         }
         this.factorizer = factorizer;
+        step.acceptIdentityBasis(true);
     }
 
     public LowRankFactorizer factorizer() {
@@ -122,9 +128,13 @@ public final class TtSvd {
                 int cols = size / leftRows;
                 factorizer.factor(carry, leftRows, cols, selector, step);
                 int r = step.rank();
-                cores[left] = toFloat(step.u(), leftRows * r);
+                if (r == leftRows && leftRows <= cols) {
+                    cores[left] = identity(r);
+                } else {
+                    cores[left] = toFloat(step.u(), leftRows * r);
+                    System.arraycopy(step.w(), 0, carry, 0, r * cols);
+                }
                 stored += cores[left].length;
-                System.arraycopy(step.w(), 0, carry, 0, r * cols);
                 ranks[left + 1] = r;
                 size = r * cols;
                 left++;
@@ -132,9 +142,13 @@ public final class TtSvd {
                 int rows = size / rightCols;
                 factorizer.factorRight(carry, rows, rightCols, selector, step);
                 int r = step.rank();
-                cores[right] = rightCore(step.u(), dims[right], ranks[right + 1], r);
+                if (r == rightCols && rightCols <= rows) {
+                    cores[right] = identity(r);
+                } else {
+                    cores[right] = rightCore(step.u(), dims[right], ranks[right + 1], r);
+                    System.arraycopy(step.w(), 0, carry, 0, rows * r);
+                }
                 stored += cores[right].length;
-                System.arraycopy(step.w(), 0, carry, 0, rows * r);
                 ranks[right] = r;
                 size = rows * r;
                 right--;
@@ -199,6 +213,15 @@ public final class TtSvd {
             rank = Math.min(rank, r);
         }
         return Math.max(1, Math.min(rank, count));
+    }
+
+    /** The {@code n x n} identity: the core of a step that keeps every direction of its smaller side. */
+    private static float[] identity(int n) {
+        float[] core = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            core[i * n + i] = 1;
+        }
+        return core;
     }
 
     private static float[] toFloat(double[] values, int length) {

@@ -78,4 +78,21 @@ class BlasGemmTest {
             }
         }
     }
+
+    /** The Gram matrices of smaller sides of 1 to 3, formed in Java, against the plain products. */
+    @ParameterizedTest(name = "{0}x{1}")
+    @CsvSource({"5, 1", "1, 5", "9, 2", "2, 9", "3, 3", "1000, 3", "3, 1000"})
+    void thinGramMatricesEqualTheJavaProducts(int rows, int cols) {
+        double[] a = random(rows * cols, rows * 17L + cols);
+        int order = Math.min(rows, cols);
+        double[] expected = new double[order * order];
+        double[] actual = new double[order * order];
+        if (rows <= cols) {
+            new JavaGemm().multiply(a, false, a, true, rows, rows, cols, expected);
+        } else {
+            new JavaGemm().multiply(a, true, a, false, cols, cols, rows, expected);
+        }
+        DenseKernels.thinGram(a, rows, cols, actual);
+        assertSame(expected, actual, order * order, "Gram of the smaller side");
+    }
 }

@@ -69,6 +69,41 @@ class TtSvdTest {
         }
     }
 
+    /**
+     * The colour mode of a {@code 16 x 16 x 3} tensor is peeled first, from the right, at its full rank 3 (a
+     * {@code 256 x 3} unfolding): the step is exact, so its core is the identity and the next step sees the
+     * unfolding unchanged, with every route giving the same factors.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.mmps.tensor.tt.TtSvdTest#routes")
+    void aStepKeepingItsWholeSmallerSideStoresTheIdentity(String route) {
+        int[] dims = {4, 4, 4, 4, 3};
+        double[] tensor = random(dims, new Random(7));
+        BondPolicy policy = BondPolicy.perBond(4, 8, 6, 3);
+        Decomposition d = new TtSvd(LowRankFactorizers.create(route)).decompose(tensor, dims, policy);
+        Mps reference = new TtSvd(LowRankFactorizers.create("lapack-svd")).decompose(tensor, dims, policy).mps();
+        float[] colour = d.mps().core(4);
+        assertEquals(9, colour.length);
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                assertEquals(i == j ? 1f : 0f, colour[i * 3 + j], "colour core entry " + i + "," + j);
+            }
+        }
+        assertEquals(0, d.discarded()[3], "an exact step discards nothing");
+        assertArrayEquals(reference.ranks(), d.mps().ranks());
+        for (int k = 0; k < dims.length; k++) {
+            float[] expected = reference.core(k);
+            float[] actual = d.mps().core(k);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-4, "core " + k + " entry " + i + " against lapack-svd");
+            }
+        }
+    }
+
+    static Stream<String> routes() {
+        return LowRankFactorizers.NAMES.stream();
+    }
+
     @Test
     void parametersFollowEquationFour() {
         int[] dims = {4, 8, 4, 8, 3};
