@@ -104,7 +104,7 @@ public final class MmpsCodec implements ImageCodec {
         ensureCapacity(size, shape.values());
         layout.tensorize(pixels, tensor);
         List<Decomposition> decompositions = stagedTtSvd.decompose(tensor, layout.dims(), plan.policies(),
-                approximation);
+                layout.padded() ? approximation : null);
         List<Mps> stages = new ArrayList<>(decompositions.size());
         double[][] discarded = new double[decompositions.size()][];
         double[] bounds = new double[decompositions.size()];
@@ -125,8 +125,8 @@ public final class MmpsCodec implements ImageCodec {
 
     /**
      * The squared error of the sum of the stages against the image. Without padding every tensor entry is a
-     * pixel, and the staged TT-SVD has summed the residual's squares already; with padding the rebuilt image is
-     * compared pixel by pixel.
+     * pixel, and the staged TT-SVD knows the residual's squared norm (the last stage's part from what its steps
+     * discarded, with no contraction); with padding the rebuilt image is compared pixel by pixel.
      */
     private double squaredError(float[] pixels, TensorLayout layout) {
         if (!layout.padded()) {

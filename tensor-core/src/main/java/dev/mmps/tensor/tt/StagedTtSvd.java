@@ -39,6 +39,7 @@ public final class StagedTtSvd {
     private final TtSvd ttSvd;
     private final MpsContractor contractor;
     private double[] residual = new double[0];
+    private double[] sum = new double[0];
     private double residualSquaredNorm = Double.NaN;
 
     /**
@@ -75,7 +76,8 @@ public final class StagedTtSvd {
      * @param tensor row-major over {@code dims}, its first {@code prod dims} values used; not modified
      * @param stages number of stages, at least 1
      * @param policy each stage's bond policy
-     * @param approximation receives the sum of the stages in its first {@code prod dims} values
+     * @param approximation receives the sum of the stages in its first {@code prod dims} values; null when only
+     *     {@link #residualSquaredNorm()} is wanted, which spares contracting the last stage
      * @return one decomposition per stage, in order
      */
     public List<Decomposition> decompose(double[] tensor, int[] dims, int stages, StagePolicy policy,
@@ -101,6 +103,8 @@ public final class StagedTtSvd {
             double[] approximation, long budget) {
         int size = checkedSize(tensor, dims, stages, policy, approximation);
         ensureCapacity(size);
+        boolean wanted = approximation != null;
+        double[] running = wanted ? approximation : sum;
         residualSquaredNorm = Double.NaN;
         Decomposition[] decompositions = new Decomposition[stages];
         long left = budget;
@@ -113,7 +117,12 @@ public final class StagedTtSvd {
             }
             decompositions[s] = d;
             left -= d.mps().parameters();
-            squaredNorm = addStage(tensor, contractor.contract(d.mps()), approximation, size, s == 0);
+            if (s == stages - 1 && !wanted) {
+                // The last stage's error is what its steps discarded (their projections are orthogonal).
+                squaredNorm = d.errorBound() * d.errorBound();
+            } else {
+                squaredNorm = addStage(tensor, contractor.contract(d.mps()), running, size, s == 0);
+            }
         }
         residualSquaredNorm = squaredNorm;
         return List.of(decompositions);
@@ -122,7 +131,9 @@ public final class StagedTtSvd {
     /**
      * The squared Frobenius norm of the residual the last complete decomposition left, {@code tensor} minus the
      * sum of its stages as contracted from the stored cores, over every position of the tensor (padding
-     * included); NaN before the first, or after a decomposition that exceeded its budget.
+     * included); NaN before the first, or after a decomposition that exceeded its budget. Without an
+     * approximation to fill, the last stage is not contracted and its part is the sum of its discarded squared
+     * singular values, exact up to the float32 rounding of its cores.
      */
     public double residualSquaredNorm() {
         return residualSquaredNorm;
@@ -159,7 +170,7 @@ public final class StagedTtSvd {
         for (int d : dims) {
             size *= Math.max(d, 0);
         }
-        if (tensor == null || tensor.length < size || approximation == null || approximation.length < size) {
+        if (tensor == null || tensor.length < size || approximation != null && approximation.length < size) {
             throw new IllegalArgumentException("tensor and approximation must each hold " + size + " values for "
                     + "dimensions " + Arrays.toString(dims) + ", got " + (tensor == null ? "none" : tensor.length)
                     + " and " + (approximation == null ? "none" : approximation.length));
@@ -170,6 +181,7 @@ public final class StagedTtSvd {
     private void ensureCapacity(int size) {
         if (residual.length < size) {
             residual = new double[size];
+            sum = new double[size];
         }
     }
 }

@@ -72,6 +72,25 @@ class StagedTtSvdTest {
         }
     }
 
+    /**
+     * Without an approximation to fill, the last stage is not contracted: the residual's squared norm then comes
+     * from what its steps discarded, and equals the contracted one up to the float32 rounding of the cores.
+     */
+    @Test
+    void withoutAnApproximationTheResidualNormIsTheSame() {
+        double[] tensor = TtSvdTest.random(DIMS, new Random(10));
+        List<BondPolicy> policies = List.of(BondPolicy.uniform(3, DIMS.length), BondPolicy.uniform(2, DIMS.length));
+        StagedTtSvd staged = staged("auto");
+        List<Decomposition> contracted = staged.decompose(tensor, DIMS, policies, new double[tensor.length]);
+        double expected = staged.residualSquaredNorm();
+        List<Decomposition> summed = staged.decompose(tensor, DIMS, policies, null);
+        for (int s = 0; s < policies.size(); s++) {
+            assertEquals(contracted.get(s).mps(), summed.get(s).mps(), "stage " + (s + 1) + ", the same either way");
+        }
+        assertEquals(expected, staged.residualSquaredNorm(), Tolerance.F32 * squaredNorm(tensor));
+        assertTrue(expected > 0.1 * squaredNorm(tensor), "a truncation that leaves a residual: " + expected);
+    }
+
     @Test
     void oneExactStageRebuildsTheTensor() {
         double[] tensor = TtSvdTest.random(DIMS, new Random(7));
