@@ -173,18 +173,7 @@ final class OpenCvDecoder {
         int w = mat.cols();
         byte[] data = new byte[h * w * channels];
         mat.get(0, 0, data);
-        float[] p = new float[data.length];
-        if (channels == 1) {
-            for (int i = 0; i < p.length; i++) {
-                p[i] = (data[i] & 0xff) / 255f;
-            }
-        } else {
-            for (int i = 0; i < p.length; i += 3) {
-                p[i] = (data[i + 2] & 0xff) / 255f;
-                p[i + 1] = (data[i + 1] & 0xff) / 255f;
-                p[i + 2] = (data[i] & 0xff) / 255f;
-            }
-        }
+        float[] p = channels == 1 ? Preprocess.fromGrayBytes(data, h * w) : Preprocess.fromBgrBytes(data, h * w);
         return new DecodedImage(new ImageShape(h, w, channels), p);
     }
 }
