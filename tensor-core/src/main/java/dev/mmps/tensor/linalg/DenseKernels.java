@@ -30,7 +30,6 @@ final class DenseKernels {
     /**
      * The Gram matrix of the smaller side of a row-major {@code rows x cols} matrix whose smaller side is at
      * most {@link #THIN_GRAM_ORDER}: {@code A A^T} when {@code rows <= cols}, else {@code A^T A}, both triangles.
-     * One pass with every entry in its own accumulator.
      */
     static void thinGram(double[] a, int rows, int cols, double[] gram) {
         boolean rowGram = rows <= cols;
@@ -43,46 +42,46 @@ final class DenseKernels {
         // Entry (i, j) of the smaller side's vectors sits at a[i * iStep + k * kStep].
         int iStep = rowGram ? cols : 1;
         int kStep = rowGram ? 1 : cols;
+        if (order < 3) {
+            for (int i = 0; i < order; i++) {
+                for (int j = i; j < order; j++) {
+                    double s = 0;
+                    for (int k = 0, at = 0; k < length; k++, at += kStep) {
+                        s += a[at + i * iStep] * a[at + j * iStep];
+                    }
+                    gram[i * order + j] = s;
+                    gram[j * order + i] = s;
+                }
+            }
+            return;
+        }
+        // Order 3, the colour mode of an RGB image: the six entries in registers, one pass.
         double g00 = 0;
         double g01 = 0;
         double g02 = 0;
         double g11 = 0;
         double g12 = 0;
         double g22 = 0;
-        if (order == 3) {
-            for (int k = 0, at = 0; k < length; k++, at += kStep) {
-                double x = a[at];
-                double y = a[at + iStep];
-                double z = a[at + 2 * iStep];
-                g00 += x * x;
-                g01 += x * y;
-                g02 += x * z;
-                g11 += y * y;
-                g12 += y * z;
-                g22 += z * z;
-            }
-        } else if (order == 2) {
-            for (int k = 0, at = 0; k < length; k++, at += kStep) {
-                double x = a[at];
-                double y = a[at + iStep];
-                g00 += x * x;
-                g01 += x * y;
-                g11 += y * y;
-            }
-        } else {
-            for (int k = 0, at = 0; k < length; k++, at += kStep) {
-                g00 += a[at] * a[at];
-            }
+        for (int k = 0, at = 0; k < length; k++, at += kStep) {
+            double x = a[at];
+            double y = a[at + iStep];
+            double z = a[at + 2 * iStep];
+            g00 += x * x;
+            g01 += x * y;
+            g02 += x * z;
+            g11 += y * y;
+            g12 += y * z;
+            g22 += z * z;
         }
-        double[] upper = {g00, g01, g02, g11, g12, g22};
-        for (int i = 0, next = 0; i < order; i++) {
-            for (int j = i; j < 3; j++, next++) {
-                if (j < order) {
-                    gram[i * order + j] = upper[next];
-                    gram[j * order + i] = upper[next];
-                }
-            }
-        }
+        gram[0] = g00;
+        gram[1] = g01;
+        gram[2] = g02;
+        gram[3] = g01;
+        gram[4] = g11;
+        gram[5] = g12;
+        gram[6] = g02;
+        gram[7] = g12;
+        gram[8] = g22;
     }
 
     /** Dot product of {@code length} contiguous values of two arrays, four accumulators. */

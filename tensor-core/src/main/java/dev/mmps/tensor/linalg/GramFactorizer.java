@@ -152,8 +152,7 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
         int rank = selector.select(spectrum, order, total);
         out.keep(rank, order, total);
         if (rank == order && rowGram == left && out.identityAccepted()) {
-            // Every direction of the basis side is kept: the identity serves, and W is A.
-            out.identityBasis = true;
+            // Every direction of the basis side is kept: the caller takes the identity, and A as W.
             return Remaining.NONE;
         }
         int basisRows = left ? rows : cols;

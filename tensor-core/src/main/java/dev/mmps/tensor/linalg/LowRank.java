@@ -14,10 +14,9 @@ package dev.mmps.tensor.linalg;
  *
  * <p>A factorisation that keeps every direction of the basis side when that side is the smaller one
  * ({@code rank == rows <= cols} from the left, {@code rank == cols <= rows} from the right) is exact
- * whatever orthonormal basis it takes. A caller that accepts the identity there calls
- * {@link #acceptIdentityBasis}; a route may then skip the basis and the product and report
- * {@link #identityBasis()}: {@code U} (or {@code V}) is the identity and {@code W} is the input itself,
- * neither written. Routes that do not take the shortcut fill both factors as usual.
+ * whatever orthonormal basis it takes. A caller that takes the identity there and the input as {@code W}
+ * calls {@link #acceptIdentityBasis}; a route may then leave both factors unwritten for such a call (the
+ * rank and the shape say which calls those are). Routes that do not take the shortcut fill both as usual.
  */
 public final class LowRank {
 
@@ -29,27 +28,18 @@ public final class LowRank {
     double totalEnergy;
     double discardedEnergy;
     private boolean identityAccepted;
-    boolean identityBasis;
 
     /**
-     * Lets the routes answer an exact factorisation with the identity basis and the input as {@code W},
-     * unwritten (see the class comment). The caller then checks {@link #identityBasis()} after every call.
+     * Lets the routes leave both factors unwritten when a factorisation keeps every direction of its smaller
+     * side, the basis side (see the class comment): the caller takes the identity and the input itself.
      */
     public void acceptIdentityBasis(boolean accept) {
         identityAccepted = accept;
     }
 
-    /** Whether the last call's route may answer with the identity basis. */
+    /** Whether the caller takes the identity basis of an exact factorisation itself. */
     boolean identityAccepted() {
         return identityAccepted;
-    }
-
-    /**
-     * True when the last factorisation kept every direction of its smaller side and the route answered with
-     * the identity basis: {@link #u()} and {@link #w()} were not written, and {@code W} is the input.
-     */
-    public boolean identityBasis() {
-        return identityBasis;
     }
 
     /** The orthonormal factor, row-major with {@link #rank()} columns. */
@@ -90,7 +80,6 @@ public final class LowRank {
     }
 
     void prepare(int rows, int cols) {
-        identityBasis = false;
         int small = Math.min(rows, cols);
         int large = Math.max(rows, cols);
         if (sigmaSquared.length < small) {
