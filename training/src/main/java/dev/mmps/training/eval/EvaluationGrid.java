@@ -250,6 +250,10 @@ public final class EvaluationGrid {
         switch (cell.method()) {
             case ORIGINAL, RANDOM, KCENTER, RANDOM_BYTES -> {
                 subset = cell.method() == Method.ORIGINAL ? null : subset(cell, report);
+                Run whole = subset != null && subset.length == source.size() ? original(cell, report) : null;
+                if (whole != null) {
+                    return whole;
+                }
                 int[] kept = subset == null ? java.util.stream.IntStream.range(0, source.size()).toArray() : subset;
                 values = (long) kept.length * train.shape().values();
                 storedRatio = (double) values / ((long) source.size() * train.shape().values());
@@ -301,6 +305,23 @@ public final class EvaluationGrid {
                     fit.seconds(), validation == null ? null : learningRate, validation == null ? null : fit.keptEpoch(),
                     validation == null ? null : fit.validationAccuracy());
         }
+    }
+
+    /**
+     * The finished Original run of the cell's architecture and seed, standing for a cell whose subset holds every
+     * training image (random-bytes when the table takes more bytes than the original files): the student would
+     * train on the same images with the same seed, so the grid does not train it again. Null when there is none.
+     */
+    private Run original(Cell cell, EvaluationReport report) {
+        Run full = report.run(Run.key(Method.ORIGINAL.label(), 1.0, cell.architecture().label(), cell.seed()));
+        if (full == null) {
+            return null;
+        }
+        LOG.info("{} at ratio {}: the subset holds every training image, so the original run of seed {} stands for "
+                + "it", cell.method().label(), EvaluationConfig.ratioText(cell.ratio()), cell.seed());
+        return new Run(cell.method().label(), cell.ratio(), full.architecture(), full.seed(), full.accuracy(),
+                full.trainImages(), full.storedValues(), full.storedRatio(), full.storedBytes(), full.epochs(),
+                full.loss(), full.trainAccuracy(), 0, full.learningRate(), full.keptEpoch(), full.validationAccuracy());
     }
 
     private Stages.Teacher teacher(EvaluationReport report) {

@@ -114,6 +114,11 @@ final class EvaluationReport {
         return runs.containsKey(key);
     }
 
+    /** The finished run of a cell, or null. */
+    Run run(String key) {
+        return runs.get(key);
+    }
+
     int size() {
         return runs.size();
     }

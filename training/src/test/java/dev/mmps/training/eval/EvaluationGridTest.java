@@ -179,6 +179,11 @@ class EvaluationGridTest {
         assertTrue(trainedFiles <= plain.get("storedBytes").asLong());
         assertEquals(30, byBytes.get("trainImages").asInt());
         assertEquals(trainedFiles, byBytes.get("storedBytes").asLong());
+        JsonNode whole = runs.get("original|1.0|convnet|1");
+        assertEquals(whole.get("accuracy").asDouble(), byBytes.get("accuracy").asDouble(), 0,
+                "every image with the same seed: the original run stands for it");
+        assertEquals(whole.get("keptEpoch").asInt(), byBytes.get("keptEpoch").asInt());
+        assertEquals(0, byBytes.get("seconds").asDouble(), 0, "not trained again");
         String html = Files.readString(dir.resolve("out/evaluation.html"));
         assertEquals(2, html.split("<img ", -1).length - 1, "accuracy against bytes and against values");
         assertTrue(html.contains("MMPS + correction layer") && html.contains("data:image/png;base64,"), html.length()
