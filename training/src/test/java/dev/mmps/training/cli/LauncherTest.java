@@ -47,7 +47,7 @@ class LauncherTest {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         for (String name : List.of("MMPS_DEVICE", "PYTORCH_FLAVOR", "PYTORCH_VERSION", "PYTORCH_LIBRARY_PATH",
-                "MMPS_JAVA_OPTS")) {
+                "MMPS_JAVA_OPTS", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_")) {
             pb.environment().remove(name);
         }
         pb.environment().put("MMPS_PRINT_COMMAND", "1");
@@ -80,6 +80,20 @@ class LauncherTest {
         List<String> w = l.words();
         assertEquals(List.of("dev.mmps.training.cli.Main", "train-teacher", "--epochs", "1"),
                 w.subList(w.size() - 4, w.size()));
+    }
+
+    /** glibc's malloc is told to keep freed tensors (BENCHMARKS.md, "CPU training and the memory allocator"). */
+    @Test
+    void theAllocatorKeepsFreedBlocksUnlessTheEnvironmentSaysOtherwise() throws Exception {
+        Launch defaults = launch(Map.of(), "train-teacher");
+        assertEquals(0, defaults.code(), defaults.err());
+        for (String word : List.of("MALLOC_MMAP_MAX_=0", "MALLOC_TRIM_THRESHOLD_=4294967296",
+                "MALLOC_TOP_PAD_=268435456")) {
+            assertTrue(defaults.has(word), word + " missing from: " + defaults.out());
+        }
+        Launch chosen = launch(Map.of("MALLOC_MMAP_MAX_", "65536"), "train-teacher");
+        assertTrue(chosen.has("MALLOC_MMAP_MAX_=65536"), chosen.out());
+        assertFalse(chosen.has("MALLOC_MMAP_MAX_=0"), chosen.out());
     }
 
     @Test
