@@ -33,6 +33,27 @@ class BadInputTest {
         assertMessage(() -> codec.compress(pixels, shape), "is Infinity", "finite");
     }
 
+    /** Every finite float passes the shape's check, every NaN and infinity fails it, wherever it stands. */
+    @Test
+    void theFiniteCheckSeparatesTheExtremes() {
+        float[] finite = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 0f,
+            -0f, 1f, Math.nextDown(Float.MAX_VALUE), Float.intBitsToFloat(0x7f7fffff)};
+        float[] pixels = new float[48];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = finite[i % finite.length];
+        }
+        shape.requireMatches(pixels);
+        float[] nonFinite = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.intBitsToFloat(0x7f800001), Float.intBitsToFloat(0xffc00000)};
+        for (float bad : nonFinite) {
+            for (int at : new int[] {0, 17, 47}) {
+                float[] copy = pixels.clone();
+                copy[at] = bad;
+                assertMessage(() -> shape.requireMatches(copy), "is " + bad, "finite");
+            }
+        }
+    }
+
     @Test
     void truncationRulesAreChecked() {
         assertMessage(() -> new Truncation.MaxBond(0), "max bond 0", "at least 1");
