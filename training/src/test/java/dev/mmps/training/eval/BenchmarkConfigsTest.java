@@ -17,7 +17,7 @@ class BenchmarkConfigsTest {
 
     static List<Path> grids() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("..", "benchmarks"))) {
-            List<Path> grids = files.filter(p -> p.getFileName().toString().matches("evaluation-.*\\.conf"))
+            List<Path> grids = files.filter(p -> p.getFileName().toString().matches("(evaluation|distillation)-.*\\.conf"))
                     .sorted().toList();
             assertFalse(grids.isEmpty(), "no benchmark grids under benchmarks/");
             return grids;
@@ -31,6 +31,7 @@ class BenchmarkConfigsTest {
         assertNotNull(config.output(), "evaluation.output");
         assertNotNull(config.train(), "evaluation.train");
         assertNotNull(config.test(), "evaluation.test");
-        assertFalse(config.methods().isEmpty(), "evaluation.methods");
+        assertFalse(config.methods().isEmpty() && config.distillation().ipcs().isEmpty(),
+                "evaluation.methods or evaluation.distillation.ipcs");
     }
 }
