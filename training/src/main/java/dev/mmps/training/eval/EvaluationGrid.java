@@ -97,9 +97,12 @@ public final class EvaluationGrid {
                     EvaluationConfig.ratioText(cell.ratio()), cell.architecture().label(), cell.seed());
             Run run = runCell(cell, report);
             report.add(run);
-            LOG.info("run {}/{}: {} at ratio {}, {}, seed {}: test accuracy {}% ({} s)", done, todo,
+            // Everything this session's runs took so far, teachers, corrections and trials included.
+            double perRun = (System.nanoTime() - start) / 1e9 / done;
+            LOG.info("run {}/{}: {} at ratio {}, {}, seed {}: test accuracy {}% ({} s); about {} min left", done, todo,
                     cell.method().label(), EvaluationConfig.ratioText(cell.ratio()), cell.architecture().label(),
-                    cell.seed(), Stages.percent(run.accuracy()), String.format(Locale.ROOT, "%.0f", run.seconds()));
+                    cell.seed(), Stages.percent(run.accuracy()), String.format(Locale.ROOT, "%.0f", run.seconds()),
+                    String.format(Locale.ROOT, "%.0f", perRun * (todo - done) / 60));
         }
         LOG.info("evaluation finished: {} runs in {}, {} new in {} s; tables in {}", report.size(),
                 output.resolve(EvaluationReport.JSON), done,
