@@ -27,6 +27,11 @@ final class DeviceOption {
         return overrides;
     }
 
+    /** The option as given, to pass on to another process of the same command; empty if not given. */
+    java.util.List<String> arguments() {
+        return device == null ? java.util.List.of() : java.util.List.of("--device", device.label());
+    }
+
     /**
      * Chooses the device the settings name and logs it.
      *

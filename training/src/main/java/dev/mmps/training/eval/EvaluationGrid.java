@@ -51,6 +51,10 @@ public final class EvaluationGrid {
     private String tableKey;
     private Map<String, Integer> trainIds;
     private FactorSource table;
+    /** Whether this process is one of a grid's workers ({@link #runAsWorker}). */
+    private boolean worker;
+    /** Runs this process has finished, for the estimate of the time left. */
+    private int runsTimed;
 
     public EvaluationGrid(EvaluationConfig config) {
         this.config = config;
@@ -71,44 +75,158 @@ public final class EvaluationGrid {
     }
 
     /**
-     * Runs every cell not yet in the output's {@code evaluation.json}.
+     * Runs every cell not yet in the output's {@code evaluation.json}, one after the other in this process.
      *
      * @return the path of {@code evaluation.json}
      */
     public Path run() {
+        return run(1, null);
+    }
+
+    /**
+     * Starts the process of worker {@code index} of {@code count}: the same {@code evaluate} command, which calls
+     * {@link #runAsWorker} in it.
+     */
+    @FunctionalInterface
+    public interface WorkerStarter {
+        Process start(int index, int count) throws java.io.IOException;
+    }
+
+    /**
+     * Runs every cell not yet in the output's {@code evaluation.json}, {@code workers} students at a time, each in a
+     * process of its own. What the students share is made here first (the learning rates, the teacher, the
+     * corrections and layers); then the workers train every {@code workers}-th student of what is left, each
+     * keeping its finished runs in a file of its own; this process merges them into the report and runs what
+     * they left (a cell the original run of its seed stands for).
+     *
+     * @param workers how many students train at once; 1 trains them here, one after the other
+     * @param starter starts a worker's process; unused when {@code workers} is 1
+     * @return the path of {@code evaluation.json}
+     * @throws IllegalStateException if a worker stops with an error (the runs the workers finished are kept)
+     */
+    public Path run(int workers, WorkerStarter starter) {
         List<Cell> cells = cells();
         EvaluationReport report = EvaluationReport.open(output, EvaluationReport.Settings.of(config));
-        long todo = cells.stream().filter(c -> !report.has(c.key())).count();
+        int merged = report.mergeWorkers();
+        if (merged > 0) {
+            LOG.info("evaluation: {} runs finished by the workers of an earlier start taken into the report", merged);
+        }
+        List<Cell> todo = cells.stream().filter(c -> !report.has(c.key())).toList();
         LOG.info("evaluation: {} runs in the grid, {} done before, {} to run; output {}", cells.size(),
-                cells.size() - todo, todo, output);
+                cells.size() - todo.size(), todo.size(), output);
+        load(cells, report);
+        long start = System.nanoTime();
+        if (workers > 1 && todo.size() > 1) {
+            java.util.Objects.requireNonNull(starter, "a grid of several workers needs a way to start them");
+            for (Cell cell : todo) {
+                prepareShared(cell, report);
+            }
+            runWorkers(Math.min(workers, todo.size()), starter, report);
+        }
+        List<Cell> left = todo.stream().filter(c -> !report.has(c.key())).toList();
+        int done = 0;
+        for (Cell cell : left) {
+            done++;
+            Run run = runCell(cell, report, "run " + done + "/" + left.size(), start, left.size() - done);
+            report.add(run);
+        }
+        LOG.info("evaluation finished: {} runs in {}, {} new in {} s; tables in {}", report.size(),
+                output.resolve(EvaluationReport.JSON), todo.size(),
+                String.format(Locale.ROOT, "%.0f", (System.nanoTime() - start) / 1e9),
+                output.resolve(EvaluationReport.MARKDOWN));
+        return output.resolve(EvaluationReport.JSON);
+    }
+
+    /**
+     * The part of a grid that worker {@code index} of {@code count} trains, in a process started by
+     * {@link #run(int, WorkerStarter)}: every {@code count}-th cell of those not in {@code evaluation.json},
+     * from the {@code index}-th. Its runs go to a file of its own; a cell that the original run of its seed stands
+     * for is left to the grid's process, which holds every original run once the workers are done.
+     */
+    public void runAsWorker(int index, int count) {
+        ValidationException.check(count >= 2 && index >= 0 && index < count, "worker " + index + " of " + count
+                + ": a worker's index counts from 0 and is below the number of workers, at least 2");
+        worker = true;
+        List<Cell> cells = cells();
+        EvaluationReport report = EvaluationReport.openAsWorker(output, EvaluationReport.Settings.of(config), index);
+        List<Cell> todo = cells.stream().filter(c -> !report.has(c.key())).toList();
+        List<Cell> mine = new ArrayList<>();
+        for (int i = index; i < todo.size(); i += count) {
+            mine.add(todo.get(i));
+        }
+        load(cells, report);
+        long start = System.nanoTime();
+        int done = 0;
+        for (Cell cell : mine) {
+            done++;
+            Run run = runCell(cell, report, "run " + done + "/" + mine.size(), start, mine.size() - done);
+            if (run != null) {
+                report.add(run);
+            }
+        }
+    }
+
+    /** Reads the test and training sets, checks every input, and holds out the validation split. */
+    private void load(List<Cell> cells, EvaluationReport report) {
         test = OriginalReader.read(config.test());
         requireInputs(cells, test.shape());
         train = OriginalReader.read(config.train());
         requireSameClasses();
         split(report);
-        long start = System.nanoTime();
-        int done = 0;
-        for (Cell cell : cells) {
-            if (report.has(cell.key())) {
-                continue;
-            }
-            done++;
-            LOG.info("run {}/{}: {} at ratio {}, {}, seed {}", done, todo, cell.method().label(),
-                    EvaluationConfig.ratioText(cell.ratio()), cell.architecture().label(), cell.seed());
-            Run run = runCell(cell, report);
-            report.add(run);
-            // Everything this session's runs took so far, teachers, corrections and trials included.
-            double perRun = (System.nanoTime() - start) / 1e9 / done;
-            LOG.info("run {}/{}: {} at ratio {}, {}, seed {}: test accuracy {}% ({} s); about {} min left", done, todo,
-                    cell.method().label(), EvaluationConfig.ratioText(cell.ratio()), cell.architecture().label(),
-                    cell.seed(), Stages.percent(run.accuracy()), String.format(Locale.ROOT, "%.0f", run.seconds()),
-                    String.format(Locale.ROOT, "%.0f", perRun * (todo - done) / 60));
+    }
+
+    /**
+     * Makes what the cell's student needs from steps that students share, so that workers find it made: the
+     * learning rate of its architecture, the teacher, the correction terms or layer of its table.
+     */
+    private void prepareShared(Cell cell, EvaluationReport report) {
+        learningRate(cell.architecture(), report);
+        if (cell.method() == Method.KCENTER && config.subsets() == null
+                && config.kcenterFeatures() == Selection.Features.TEACHER) {
+            teacher(report);
         }
-        LOG.info("evaluation finished: {} runs in {}, {} new in {} s; tables in {}", report.size(),
-                output.resolve(EvaluationReport.JSON), done,
-                String.format(Locale.ROOT, "%.0f", (System.nanoTime() - start) / 1e9),
-                output.resolve(EvaluationReport.MARKDOWN));
-        return output.resolve(EvaluationReport.JSON);
+        switch (cell.method().correction()) {
+            case TERMS -> corrections(table(cell.method().codec(), cell.ratio()), cell, report);
+            case LAYER -> layer(table(cell.method().codec(), cell.ratio()), cell, report);
+            case NONE -> { }
+        }
+    }
+
+    /**
+     * Starts the workers, waits for all of them and merges their runs into the report, also when one fails or this
+     * process is stopped (its workers are stopped with it).
+     */
+    private void runWorkers(int count, WorkerStarter starter, EvaluationReport report) {
+        LOG.info("evaluation: {} workers, each training every {}th student of the rest in a process of its own", count,
+                count);
+        List<Process> processes = new ArrayList<>();
+        Thread stopWorkers = new Thread(() -> processes.forEach(Process::destroy));
+        Runtime.getRuntime().addShutdownHook(stopWorkers);
+        List<String> failures = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                processes.add(starter.start(i, count));
+            }
+            for (int i = 0; i < count; i++) {
+                int code = processes.get(i).waitFor();
+                if (code != 0) {
+                    failures.add("worker " + (i + 1) + " of " + count + " stopped with exit code " + code);
+                }
+            }
+        } catch (java.io.IOException e) {
+            failures.add("a worker could not be started: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failures.add("interrupted while the workers ran");
+        } finally {
+            processes.forEach(Process::destroy);
+            Runtime.getRuntime().removeShutdownHook(stopWorkers);
+            report.mergeWorkers();
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", failures) + " (its log is above); the runs the workers "
+                    + "finished are in " + output.resolve(EvaluationReport.JSON) + ", so the same command resumes");
+        }
     }
 
     /** Holds out the validation split, when there is one, and notes its sizes in the report. */
@@ -243,7 +361,28 @@ public final class EvaluationGrid {
         }
     }
 
-    private Run runCell(Cell cell, EvaluationReport report) {
+    /**
+     * Trains and scores a cell's student, logging its start and end as {@code label} with an estimate of the time
+     * the {@code left} cells after it take; null when a worker leaves the cell to the grid's process.
+     */
+    private Run runCell(Cell cell, EvaluationReport report, String label, long since, int left) {
+        LOG.info("{}: {} at ratio {}, {}, seed {}", label, cell.method().label(),
+                EvaluationConfig.ratioText(cell.ratio()), cell.architecture().label(), cell.seed());
+        long started = System.nanoTime();
+        Run run = trainCell(cell, report);
+        if (run != null) {
+            // Everything this process's runs took so far, teachers, corrections and trials included.
+            runsTimed++;
+            double perRun = (System.nanoTime() - since) / 1e9 / runsTimed;
+            LOG.info("{}: {} at ratio {}, {}, seed {}: test accuracy {}% ({} s); about {} min left", label,
+                    cell.method().label(), EvaluationConfig.ratioText(cell.ratio()), cell.architecture().label(),
+                    cell.seed(), Stages.percent(run.accuracy()), String.format(Locale.ROOT, "%.0f",
+                            (System.nanoTime() - started) / 1e9), String.format(Locale.ROOT, "%.0f", perRun * left / 60));
+        }
+        return run;
+    }
+
+    private Run trainCell(Cell cell, EvaluationReport report) {
         float learningRate = learningRate(cell.architecture(), report);
         ImageSource source = trainingPart;
         int[] subset = null;
@@ -253,9 +392,16 @@ public final class EvaluationGrid {
         switch (cell.method()) {
             case ORIGINAL, RANDOM, KCENTER, RANDOM_BYTES -> {
                 subset = cell.method() == Method.ORIGINAL ? null : subset(cell, report);
-                Run whole = subset != null && subset.length == source.size() ? original(cell, report) : null;
+                boolean everything = subset != null && subset.length == source.size();
+                Run whole = everything ? original(cell, report) : null;
                 if (whole != null) {
                     return whole;
+                }
+                if (everything && worker) {
+                    LOG.info("{} at ratio {}, seed {}: the subset holds every training image, so the grid's process "
+                            + "takes the original run of the seed for it", cell.method().label(),
+                            EvaluationConfig.ratioText(cell.ratio()), cell.seed());
+                    return null;
                 }
                 int[] kept = subset == null ? java.util.stream.IntStream.range(0, source.size()).toArray() : subset;
                 values = (long) kept.length * train.shape().values();

@@ -70,15 +70,26 @@ final class EvaluationReport {
     /** The file: settings, what shared steps made, every finished run, and the means over seeds. */
     private record ReportFile(JsonNode settings, Map<String, JsonNode> notes, List<Run> runs, List<Cell> summary) {}
 
+    /** A worker process's file: the runs it finished, until the grid's own process merges them into the report. */
+    private record WorkerFile(JsonNode settings, List<Run> runs) {}
+
+    /** The folder of the workers' files, under the output. */
+    static final String WORKERS = "workers";
+
     private final Path folder;
     /** As read back from a file, so that it compares equal to the settings of an earlier file when they are. */
     private final JsonNode settings;
     private final Map<String, Run> runs = new LinkedHashMap<>();
     private final Map<String, JsonNode> notes = new LinkedHashMap<>();
+    /** The worker this report belongs to, or -1 for the grid's own report. */
+    private final int worker;
+    /** The runs a worker finished, written to its own file. */
+    private final List<Run> workerRuns = new ArrayList<>();
 
-    private EvaluationReport(Path folder, Settings settings) {
+    private EvaluationReport(Path folder, Settings settings, int worker) {
         this.folder = folder;
         this.settings = JsonFiles.tree(settings);
+        this.worker = worker;
     }
 
     /**
@@ -88,7 +99,20 @@ final class EvaluationReport {
      *     damaged one
      */
     static EvaluationReport open(Path folder, Settings settings) {
-        EvaluationReport report = new EvaluationReport(folder, settings);
+        return open(folder, settings, -1);
+    }
+
+    /**
+     * The report as a worker process sees it: the runs and notes of {@code evaluation.json}, read once; the runs
+     * it adds go to {@code workers/worker-<index>.json} alone, and its notes stay in memory, so that the grid's
+     * own process is the only writer of {@code evaluation.json}.
+     */
+    static EvaluationReport openAsWorker(Path folder, Settings settings, int index) {
+        return open(folder, settings, index);
+    }
+
+    private static EvaluationReport open(Path folder, Settings settings, int worker) {
+        EvaluationReport report = new EvaluationReport(folder, settings, worker);
         Path file = folder.resolve(JSON);
         if (Files.isRegularFile(file)) {
             try {
@@ -123,16 +147,72 @@ final class EvaluationReport {
         return runs.size();
     }
 
-    /** Adds a run and rewrites both files. */
+    /** Adds a run and rewrites the report's files (a worker's: its own file). */
     void add(Run run) {
         runs.put(run.key(), run);
-        write();
+        if (worker >= 0) {
+            workerRuns.add(run);
+            writeAtomically(workerFile(worker), JsonFiles.text(new WorkerFile(settings, workerRuns)));
+        } else {
+            write();
+        }
     }
 
-    /** Records what a shared step made (a teacher, a correction table), and rewrites both files. */
+    /** Records what a shared step made (a teacher, a correction table), and rewrites the report's files. */
     void note(String name, Object value) {
         notes.put(name, JsonFiles.tree(value));
+        if (worker < 0) {
+            write();
+        }
+    }
+
+    /**
+     * Takes the runs of the workers' files into the report, writes it, and deletes the files: what workers of an
+     * earlier, stopped start finished is kept.
+     *
+     * @return how many runs were taken
+     * @throws ValidationException if a worker's file was made with other settings or is damaged
+     */
+    int mergeWorkers() {
+        Path dir = folder.resolve(WORKERS);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        List<Path> files;
+        try (var listing = Files.list(dir)) {
+            files = listing.filter(f -> f.getFileName().toString().matches("worker-\\d+\\.json")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        int taken = 0;
+        for (Path f : files) {
+            try {
+                JsonNode file = JsonFiles.readTree(f);
+                if (!settings.equals(file.get("settings"))) {
+                    throw new ValidationException(f + " was made with other settings than " + folder.resolve(JSON)
+                            + "; delete it to train its runs again, or give a new evaluation.output");
+                }
+                for (Run r : JsonFiles.convert(file.path("runs"), Run[].class)) {
+                    taken += runs.putIfAbsent(r.key(), r) == null ? 1 : 0;
+                }
+            } catch (JsonProcessingException e) {
+                throw new ValidationException(f + " is damaged (" + e.getOriginalMessage() + "); delete it to train "
+                        + "its runs again", e);
+            }
+        }
         write();
+        try {
+            for (Path f : files) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete a merged worker file in " + dir + ": " + e.getMessage(), e);
+        }
+        return taken;
+    }
+
+    private Path workerFile(int index) {
+        return folder.resolve(WORKERS).resolve("worker-" + index + ".json");
     }
 
     /** A note recorded earlier (in this run or one that stopped), as {@code type}, or null if there is none. */

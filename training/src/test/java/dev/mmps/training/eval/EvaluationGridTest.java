@@ -212,6 +212,58 @@ class EvaluationGridTest {
         assertTrue(subsets.getMessage().contains("validation.fraction = 0"), subsets.getMessage());
     }
 
+    @Test
+    void workersTrainTheGridAsItsOwnProcessWould(@TempDir Path dir) throws Exception {
+        String grid = "methods = [original, random, \"random-bytes\", mmps, \"mmps+kd\"]\nseeds = [1, 2]\n"
+                + "validation { fraction = 0.25, seed = 5, learning-rates = [0.05, 0.01] }";
+        File alone = config(dir.resolve("alone"), 1, grid);
+        JsonNode reference = JSON.readTree(new EvaluationGrid(EvaluationConfig.load(alone, Map.of())).run().toFile());
+        File shared = config(dir.resolve("shared"), 1, grid);
+        // The workers get this process's threads divided by their number: claim twice the threads this process
+        // trains with, so that each worker trains with as many as the reference did and repeats it exactly.
+        String threads = System.getProperty("ai.djl.pytorch.num_threads");
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(2 * Integer.parseInt(threads)));
+        int code;
+        try {
+            code = dev.mmps.training.cli.Main.run(new String[] {"evaluate", "--config", shared.getPath(), "--workers",
+                "2"});
+        } finally {
+            System.setProperty("ai.djl.pytorch.num_threads", threads);
+        }
+        assertEquals(0, code);
+        JsonNode report = JSON.readTree(dir.resolve("shared/out/evaluation.json").toFile());
+        Map<String, JsonNode> expected = runs(reference);
+        Map<String, JsonNode> runs = runs(report);
+        assertEquals(expected.keySet(), runs.keySet());
+        for (String key : expected.keySet()) {
+            for (String field : List.of("accuracy", "trainImages", "epochs", "keptEpoch", "validationAccuracy",
+                    "storedValues", "storedBytes", "learningRate")) {
+                assertEquals(expected.get(key).get(field), runs.get(key).get(field), key + " " + field);
+            }
+        }
+        // The shared steps ran once, in the grid's process, as they did alone (their folders and times aside).
+        assertEquals(withoutPlaces(reference.get("notes")), withoutPlaces(report.get("notes")));
+        assertEquals(0, runs.get("random-bytes|0.3|convnet|2").get("seconds").asDouble(), 0,
+                "the original run stands for the whole set, in the grid's process");
+        try (var left = Files.list(dir.resolve("shared/out/workers"))) {
+            assertEquals(List.of(), left.toList(), "every worker's runs merged");
+        }
+        assertEquals(2, dev.mmps.training.cli.Main.run(new String[] {"evaluate", "--config", shared.getPath(),
+            "--workers", "0"}));
+    }
+
+    /** Notes without the fields that name folders or measure time. */
+    private static JsonNode withoutPlaces(JsonNode notes) {
+        JsonNode copy = notes.deepCopy();
+        for (JsonNode note : copy) {
+            if (note.isObject()) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) note).remove(List.of("folder", "table", "settings",
+                        "seconds"));
+            }
+        }
+        return copy;
+    }
+
     private static Map<String, JsonNode> runs(JsonNode report) {
         Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
         for (JsonNode r : report.get("runs")) {
