@@ -1,9 +1,9 @@
 package dev.mmps.training.cli;
 
-import dev.mmps.training.eval.EvaluationConfig;
-import dev.mmps.training.eval.DistillationGrid;
-import dev.mmps.training.eval.EvaluationGrid;
 import dev.mmps.settings.ValidationException;
+import dev.mmps.training.eval.DistillationGrid;
+import dev.mmps.training.eval.EvaluationConfig;
+import dev.mmps.training.eval.EvaluationGrid;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
