@@ -197,8 +197,7 @@ public final class EvaluationGrid {
      * process is stopped (its workers are stopped with it).
      */
     private void runWorkers(int count, WorkerStarter starter, EvaluationReport report) {
-        LOG.info("evaluation: {} workers, each training every {}th student of the rest in a process of its own", count,
-                count);
+        LOG.info("evaluation: {} workers share the students left, each in a process of its own", count);
         List<Process> processes = new ArrayList<>();
         Thread stopWorkers = new Thread(() -> processes.forEach(Process::destroy));
         Runtime.getRuntime().addShutdownHook(stopWorkers);

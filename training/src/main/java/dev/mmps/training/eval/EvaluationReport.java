@@ -205,6 +205,11 @@ final class EvaluationReport {
             for (Path f : files) {
                 Files.delete(f);
             }
+            try (var rest = Files.list(dir)) {
+                if (rest.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete a merged worker file in " + dir + ": " + e.getMessage(), e);
         }

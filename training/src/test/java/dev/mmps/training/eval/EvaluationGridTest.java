@@ -245,9 +245,7 @@ class EvaluationGridTest {
         assertEquals(withoutPlaces(reference.get("notes")), withoutPlaces(report.get("notes")));
         assertEquals(0, runs.get("random-bytes|0.3|convnet|2").get("seconds").asDouble(), 0,
                 "the original run stands for the whole set, in the grid's process");
-        try (var left = Files.list(dir.resolve("shared/out/workers"))) {
-            assertEquals(List.of(), left.toList(), "every worker's runs merged");
-        }
+        assertTrue(Files.notExists(dir.resolve("shared/out/workers")), "every worker's runs merged");
         assertEquals(2, dev.mmps.training.cli.Main.run(new String[] {"evaluate", "--config", shared.getPath(),
             "--workers", "0"}));
     }
