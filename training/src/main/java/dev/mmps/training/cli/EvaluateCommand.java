@@ -48,6 +48,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--worker", hidden = true, paramLabel = "I/N")
     private String worker;
 
+    /** With {@code --worker}: which of the cells left its round trains. */
+    @Option(names = "--worker-share", hidden = true, defaultValue = "ALL")
+    private EvaluationGrid.Share share;
+
     @Override
     public Integer call() throws Exception {
         ValidationException.check(workers >= 1, "--workers " + workers + ": give the number of students to train at "
@@ -64,7 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
             String[] part = worker.split("/");
             ValidationException.check(grid != null && part.length == 2, "--worker " + worker + " is set by "
                     + "'evaluate --workers' on the processes it starts, as index/count over a grid with methods");
-            grid.runAsWorker(Integer.parseInt(part[0]), Integer.parseInt(part[1]));
+            grid.runAsWorker(Integer.parseInt(part[0]), Integer.parseInt(part[1]), share);
             return Main.OK;
         }
         if (grid != null) {
@@ -79,9 +83,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /**
      * This command again in a new JVM with this one's options and classpath, as worker {@code index} of {@code
-     * count}, with its share of the PyTorch threads; its log goes where this one's does.
+     * count} for a share of the cells, with its part of the PyTorch threads; its log goes where this one's does.
      */
-    private Process startWorker(int index, int count) throws IOException {
+    private Process startWorker(int index, int count, EvaluationGrid.Share share) throws IOException {
         int threads = Math.max(1, Integer.getInteger(THREADS, Runtime.getRuntime().availableProcessors()) / count);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -91,7 +95,8 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         command.addAll(List.of("-D" + THREADS + "=" + threads, "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "evaluate", "--config", config.getPath(), "--worker", index + "/" + count));
+                Main.class.getName(), "evaluate", "--config", config.getPath(), "--worker", index + "/" + count,
+                "--worker-share", share.name()));
         if (output != null) {
             command.addAll(List.of("--output", output));
         }

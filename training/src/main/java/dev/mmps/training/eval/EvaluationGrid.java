@@ -84,20 +84,29 @@ public final class EvaluationGrid {
     }
 
     /**
-     * Starts the process of worker {@code index} of {@code count}: the same {@code evaluate} command, which calls
-     * {@link #runAsWorker} in it.
+     * Starts the process of worker {@code index} of {@code count} for a share of the cells: the same {@code evaluate}
+     * command, which calls {@link #runAsWorker} in it.
      */
     @FunctionalInterface
     public interface WorkerStarter {
-        Process start(int index, int count) throws java.io.IOException;
+        Process start(int index, int count, Share share) throws java.io.IOException;
+    }
+
+    /** Which of the cells left a round of workers trains. */
+    public enum Share {
+        /** Those whose students train on no correction: nothing learned from the teacher is needed. */
+        UNCORRECTED,
+        /** Every cell left. */
+        ALL
     }
 
     /**
      * Runs every cell not yet in the output's {@code evaluation.json}, {@code workers} students at a time, each in a
-     * process of its own. What the students share is made here first (the learning rates, the teacher, the
-     * corrections and layers); then the workers train every {@code workers}-th student of what is left, each
-     * keeping its finished runs in a file of its own; this process merges them into the report and runs what
-     * they left (a cell the original run of its seed stands for).
+     * process of its own. The learning rates every student needs are chosen here first. Then the workers train the
+     * students without corrections while this process learns the corrections and layers the others need; then the
+     * workers train those. Each worker takes every {@code workers}-th student of its round and keeps its finished
+     * runs in a file of its own; this process merges them into the report and runs what they left (a cell the
+     * original run of its seed stands for).
      *
      * @param workers how many students train at once; 1 trains them here, one after the other
      * @param starter starts a worker's process; unused when {@code workers} is 1
@@ -118,10 +127,22 @@ public final class EvaluationGrid {
         long start = System.nanoTime();
         if (workers > 1 && todo.size() > 1) {
             java.util.Objects.requireNonNull(starter, "a grid of several workers needs a way to start them");
-            for (Cell cell : todo) {
-                prepareShared(cell, report);
+            int count = Math.min(workers, todo.size());
+            List<Cell> corrected = todo.stream().filter(c -> c.method().correction() != Method.Correction.NONE)
+                    .toList();
+            Runnable learnCorrections = () -> corrected.forEach(c -> prepareShared(c, report));
+            if (corrected.size() < todo.size()) {
+                for (Cell cell : todo) {
+                    learningRate(cell.architecture(), report);
+                    prepareTeacher(cell, report);
+                }
+                runWorkers(count, Share.UNCORRECTED, starter, report, learnCorrections);
+            } else {
+                learnCorrections.run();
             }
-            runWorkers(Math.min(workers, todo.size()), starter, report);
+            if (!corrected.isEmpty()) {
+                runWorkers(count, Share.ALL, starter, report, () -> { });
+            }
         }
         List<Cell> left = todo.stream().filter(c -> !report.has(c.key())).toList();
         int done = 0;
@@ -139,17 +160,19 @@ public final class EvaluationGrid {
 
     /**
      * The part of a grid that worker {@code index} of {@code count} trains, in a process started by
-     * {@link #run(int, WorkerStarter)}: every {@code count}-th cell of those not in {@code evaluation.json},
-     * from the {@code index}-th. Its runs go to a file of its own; a cell that the original run of its seed stands
-     * for is left to the grid's process, which holds every original run once the workers are done.
+     * {@link #run(int, WorkerStarter)}: every {@code count}-th cell of the share of those not in
+     * {@code evaluation.json}, from the {@code index}-th. Its runs go to a file of its own; a cell that the original
+     * run of its seed stands for is left to the grid's process, which holds every original run once the workers are
+     * done.
      */
-    public void runAsWorker(int index, int count) {
+    public void runAsWorker(int index, int count, Share share) {
         ValidationException.check(count >= 2 && index >= 0 && index < count, "worker " + index + " of " + count
                 + ": a worker's index counts from 0 and is below the number of workers, at least 2");
         worker = true;
         List<Cell> cells = cells();
         EvaluationReport report = EvaluationReport.openAsWorker(output, EvaluationReport.Settings.of(config), index);
-        List<Cell> todo = cells.stream().filter(c -> !report.has(c.key())).toList();
+        List<Cell> todo = cells.stream().filter(c -> !report.has(c.key())).filter(c -> share == Share.ALL
+                || c.method().correction() == Method.Correction.NONE).toList();
         List<Cell> mine = new ArrayList<>();
         for (int i = index; i < todo.size(); i += count) {
             mine.add(todo.get(i));
@@ -181,10 +204,7 @@ public final class EvaluationGrid {
      */
     private void prepareShared(Cell cell, EvaluationReport report) {
         learningRate(cell.architecture(), report);
-        if (cell.method() == Method.KCENTER && config.subsets() == null
-                && config.kcenterFeatures() == Selection.Features.TEACHER) {
-            teacher(report);
-        }
+        prepareTeacher(cell, report);
         switch (cell.method().correction()) {
             case TERMS -> corrections(table(cell.method().codec(), cell.ratio()), cell, report);
             case LAYER -> layer(table(cell.method().codec(), cell.ratio()), cell, report);
@@ -192,20 +212,31 @@ public final class EvaluationGrid {
         }
     }
 
+    /** Trains the teacher when the cell's selection reads its features. */
+    private void prepareTeacher(Cell cell, EvaluationReport report) {
+        if (cell.method() == Method.KCENTER && config.subsets() == null
+                && config.kcenterFeatures() == Selection.Features.TEACHER) {
+            teacher(report);
+        }
+    }
+
     /**
-     * Starts the workers, waits for all of them and merges their runs into the report, also when one fails or this
-     * process is stopped (its workers are stopped with it).
+     * Starts a round of workers, does {@code meanwhile} here, waits for all of them and merges their runs into the
+     * report, also when one fails or this process is stopped (its workers are stopped with it).
      */
-    private void runWorkers(int count, WorkerStarter starter, EvaluationReport report) {
-        LOG.info("evaluation: {} workers share the students left, each in a process of its own", count);
+    private void runWorkers(int count, Share share, WorkerStarter starter, EvaluationReport report,
+            Runnable meanwhile) {
+        LOG.info("evaluation: {} workers share the students left{}, each in a process of its own", count,
+                share == Share.UNCORRECTED ? " that train on no correction" : "");
         List<Process> processes = new ArrayList<>();
         Thread stopWorkers = new Thread(() -> processes.forEach(Process::destroy));
         Runtime.getRuntime().addShutdownHook(stopWorkers);
         List<String> failures = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                processes.add(starter.start(i, count));
+                processes.add(starter.start(i, count, share));
             }
+            meanwhile.run();
             for (int i = 0; i < count; i++) {
                 int code = processes.get(i).waitFor();
                 if (code != 0) {
