@@ -65,9 +65,10 @@ final class EvaluateCommand implements Callable<Integer> {
         DistillationGrid distillation = c.distillation().ipcs().isEmpty() ? null : new DistillationGrid(c);
         DeviceOption.use(c);
         if (worker != null) {
+            ValidationException.check(grid != null && worker.matches("\\d{1,4}/\\d{1,4}"), "--worker " + worker
+                    + " is set by 'evaluate --workers' on the processes it starts, as index/count over a grid with "
+                    + "methods; run 'evaluate --workers N' instead");
             String[] part = worker.split("/");
-            ValidationException.check(grid != null && part.length == 2, "--worker " + worker + " is set by "
-                    + "'evaluate --workers' on the processes it starts, as index/count over a grid with methods");
             grid.runAsWorker(Integer.parseInt(part[0]), Integer.parseInt(part[1]), share);
             return Main.OK;
         }

@@ -248,6 +248,8 @@ class EvaluationGridTest {
         assertTrue(Files.notExists(dir.resolve("shared/out/workers")), "every worker's runs merged");
         assertEquals(2, dev.mmps.training.cli.Main.run(new String[] {"evaluate", "--config", shared.getPath(),
             "--workers", "0"}));
+        assertEquals(2, dev.mmps.training.cli.Main.run(new String[] {"evaluate", "--config", shared.getPath(),
+            "--worker", "one/two"}));
     }
 
     /** Notes without the fields that name folders or measure time. */
