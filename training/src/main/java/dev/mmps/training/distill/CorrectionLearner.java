@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * and each batch's terms are optimised to the end by Adam (its step size falling along a cosine) before the
  * next batch starts. A rank-{@code r} term {@code U V} starts with {@code U} random and {@code V} zero, so the
  * correction itself starts at zero while its gradient does not vanish; an image whose loss the learned term
- * does not lower keeps the zero term.
+ * does not lower keeps the zero term. Batches are independent and each starts from a seed drawn in order, so a
+ * run stopped between batches continues from its {@link Checkpoint} to the result it would have had.
  */
 public final class CorrectionLearner {
 
@@ -57,15 +58,50 @@ public final class CorrectionLearner {
     /** The corrections and the distillation loss (mean over images of the logit MSE) before and after. */
     public record Outcome(Corrections corrections, double lossBefore, double lossAfter, double seconds) {}
 
+    /**
+     * The batches a run has finished: the corrections of the first rebuilt images in their order, the sums of
+     * their per-image losses before and after, and the seconds spent on them.
+     */
+    public record Progress(Corrections corrections, double lossBefore, double lossAfter, double seconds) {}
+
+    /** Keeps a run's finished batches so that a stopped run continues after the last batch kept. */
+    public interface Checkpoint {
+
+        /** Keeps nothing: a stopped run starts again. */
+        Checkpoint NONE = new Checkpoint() {
+            @Override
+            public Progress resume() {
+                return null;
+            }
+
+            @Override
+            public void keep(Progress progress) {}
+        };
+
+        /** What an earlier run with the same settings kept, or null. */
+        Progress resume();
+
+        /** Called after every batch with all finished so far; may keep only some of the calls. */
+        void keep(Progress progress);
+    }
+
     private CorrectionLearner() {}
+
+    /** Learns without keeping progress; see {@link #learn(Classifier, ImageSource, ImageSource, Settings, int, Checkpoint)}. */
+    public static Outcome learn(Classifier teacher, ImageSource real, ImageSource rebuilt, Settings settings, int seed) {
+        return learn(teacher, real, rebuilt, settings, seed, Checkpoint.NONE);
+    }
 
     /**
      * @param teacher a classifier trained on the original images
      * @param real the original images, matched to {@code rebuilt} by id
      * @param rebuilt the compressed images to correct
-     * @throws ValidationException if the teacher does not fit the data or an image has no original
+     * @param checkpoint where finished batches are kept, and found again by a run that was stopped
+     * @throws ValidationException if the teacher does not fit the data, an image has no original, or the kept
+     *     progress is not a run of these settings on these images
      */
-    public static Outcome learn(Classifier teacher, ImageSource real, ImageSource rebuilt, Settings settings, int seed) {
+    public static Outcome learn(Classifier teacher, ImageSource real, ImageSource rebuilt, Settings settings, int seed,
+            Checkpoint checkpoint) {
         teacher.requireFits(rebuilt, "compressed source");
         teacher.requireFits(real, "original source");
         int[] originals = matchById(real, rebuilt);
@@ -74,22 +110,40 @@ public final class CorrectionLearner {
         Map<String, Corrections.Term> terms = new LinkedHashMap<>();
         double before = 0;
         double after = 0;
+        double earlierSeconds = 0;
+        Progress kept = checkpoint.resume();
+        if (kept != null) {
+            requireResumable(kept, rebuilt, settings, checkpoint);
+            terms.putAll(kept.corrections().terms());
+            before = kept.lossBefore();
+            after = kept.lossAfter();
+            earlierSeconds = kept.seconds();
+            LOG.info("corrections: continuing after the {}/{} images an earlier run finished", terms.size(),
+                    rebuilt.size());
+        }
+        int done = terms.size();
         long start = System.nanoTime();
         long lastLog = start;
         try (Classifier.Thaw thaw = teacher.frozen();
                 NDManager manager = NDManager.newBaseManager(teacher.runsOn())) {
             for (int first = 0; first < rebuilt.size(); first += settings.batchSize()) {
+                long batchSeed = random.nextLong();
+                if (first < done) {
+                    continue;
+                }
                 int[] batch = java.util.stream.IntStream.range(first, Math.min(rebuilt.size(), first + settings.batchSize()))
                         .toArray();
                 try (NDManager sub = manager.newSubManager()) {
                     BatchTerms learned = learnBatch(teacher, real.images(sub, pick(originals, batch)),
-                            rebuilt.images(sub, batch), settings, random.nextLong());
+                            rebuilt.images(sub, batch), settings, batchSeed);
                     for (int i = 0; i < batch.length; i++) {
                         terms.put(rebuilt.id(batch[i]), learned.term(i));
                     }
                     before += learned.lossBefore();
                     after += learned.lossAfter();
                 }
+                checkpoint.keep(new Progress(new Corrections(rebuilt.shape(), settings.rank(), terms), before, after,
+                        earlierSeconds + (System.nanoTime() - start) / 1e9));
                 if (System.nanoTime() - lastLog > 30e9) {
                     lastLog = System.nanoTime();
                     LOG.info("corrections: {}/{} images, distillation loss {} -> {}", terms.size(), rebuilt.size(),
@@ -97,13 +151,34 @@ public final class CorrectionLearner {
                 }
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = earlierSeconds + (System.nanoTime() - start) / 1e9;
         Outcome outcome = new Outcome(new Corrections(rebuilt.shape(), settings.rank(), terms), before / rebuilt.size(),
                 after / rebuilt.size(), seconds);
         LOG.info("corrections learned for {} images of {} (rank {}, {} steps): distillation loss {} -> {}, {} s",
                 rebuilt.size(), rebuilt.description(), settings.rank(), settings.steps(), format(outcome.lossBefore()),
                 format(outcome.lossAfter()), String.format(Locale.ROOT, "%.1f", seconds));
         return outcome;
+    }
+
+    /**
+     * Kept progress fits this run if it holds whole batches of the first rebuilt images, in order, with terms of
+     * this rank on these images' shape.
+     */
+    private static void requireResumable(Progress kept, ImageSource rebuilt, Settings settings, Checkpoint where) {
+        Corrections c = kept.corrections();
+        int n = c.terms().size();
+        boolean fits = n <= rebuilt.size() && (n % settings.batchSize() == 0 || n == rebuilt.size())
+                && c.shape().equals(rebuilt.shape()) && c.rank() == settings.rank();
+        int i = 0;
+        for (String id : c.terms().keySet()) {
+            if (!fits || !id.equals(rebuilt.id(i))) {
+                throw new ValidationException("the corrections kept by an earlier run (" + n + " images) do not "
+                        + "continue this run on " + rebuilt.description() + " at image " + i + " ("
+                        + id + "): they come from other images or settings; remove " + where + " to learn "
+                        + "the corrections from the start");
+            }
+            i++;
+        }
     }
 
     /** One batch's learned factors, image after image, and its summed per-image losses before and after. */

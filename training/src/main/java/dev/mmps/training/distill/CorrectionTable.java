@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.parquet.example.data.Group;
@@ -20,6 +22,8 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The corrections as files: {@code corrections.parquet} (zstd), one row per image keyed by {@code id}, with
@@ -32,6 +36,10 @@ public final class CorrectionTable {
 
     public static final String TABLE = "corrections.parquet";
     public static final String SUMMARY = "corrections.json";
+    /** The rows and the note of an unfinished learning run; see {@link #checkpoint}. */
+    public static final String PROGRESS_TABLE = "corrections.progress.parquet";
+    public static final String PROGRESS = "corrections.progress.json";
+    private static final Logger LOG = LoggerFactory.getLogger(CorrectionTable.class);
     private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("message correction {"
             + " required binary id (STRING); required int32 height; required int32 width; required int32 channels;"
             + " required int32 rank; required binary u; required binary v; }");
@@ -71,31 +79,122 @@ public final class CorrectionTable {
      */
     public static Summary write(Path dir, Corrections corrections, Summary learned) {
         Path table = dir.resolve(TABLE);
-        Path partial = dir.resolve(TABLE + ".partial");
         try {
             Files.createDirectories(dir);
-            Files.deleteIfExists(partial);
-            SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
-            ImageShape s = corrections.shape();
-            try (ParquetWriter<Group> writer = ParquetFiles.writer(partial, SCHEMA)) {
-                for (Map.Entry<String, Corrections.Term> e : corrections.terms().entrySet()) {
-                    writer.write(rows.newGroup().append("id", e.getKey()).append("height", s.height())
-                            .append("width", s.width()).append("channels", s.channels())
-                            .append("rank", corrections.rank())
-                            .append("u", Binary.fromConstantByteArray(ParquetFiles.bytes(e.getValue().u())))
-                            .append("v", Binary.fromConstantByteArray(ParquetFiles.bytes(e.getValue().v()))));
-                }
-            }
-            Files.deleteIfExists(dir.resolve("." + TABLE + ".partial.crc"));
+            Path partial = writeRows(dir, TABLE + ".partial", corrections);
             Summary summary = learned.written(corrections, Files.size(partial));
             JsonFiles.write(dir.resolve(SUMMARY), summary);
             // The table appears last and in one rename: a folder with the table has its summary too, and a
             // run stopped while writing leaves only the partial file, which the next run replaces.
-            Files.move(partial, table, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(partial, table, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(dir.resolve(PROGRESS_TABLE));
+            Files.deleteIfExists(dir.resolve(PROGRESS));
             return summary;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write corrections to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the rows of {@code corrections} to {@code dir/name}, replacing a file of that name. */
+    private static Path writeRows(Path dir, String name, Corrections corrections) throws IOException {
+        Path file = dir.resolve(name);
+        Files.deleteIfExists(file);
+        SimpleGroupFactory rows = new SimpleGroupFactory(SCHEMA);
+        ImageShape s = corrections.shape();
+        try (ParquetWriter<Group> writer = ParquetFiles.writer(file, SCHEMA)) {
+            for (Map.Entry<String, Corrections.Term> e : corrections.terms().entrySet()) {
+                writer.write(rows.newGroup().append("id", e.getKey()).append("height", s.height())
+                        .append("width", s.width()).append("channels", s.channels())
+                        .append("rank", corrections.rank())
+                        .append("u", Binary.fromConstantByteArray(ParquetFiles.bytes(e.getValue().u())))
+                        .append("v", Binary.fromConstantByteArray(ParquetFiles.bytes(e.getValue().v()))));
+            }
+        }
+        Files.deleteIfExists(dir.resolve("." + name + ".crc"));
+        return file;
+    }
+
+    /**
+     * {@code corrections.progress.json}: what a stopped learning run had finished, beside its rows in
+     * {@code corrections.progress.parquet}.
+     *
+     * @param settings the run's settings as one line, as in {@link Summary#settings()}
+     * @param images rows in the progress table
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record ProgressNote(String settings, int images, double lossBefore, double lossAfter, double seconds) {}
+
+    /**
+     * A checkpoint in {@code dir}: the finished batches of a run learned with {@code settings}, written at most
+     * once every {@code every} (each time in full, renamed into place) and removed when {@link #write} writes
+     * the table.
+     */
+    public static CorrectionLearner.Checkpoint checkpoint(Path dir, String settings, Duration every) {
+        return new FileCheckpoint(dir, settings, every);
+    }
+
+    private static final class FileCheckpoint implements CorrectionLearner.Checkpoint {
+        private final Path dir;
+        private final String settings;
+        private final long everyNanos;
+        private long lastKept = System.nanoTime();
+
+        FileCheckpoint(Path dir, String settings, Duration every) {
+            this.dir = dir;
+            this.settings = settings;
+            this.everyNanos = every.toNanos();
+        }
+
+        @Override
+        public CorrectionLearner.Progress resume() {
+            Path note = dir.resolve(PROGRESS);
+            if (!Files.isRegularFile(note) || !Files.isRegularFile(dir.resolve(PROGRESS_TABLE))) {
+                return null;
+            }
+            ProgressNote kept;
+            try {
+                kept = JsonFiles.read(note, ProgressNote.class);
+            } catch (JsonProcessingException e) {
+                throw new ValidationException(note + " is damaged (" + e.getOriginalMessage() + "); remove it and "
+                        + dir.resolve(PROGRESS_TABLE) + " to learn the corrections from the start", e);
+            }
+            if (!settings.equals(kept.settings())) {
+                throw new ValidationException("the unfinished corrections in " + dir + " came from " + kept.settings()
+                        + ", but the settings now ask for " + settings + "; remove " + this + " to start again, or "
+                        + "choose another output");
+            }
+            Corrections rows = readRows(dir.resolve(PROGRESS_TABLE));
+            if (rows.terms().size() != kept.images()) {
+                // Stopped between writing the rows and their note: the pair is of two moments; start again.
+                LOG.warn("{} holds {} images where {} records {}; learning the corrections from the start",
+                        dir.resolve(PROGRESS_TABLE), rows.terms().size(), note, kept.images());
+                return null;
+            }
+            return new CorrectionLearner.Progress(rows, kept.lossBefore(), kept.lossAfter(), kept.seconds());
+        }
+
+        @Override
+        public void keep(CorrectionLearner.Progress progress) {
+            if (System.nanoTime() - lastKept < everyNanos) {
+                return;
+            }
+            lastKept = System.nanoTime();
+            try {
+                Files.createDirectories(dir);
+                Path partial = writeRows(dir, PROGRESS_TABLE + ".partial", progress.corrections());
+                Files.move(partial, dir.resolve(PROGRESS_TABLE), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot keep the corrections learned so far in " + dir + ": "
+                        + e.getMessage(), e);
+            }
+            JsonFiles.write(dir.resolve(PROGRESS), new ProgressNote(settings, progress.corrections().terms().size(),
+                    progress.lossBefore(), progress.lossAfter(), progress.seconds()));
+        }
+
+        @Override
+        public String toString() {
+            return dir.resolve(PROGRESS_TABLE) + " and " + dir.resolve(PROGRESS);
         }
     }
 
@@ -111,6 +210,10 @@ public final class CorrectionTable {
             throw new ValidationException("no corrections at " + dir + " (" + TABLE + " is missing); learn them "
                     + "with 'mmps distill --out " + dir + "'");
         }
+        return readRows(table);
+    }
+
+    private static Corrections readRows(Path table) {
         Map<String, Corrections.Term> terms = new LinkedHashMap<>();
         ImageShape shape = null;
         int rank = -1;

@@ -14,17 +14,21 @@ import dev.mmps.training.model.Classifier;
 import dev.mmps.training.model.ClassifierTraining;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The stages the grid and the commands share: the teacher (trained once and saved, loaded after) and a
- * table's corrections (learned once and written, read after), each with what it measured.
+ * table's corrections (learned once and written, read after; kept as they are learned, so a stopped run
+ * continues), each with what it measured.
  */
 public final class Stages {
 
     private static final Logger LOG = LoggerFactory.getLogger(Stages.class);
+    /** How often a table's corrections learned so far are written, for a stopped run to continue from. */
+    private static final Duration KEEP_CORRECTIONS_EVERY = Duration.ofMinutes(2);
 
     private Stages() {}
 
@@ -80,7 +84,8 @@ public final class Stages {
             LOG.info("corrections read from {}: {} images, rank {}", folder, read.terms().size(), read.rank());
             return new Learned(read, summary, CorrectionTable.storedBytes(folder));
         }
-        CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table, settings, seed);
+        CorrectionLearner.Outcome outcome = CorrectionLearner.learn(teacher, originals, table, settings, seed,
+                CorrectionTable.checkpoint(folder, learnedWith, KEEP_CORRECTIONS_EVERY));
         CorrectionTable.Summary summary = CorrectionTable.write(folder, outcome.corrections(),
                 CorrectionTable.Summary.learned(learnedWith, table.description(),
                         teacher.spec().architecture().label(), settings, outcome));

@@ -2,16 +2,22 @@ package dev.mmps.training.distill;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.mmps.settings.ValidationException;
 import dev.mmps.training.TestData;
 import dev.mmps.training.data.FactorSource;
 import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
 import dev.mmps.training.model.Classifier;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Eq. 7 on the 40 images of the golden MMPS table, two batches of 20, with a teacher trained briefly on the
  * 200 sample originals: the correction starts at zero, lowers the distillation loss, survives its Parquet
- * table, and the corrected source rebuilds what was learned.
+ * table, the corrected source rebuilds what was learned, and a run stopped between batches continues from
+ * what it kept.
  */
 class CorrectionTest {
 
@@ -79,6 +86,55 @@ class CorrectionTest {
             assertTrue(better[i] <= plain[i] + LOSS_TOLERANCE * outcome.lossBefore(),
                     "image " + table.id(i) + ": " + plain[i] + " -> " + better[i]);
         }
+    }
+
+    @Test
+    void aStoppedRunContinuesFromItsCheckpointToTheCorrectionsOfAnUnbrokenRun(@TempDir Path dir) {
+        CorrectionLearner.Settings settings = new CorrectionLearner.Settings(2, 10, 0.01f, 20);
+        CorrectionLearner.Outcome unbroken = CorrectionLearner.learn(teacher, originals, table, settings, 13);
+
+        CorrectionLearner.Checkpoint files = CorrectionTable.checkpoint(dir, "settings A", Duration.ZERO);
+        class Stopped extends RuntimeException {}
+        CorrectionLearner.Checkpoint stopsAfterOneBatch = new CorrectionLearner.Checkpoint() {
+            @Override
+            public CorrectionLearner.Progress resume() {
+                return files.resume();
+            }
+
+            @Override
+            public void keep(CorrectionLearner.Progress progress) {
+                files.keep(progress);
+                throw new Stopped();
+            }
+        };
+        assertThrows(Stopped.class, () -> CorrectionLearner.learn(teacher, originals, table, settings, 13,
+                stopsAfterOneBatch));
+        assertEquals(20, files.resume().corrections().terms().size());
+
+        ValidationException otherBatches = assertThrows(ValidationException.class, () -> CorrectionLearner.learn(
+                teacher, originals, table, new CorrectionLearner.Settings(2, 10, 0.01f, 15), 13, files));
+        assertTrue(otherBatches.getMessage().contains("remove " + dir.resolve(CorrectionTable.PROGRESS_TABLE)),
+                otherBatches.getMessage());
+
+        CorrectionLearner.Outcome resumed = CorrectionLearner.learn(teacher, originals, table, settings, 13, files);
+        assertEquals(unbroken.corrections().terms().keySet(), resumed.corrections().terms().keySet());
+        for (String id : unbroken.corrections().terms().keySet()) {
+            assertArrayEquals(unbroken.corrections().terms().get(id).u(), resumed.corrections().terms().get(id).u(), id);
+            assertArrayEquals(unbroken.corrections().terms().get(id).v(), resumed.corrections().terms().get(id).v(), id);
+        }
+        assertEquals(unbroken.lossBefore(), resumed.lossBefore(), LOSS_TOLERANCE * unbroken.lossBefore());
+        assertEquals(unbroken.lossAfter(), resumed.lossAfter(), LOSS_TOLERANCE * unbroken.lossBefore());
+
+        ValidationException otherSettings = assertThrows(ValidationException.class,
+                () -> CorrectionTable.checkpoint(dir, "settings B", Duration.ZERO).resume());
+        assertTrue(otherSettings.getMessage().contains("settings A") && otherSettings.getMessage().contains("settings B"),
+                otherSettings.getMessage());
+
+        CorrectionTable.write(dir, resumed.corrections(), CorrectionTable.Summary.learned("settings A",
+                table.description(), "convnet", settings, resumed));
+        assertFalse(Files.exists(dir.resolve(CorrectionTable.PROGRESS_TABLE)));
+        assertFalse(Files.exists(dir.resolve(CorrectionTable.PROGRESS)));
+        assertNull(files.resume());
     }
 
     @Test
