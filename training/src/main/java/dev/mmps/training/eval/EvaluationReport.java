@@ -40,6 +40,20 @@ final class EvaluationReport {
     private static final List<Method> ABLATION = List.of(Method.ORIGINAL, Method.MPS, Method.MPS_KD, Method.MPS_LAYER,
             Method.MMPS, Method.MMPS_KD, Method.MMPS_LAYER);
 
+    /** Two sources whose students are compared seed by seed: {@code minuend}'s accuracy minus {@code subtrahend}'s. */
+    private record Pair(Method minuend, Method subtrahend) {}
+
+    /**
+     * The grid's questions as differences paired by seed (a seed fixes a student's initialisation and batch
+     * order on every source, so its students differ by the source alone): the residual stage against every
+     * other source, and each form of Eq. 7 against its table without it.
+     */
+    private static final List<Pair> PAIRED = List.of(new Pair(Method.MMPS, Method.MPS), new Pair(Method.MMPS, Method.SVD),
+            new Pair(Method.MMPS, Method.CP), new Pair(Method.MMPS, Method.TUCKER), new Pair(Method.MMPS, Method.RANDOM),
+            new Pair(Method.MMPS, Method.KCENTER), new Pair(Method.MMPS, Method.ORIGINAL),
+            new Pair(Method.MMPS_KD, Method.MMPS), new Pair(Method.MMPS_LAYER, Method.MMPS),
+            new Pair(Method.MPS_KD, Method.MPS), new Pair(Method.MPS_LAYER, Method.MPS));
+
     /**
      * What {@code evaluation.json} records of the settings: everything that changes a run's result, apart
      * from the grid's extent (which may grow on resume). Null values are left out of the file: the schedule is
@@ -308,6 +322,7 @@ final class EvaluationReport {
                 md.append("\n## ").append(arch).append(": ablation (Table 3)\n\n");
                 table(md, cells, ratios, arch, ABLATION, EvaluationReport::ablationTitle);
             }
+            paired(md, ratios, arch);
             bytes(md, cells, arch);
             md.append("\n## ").append(arch).append(": what each source stores\n\n")
                     .append("Stored values over the full training set's pixels (paper Eq. 6), and the tables' bytes ")
@@ -334,6 +349,55 @@ final class EvaluationReport {
             }
             md.append('\n');
         }
+    }
+
+    /**
+     * The pairs of {@link #PAIRED} whose sources share at least two seeds at some ratio: per ratio the mean and
+     * standard deviation (n - 1) of the per-seed differences in points, and on how many seeds it was above zero.
+     * With one seed a difference is read off the tables above, so reports of one seed have no such section.
+     */
+    private void paired(StringBuilder md, List<Double> ratios, String arch) {
+        StringBuilder rows = new StringBuilder();
+        for (Pair pair : PAIRED) {
+            List<String> texts = new ArrayList<>();
+            boolean any = false;
+            for (double ratio : ratios) {
+                List<Double> differences = new ArrayList<>();
+                for (Run a : runs.values()) {
+                    if (a.method().equals(pair.minuend().label()) && a.ratio() == ratio && a.architecture().equals(arch)) {
+                        Run b = runs.get(Run.key(pair.subtrahend().label(), pair.subtrahend() == Method.ORIGINAL ? 1.0
+                                : ratio, arch, a.seed()));
+                        if (b != null) {
+                            differences.add(100 * (a.accuracy() - b.accuracy()));
+                        }
+                    }
+                }
+                any |= differences.size() > 1;
+                texts.add(differences.size() < 2 ? "" : difference(differences));
+            }
+            if (any) {
+                rows.append("| ").append(pair.minuend().title()).append(" - ").append(pair.subtrahend().title())
+                        .append(" |");
+                texts.forEach(t -> rows.append(' ').append(t).append(" |"));
+                rows.append('\n');
+            }
+        }
+        if (!rows.isEmpty()) {
+            md.append("\n## ").append(arch).append(": differences paired by seed\n\n")
+                    .append("Accuracy of the first source's student minus the second's on the same seed, in points: mean ")
+                    .append("± standard deviation (n - 1) of the differences, and on how many seeds the first was ")
+                    .append("higher.\n\n");
+            header(md, "difference", ratios);
+            md.append(rows);
+        }
+    }
+
+    private static String difference(List<Double> differences) {
+        double mean = differences.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double var = differences.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / (differences.size() - 1);
+        long higher = differences.stream().filter(d -> d > 0).count();
+        return String.format(Locale.ROOT, "%+.2f ± %.2f (%d of %d higher)", mean, Math.sqrt(var), higher,
+                differences.size());
     }
 
     private static void storage(StringBuilder md, List<Cell> cells, List<Double> ratios, String arch) {
