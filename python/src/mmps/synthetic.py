@@ -23,7 +23,9 @@ import pyarrow.parquet as pq
 from .errors import FormatError
 
 FORMAT = "mmps-synthetic"
-VERSION = 2
+#: The newest version read: 3 marks MTT-LSS sets of several pairs of mappers; 2 is every other Parquet set.
+VERSION = 3
+FIRST_TABLE_VERSION = 2
 MANIFEST = "manifest.json"
 TABLE = "arrays.parquet"
 METHODS = ("mtt", "nsd", "lss")
@@ -57,8 +59,15 @@ class SyntheticSet:
             x = np.einsum("kub,kcd,khp,sbdpq,kqw->skuchw", a["mix"], a["channels"], a["rows"], a["spectrum"],
                           a["columns"], optimize=True)
             x = x.reshape(-1, self.channels, self.height, self.width)
-        else:
+        elif a["row-mappers"].ndim == 3:
             x = np.einsum("chp,ncpq,cqw->nchw", a["row-mappers"], a["bases"], a["column-mappers"], optimize=True)
+        else:
+            # Several pairs of mappers: the images of class k use pair k * pairs // classes.
+            pairs = a["row-mappers"].shape[0]
+            n = a["bases"].shape[0]
+            group = (np.arange(n) // self.images_per_class) * pairs // len(self.classes)
+            x = np.einsum("nchp,ncpq,ncqw->nchw", a["row-mappers"][group], a["bases"], a["column-mappers"][group],
+                          optimize=True)
         x = np.ascontiguousarray(x, dtype=np.float32)
         return np.ascontiguousarray(x.transpose(0, 2, 3, 1)) if channels_last else x
 
@@ -94,7 +103,7 @@ def open_synthetic(path: str) -> SyntheticSet:
     if not isinstance(version, int) or version > VERSION:
         raise FormatError(f"{manifest_path} is of version {version}, newer than this reader reads ({VERSION}): "
                           "upgrade the mmps package")
-    if version < VERSION:
+    if version < FIRST_TABLE_VERSION:
         raise FormatError(f"{manifest_path} is of version {version}, from before synthetic sets were Parquet "
                           "tables: condense it again into an empty folder")
     if m.get("method") not in METHODS:

@@ -268,7 +268,7 @@ public final class Condensation {
             }
             double rate = Math.exp(logRate.get(0).getFloat());
             SyntheticTable.write(out, form, arrays, new SyntheticTable.Manifest(SyntheticTable.FORMAT,
-                    SyntheticTable.VERSION, s.method(), n, form.imagesPerClass(), network.height(), network.width(),
+                    SyntheticTable.version(form), s.method(), n, form.imagesPerClass(), network.height(), network.width(),
                     network.channels(), experts.classes(), form.softLabels(), budget, form.storedValues(), rate,
                     SyntheticTable.arrays(form), expertsName, losses, secondsBefore + (System.nanoTime() - started) / 1e9,
                     startRss, peakRss, s));

@@ -17,14 +17,33 @@ import java.util.List;
  * budget holds many more images than it would in pixels; with soft labels, each image also keeps learned
  * label logits ({@code classes} values), whose softmax is the distribution the student trains on.
  *
+ * <p>One pair of mappers puts every image of the set in the same {@code r^2}-dimensional space per channel,
+ * whatever the budget. With {@code subspaces} {@code S > 1} there are {@code S} pairs, {@code M_h[g, c]} and
+ * {@code M_w[g, c]}, and the images of class {@code k} use pair {@code g = k S / classes}: the classes are
+ * split into {@code S} groups of consecutive classes, each with its own space.
+ *
  * <p>The images per class are the most that fit the budget. The mappers start as the leading eigenvectors of
- * the real starting images' row and column covariances (per channel), the bases as those images projected
- * onto them, and the logits give the image's class probability {@link #START_CONFIDENCE}.
+ * the real starting images' row and column covariances (per channel, over the images of their group), the
+ * bases as those images projected onto them, and the logits give the image's class probability
+ * {@link #START_CONFIDENCE}.
  */
-public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean softLabels) implements SyntheticForm {
+public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean softLabels, int subspaces)
+        implements SyntheticForm {
 
     /** The probability the starting soft labels give an image's own class. */
     static final double START_CONFIDENCE = 0.9;
+
+    public LowRankForm {
+        if (subspaces < 1 || subspaces > frame.classes()) {
+            throw new ValidationException("lss.subspaces " + subspaces + " is invalid: use 1 (one space for the whole "
+                    + "set) up to the number of classes, " + frame.classes() + " (a space per class)");
+        }
+    }
+
+    /** The form with one pair of mappers for the whole set. */
+    public LowRankForm(Frame frame, int imagesPerClass, int rank, boolean softLabels) {
+        this(frame, imagesPerClass, rank, softLabels, 1);
+    }
 
     /**
      * MTT-LSS's sizes.
@@ -35,10 +54,20 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
      * @param windowStart the matching window's start: start epochs are drawn below
      *     {@code ceil(window-start * max-start-epoch)} at the first iteration, the bound rising linearly to
      *     {@code max-start-epoch} at the last (later, harder segments of the experts come in over the run)
+     * @param subspaces pairs of mappers, each shared by the images of a group of consecutive classes; 1, or null
+     *     in settings written before there was a choice, for one pair for the whole set
      */
-    public record Settings(int rank, boolean softLabels, double labelLearningRate, double windowStart) {
+    public record Settings(int rank, boolean softLabels, double labelLearningRate, double windowStart,
+            Integer subspaces) {
+
+        public Settings(int rank, boolean softLabels, double labelLearningRate, double windowStart) {
+            this(rank, softLabels, labelLearningRate, windowStart, 1);
+        }
 
         public Settings {
+            subspaces = subspaces == null ? 1 : subspaces;
+            ValidationException.check(subspaces >= 1, "lss.subspaces " + subspaces + " is invalid: use 1 or more "
+                    + "(at most the number of classes)");
             ValidationException.check(rank >= 1, "lss.rank " + rank + " is invalid: use 1 or more, such as 4");
             ValidationException.check(labelLearningRate >= 0 && Double.isFinite(labelLearningRate),
                     "lss.label-learning-rate " + labelLearningRate + " is invalid: use 0 or a small positive step");
@@ -52,15 +81,18 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
         ValidationException.check(s.rank() <= Math.min(frame.height(), frame.width()), "lss.rank " + s.rank()
                 + " exceeds the images' sides (" + frame.height() + "x" + frame.width() + "); use at most "
                 + Math.min(frame.height(), frame.width()));
-        LowRankForm one = new LowRankForm(frame, 1, s.rank(), s.softLabels());
+        ValidationException.check(s.subspaces() <= frame.classes(), "lss.subspaces " + s.subspaces() + " exceeds "
+                + "the " + frame.classes() + " classes; use at most " + frame.classes() + " (a space per class)");
+        LowRankForm one = new LowRankForm(frame, 1, s.rank(), s.softLabels(), s.subspaces());
         long budget = frame.budget(ipc);
         long perImage = one.valuesPerImage();
         long shared = one.storedValues() - (long) frame.classes() * perImage;
         long perClass = (budget - shared) / (frame.classes() * perImage);
         ValidationException.check(perClass >= 1, "lss at rank " + s.rank() + " stores " + one.storedValues()
                 + " values with one image per class, over the budget of " + budget + " (ipc " + ipc + "); lower "
-                + "lss.rank or raise ipc");
-        return new LowRankForm(frame, (int) Math.min(perClass, Integer.MAX_VALUE), s.rank(), s.softLabels());
+                + "lss.rank or lss.subspaces, or raise ipc");
+        return new LowRankForm(frame, (int) Math.min(perClass, Integer.MAX_VALUE), s.rank(), s.softLabels(),
+                s.subspaces());
     }
 
     /** What one image adds: its basis and, with soft labels, its logits. */
@@ -82,8 +114,10 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
     @Override
     public List<Shape> shapes() {
         int c = frame.channels();
-        List<Shape> shapes = new ArrayList<>(List.of(new Shape(c, frame.height(), rank),
-                new Shape(c, rank, frame.width()), new Shape(images(), c, rank, rank)));
+        List<Shape> shapes = new ArrayList<>(subspaces == 1
+                ? List.of(new Shape(c, frame.height(), rank), new Shape(c, rank, frame.width()))
+                : List.of(new Shape(subspaces, c, frame.height(), rank), new Shape(subspaces, c, rank, frame.width())));
+        shapes.add(new Shape(images(), c, rank, rank));
         if (softLabels) {
             shapes.add(new Shape(images(), frame.classes()));
         }
@@ -92,16 +126,38 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
 
     @Override
     public NDArray images(NDList arrays) {
-        int c = frame.channels();
-        return arrays.get(0).reshape(1, c, frame.height(), rank).matMul(arrays.get(2))
-                .matMul(arrays.get(1).reshape(1, c, rank, frame.width()));
+        if (subspaces == 1) {
+            int c = frame.channels();
+            return arrays.get(0).reshape(1, c, frame.height(), rank).matMul(arrays.get(2))
+                    .matMul(arrays.get(1).reshape(1, c, rank, frame.width()));
+        }
+        NDArray groups = arrays.get(2).getManager().create(groupOfImages());
+        return arrays.get(0).get(groups).matMul(arrays.get(2)).matMul(arrays.get(1).get(groups));
     }
 
-    /** Only the rows' bases are contracted. */
+    /** Only the rows' bases are contracted, each with its group's mappers. */
     @Override
     public NDArray images(NDList arrays, NDArray rows) {
-        NDList chosen = new NDList(arrays.get(0), arrays.get(1), arrays.get(2).get(rows));
-        return images(chosen);
+        NDArray bases = arrays.get(2).get(rows);
+        if (subspaces == 1) {
+            return images(new NDList(arrays.get(0), arrays.get(1), bases));
+        }
+        NDArray groups = rows.getManager().create(groupOfImages()).get(rows);
+        return arrays.get(0).get(groups).matMul(bases).matMul(arrays.get(1).get(groups));
+    }
+
+    /** The pair of mappers each image uses, image after image: its class's group. */
+    long[] groupOfImages() {
+        long[] groups = new long[images()];
+        for (int i = 0; i < groups.length; i++) {
+            groups[i] = group(i / imagesPerClass);
+        }
+        return groups;
+    }
+
+    /** The group of consecutive classes, of {@code subspaces}, that class {@code k} belongs to. */
+    int group(int k) {
+        return (int) ((long) k * subspaces / frame.classes());
     }
 
     @Override
@@ -122,35 +178,38 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
         int w = frame.width();
         NDArray real = SyntheticForm.realImages(train, frame.classes(), imagesPerClass, seed, manager);
         float[] pixels = real.toFloatArray();
-        int n = images();
-        double[] rowCovariance = new double[c * h * h];
-        double[] columnCovariance = new double[c * w * w];
-        for (int i = 0; i < n; i++) {
+        long[] groups = groupOfImages();
+        double[] rowCovariance = new double[subspaces * c * h * h];
+        double[] columnCovariance = new double[subspaces * c * w * w];
+        for (int i = 0; i < groups.length; i++) {
             for (int ch = 0; ch < c; ch++) {
                 int at = (i * c + ch) * h * w;
-                accumulateGram(pixels, at, h, w, rowCovariance, ch * h * h, true);
-                accumulateGram(pixels, at, h, w, columnCovariance, ch * w * w, false);
+                int space = (int) groups[i] * c + ch;
+                accumulateGram(pixels, at, h, w, rowCovariance, space * h * h, true);
+                accumulateGram(pixels, at, h, w, columnCovariance, space * w * w, false);
             }
         }
-        float[] rowMappers = new float[c * h * rank];
-        float[] columnMappers = new float[c * rank * w];
-        for (int ch = 0; ch < c; ch++) {
-            double[] u = leadingVectors(rowCovariance, ch * h * h, h, rank);
+        float[] rowMappers = new float[subspaces * c * h * rank];
+        float[] columnMappers = new float[subspaces * c * rank * w];
+        for (int space = 0; space < subspaces * c; space++) {
+            double[] u = leadingVectors(rowCovariance, space * h * h, h, rank);
             for (int i = 0; i < h * rank; i++) {
-                rowMappers[ch * h * rank + i] = (float) u[i];
+                rowMappers[space * h * rank + i] = (float) u[i];
             }
-            double[] v = leadingVectors(columnCovariance, ch * w * w, w, rank);
+            double[] v = leadingVectors(columnCovariance, space * w * w, w, rank);
             for (int j = 0; j < w; j++) {
                 for (int k = 0; k < rank; k++) {
-                    columnMappers[ch * rank * w + k * w + j] = (float) v[j * rank + k];
+                    columnMappers[space * rank * w + k * w + j] = (float) v[j * rank + k];
                 }
             }
         }
-        NDArray rowsArray = manager.create(rowMappers, new Shape(c, h, rank));
-        NDArray columnsArray = manager.create(columnMappers, new Shape(c, rank, w));
-        // B = M_h^T x M_w^T: the starting images projected onto the mappers' spaces.
-        NDArray bases = rowsArray.transpose(0, 2, 1).reshape(1, c, rank, h).matMul(real)
-                .matMul(columnsArray.transpose(0, 2, 1).reshape(1, c, w, rank));
+        List<Shape> shapes = shapes();
+        NDArray rowsArray = manager.create(rowMappers, shapes.get(0));
+        NDArray columnsArray = manager.create(columnMappers, shapes.get(1));
+        // B = M_h^T x M_w^T: the starting images projected onto their group's spaces.
+        NDArray imageGroups = manager.create(groups);
+        NDArray bases = rowsArray.reshape(subspaces, c, h, rank).get(imageGroups).transpose(0, 1, 3, 2).matMul(real)
+                .matMul(columnsArray.reshape(subspaces, c, rank, w).get(imageGroups).transpose(0, 1, 3, 2));
         NDList arrays = new NDList(rowsArray, columnsArray, bases);
         if (softLabels) {
             int classes = frame.classes();

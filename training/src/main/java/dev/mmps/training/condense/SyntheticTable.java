@@ -41,11 +41,22 @@ public final class SyntheticTable {
     public static final String MANIFEST = "manifest.json";
     public static final String TABLE = "arrays.parquet";
     static final String FORMAT = "mmps-synthetic";
-    static final int VERSION = 2;
+    /** The newest version this release reads and writes: 3, MTT-LSS sets of several pairs of mappers. */
+    static final int VERSION = 3;
+    /** The first version of Parquet tables, which every set of one pair of mappers (or none) still is. */
+    static final int FIRST_TABLE_VERSION = 2;
     private static final MessageType SCHEMA = MessageTypeParser.parseMessageType("message synthetic_array {"
             + " required binary name (STRING); repeated int64 shape; required binary values; }");
 
     private SyntheticTable() {}
+
+    /**
+     * The version a set of this form is written as: the oldest that describes it, so that readers of version 2
+     * still read every set but MTT-LSS's of several pairs of mappers, which they would misread.
+     */
+    static int version(SyntheticForm form) {
+        return form instanceof LowRankForm lss && lss.subspaces() > 1 ? VERSION : FIRST_TABLE_VERSION;
+    }
 
     /** A stored array's name and shape, as the manifest lists it. */
     public record ArrayEntry(String name, List<Long> shape) {}
@@ -130,8 +141,8 @@ public final class SyntheticTable {
                 + m.format() + ", expected " + FORMAT + ")");
         ValidationException.check(m.version() <= VERSION, file + " is of version " + m.version() + ", newer than "
                 + "this release reads (" + VERSION + "): use a newer mmps");
-        ValidationException.check(m.version() == VERSION, file + " is of version " + m.version() + ", from before "
-                + "synthetic sets were Parquet tables: condense it again into an empty folder");
+        ValidationException.check(m.version() >= FIRST_TABLE_VERSION, file + " is of version " + m.version()
+                + ", from before synthetic sets were Parquet tables: condense it again into an empty folder");
         return m;
     }
 

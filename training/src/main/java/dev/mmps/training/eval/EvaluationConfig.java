@@ -186,7 +186,8 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                                 c.getInt("condense.nsd.expansion"), c.getDouble("condense.nsd.guidance")),
                         new LowRankForm.Settings(c.getInt("condense.lss.rank"), c.getBoolean("condense.lss.soft-labels"),
                                 c.getDouble("condense.lss.label-learning-rate"),
-                                c.getDouble("condense.lss.window-start")))), distillation,
+                                c.getDouble("condense.lss.window-start"), c.getInt("condense.lss.subspaces")))),
+                distillation,
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));
     }
 

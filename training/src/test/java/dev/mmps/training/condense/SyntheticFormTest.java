@@ -90,6 +90,30 @@ class SyntheticFormTest {
     }
 
     @Test
+    void severalPairsOfMappersCostTheirValuesAndStartAtTheRealImages() {
+        // Fashion-MNIST at IPC 10, rank 4, a pair per class: mappers 10 x 4 x (28 + 28) = 2,240 values, each image
+        // 16 basis values and 10 logits; (78401 - 1 - 2240) / (10 x 26) = 292 images per class.
+        LowRankForm perClass = LowRankForm.sized(FASHION, 10, new LowRankForm.Settings(4, true, 0.01, 0.5, 10));
+        assertEquals(292, perClass.imagesPerClass());
+        assertEquals(2240 + 2920 * 26 + 1, perClass.storedValues());
+        assertEquals(300, LowRankForm.sized(FASHION, 10, LSS).imagesPerClass(), "one pair: (78400 - 224) / 260");
+        ValidationException tooMany = assertThrows(ValidationException.class,
+                () -> LowRankForm.sized(FASHION, 10, new LowRankForm.Settings(4, true, 0.01, 0.5, 11)));
+        assertTrue(tooMany.getMessage().contains("lss.subspaces 11") && tooMany.getMessage().contains("10 classes"),
+                tooMany.getMessage());
+
+        // At full rank each class's mappers span its own images' rows and columns, so the start is the real images.
+        OriginalSource train = OriginalReader.read(TestData.cifarSample());
+        LowRankForm full = LowRankForm.sized(CIFAR, 10, new LowRankForm.Settings(32, false, 0.01, 0.5, 10));
+        assertEquals(8, full.imagesPerClass(), "(307201 - 1 - 10 x 3 x 32 x 64) / (10 x 3072)");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] start = full.images(full.initial(train, 7, manager)).toFloatArray();
+            float[] real = SyntheticForm.realImages(train, 10, 8, 7, manager).toFloatArray();
+            assertArrayEquals(real, start, PROJECTION_TOLERANCE);
+        }
+    }
+
+    @Test
     void formsOverTheirBudgetAreRefusedWithTheNumbers() {
         ValidationException lss = assertThrows(ValidationException.class,
                 () -> LowRankForm.sized(FASHION, 1, new LowRankForm.Settings(28, true, 0.01, 0.5)));
@@ -145,27 +169,37 @@ class SyntheticFormTest {
             }
             assertEquals(nsd.images(), image);
 
-            LowRankForm lss = new LowRankForm(frame, 3, 2, true);
-            arrays = random(lss, manager, DataType.FLOAT32);
-            a = floats(arrays);
-            images = lss.images(arrays).toFloatArray();
-            for (int n = 0; n < lss.images(); n++) {
-                for (int ch = 0; ch < 2; ch++) {
-                    for (int h = 0; h < 4; h++) {
-                        for (int w = 0; w < 6; w++) {
-                            double x = 0;
-                            for (int p = 0; p < 2; p++) {
-                                for (int q = 0; q < 2; q++) {
-                                    x += a[0][(ch * 4 + h) * 2 + p] * a[2][((n * 2 + ch) * 2 + p) * 2 + q]
-                                            * a[1][(ch * 2 + q) * 6 + w];
+            // MTT-LSS with one pair of mappers, then with a pair per class: image n of class n / 3 uses pair g.
+            for (int pairs : new int[] {1, 2}) {
+                LowRankForm lss = new LowRankForm(frame, 3, 2, true, pairs);
+                arrays = random(lss, manager, DataType.FLOAT32);
+                a = floats(arrays);
+                images = lss.images(arrays).toFloatArray();
+                for (int n = 0; n < lss.images(); n++) {
+                    int g = pairs == 1 ? 0 : n / 3;
+                    for (int ch = 0; ch < 2; ch++) {
+                        for (int h = 0; h < 4; h++) {
+                            for (int w = 0; w < 6; w++) {
+                                double x = 0;
+                                for (int p = 0; p < 2; p++) {
+                                    for (int q = 0; q < 2; q++) {
+                                        x += a[0][((g * 2 + ch) * 4 + h) * 2 + p] * a[2][((n * 2 + ch) * 2 + p) * 2 + q]
+                                                * a[1][((g * 2 + ch) * 2 + q) * 6 + w];
+                                    }
                                 }
+                                assertEquals(x, images[((n * 2 + ch) * 4 + h) * 6 + w], REBUILD_TOLERANCE,
+                                        "lss image " + n + ", " + pairs + " pairs");
                             }
-                            assertEquals(x, images[((n * 2 + ch) * 4 + h) * 6 + w], REBUILD_TOLERANCE,
-                                    "lss image " + n);
                         }
                     }
                 }
+                NDArray rows = manager.create(new long[] {4, 0, 5});
+                assertArrayEquals(lss.images(arrays).get(rows).toFloatArray(), lss.images(arrays, rows).toFloatArray(),
+                        (float) REBUILD_TOLERANCE, "the rows alone, " + pairs + " pairs");
             }
+            LowRankForm lss = new LowRankForm(frame, 3, 2, true);
+            arrays = random(lss, manager, DataType.FLOAT32);
+            a = floats(arrays);
             float[] labels = lss.labels(arrays).toFloatArray();
             for (int n = 0; n < lss.images(); n++) {
                 double total = 0;
@@ -199,7 +233,7 @@ class SyntheticFormTest {
             TrajectoryMatcher.Segment segment = new TrajectoryMatcher.Segment(
                     network.initialise(manager, 1, DataType.FLOAT64), network.initialise(manager, 2, DataType.FLOAT64));
             for (SyntheticForm form : List.of(new SpectralForm(frame, 1, 2, 1, 2, 2, 2),
-                    new LowRankForm(frame, 2, 2, true))) {
+                    new LowRankForm(frame, 2, 2, true), new LowRankForm(frame, 2, 2, true, 2))) {
                 NDList arrays = random(form, manager, DataType.FLOAT64);
                 List<NDArray> batches = new ArrayList<>();
                 for (int k = 0; k < 3; k++) {

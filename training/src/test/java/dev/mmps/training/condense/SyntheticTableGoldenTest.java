@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,10 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * batch. A damaged or foreign table is refused.
  *
  * <p>The tables are tiny: 2 classes of 2-channel 4x6 images at ipc 2, arrays filled with
- * {@code 0.5 sin(0.37 k + 1.1 i)} for entry {@code k} of array {@code i}. To write them again (only when the
- * format changes, with a new version):
+ * {@code 0.5 sin(0.37 k + 1.1 i)} for entry {@code k} of array {@code i}; one per method, named after it, and
+ * {@code lss-subspaces}, MTT-LSS with a pair of mappers per class (version 3). To write a table (only when the format
+ * changes, with a new version; the others stay as they were written, for the readers of today to read them):
  * {@code java -cp training/target/test-classes:training/target/classes:$(cat training/target/training-classpath.txt)
- * dev.mmps.training.condense.SyntheticTableGoldenTest training/src/test/resources/golden/synthetic}.
+ * dev.mmps.training.condense.SyntheticTableGoldenTest training/src/test/resources/golden/synthetic NAME...}.
  */
 class SyntheticTableGoldenTest {
 
@@ -43,14 +45,29 @@ class SyntheticTableGoldenTest {
 
     private static final SyntheticForm.Frame FRAME = new SyntheticForm.Frame(2, 2, 4, 6);
 
+    /** The golden tables, by folder: the method and MTT-LSS's settings. */
+    private static final Map<String, LowRankForm.Settings> GOLDEN = new java.util.LinkedHashMap<>();
+
+    static {
+        for (String method : Condensation.METHODS) {
+            GOLDEN.put(method, new LowRankForm.Settings(2, true, 0.01, 0.5));
+        }
+        GOLDEN.put("lss-subspaces", new LowRankForm.Settings(2, true, 0.01, 0.5, 2));
+    }
+
+    private static String method(String folder) {
+        return folder.split("-")[0];
+    }
+
     @Test
     void theGoldenTablesRebuildTheirImagesAndLabels() throws Exception {
         Path golden = golden();
-        for (String method : Condensation.METHODS) {
+        for (String method : GOLDEN.keySet()) {
             Path dir = golden.resolve(method);
             try (NDManager manager = NDManager.newBaseManager()) {
                 SyntheticTable.Contents contents = SyntheticTable.read(dir, manager);
-                assertEquals(method, contents.manifest().method());
+                assertEquals(method(method), contents.manifest().method());
+                assertEquals(SyntheticTable.version(contents.form()), contents.manifest().version(), method);
                 NDArray images = contents.images();
                 assertEquals(new Shape(contents.form().images(), 2, 4, 6), images.getShape(), method);
                 assertArrayEquals(readFloats(dir.resolve("images.f32")), images.toFloatArray(), REBUILD_TOLERANCE,
@@ -65,7 +82,7 @@ class SyntheticTableGoldenTest {
 
     @Test
     void theDatasetServesTheGoldenSetsPixelForPixel() throws Exception {
-        for (String method : Condensation.METHODS) {
+        for (String method : GOLDEN.keySet()) {
             Path dir = golden().resolve(method);
             float[] expected = readFloats(dir.resolve("images.f32"));
             float[] distributions = readFloats(dir.resolve("labels.f32"));
@@ -110,7 +127,7 @@ class SyntheticTableGoldenTest {
                     && truncated.getMessage().contains("condense it again"), truncated.getMessage());
 
             Files.writeString(copy.resolve(SyntheticTable.MANIFEST), Files.readString(copy.resolve(
-                    SyntheticTable.MANIFEST)).replace("\"version\": 2", "\"version\": 3"));
+                    SyntheticTable.MANIFEST)).replace("\"version\": 2", "\"version\": 4"));
             ValidationException newer = assertThrows(ValidationException.class,
                     () -> SyntheticTable.read(copy, manager));
             assertTrue(newer.getMessage().contains("newer than this release reads"), newer.getMessage());
@@ -121,13 +138,14 @@ class SyntheticTableGoldenTest {
         }
     }
 
-    /** Writes the golden tables into the folder given. */
+    /** Writes the golden tables named after the folder given (all of them when none is named). */
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args[0]);
-        for (String method : Condensation.METHODS) {
+        List<String> names = args.length > 1 ? List.of(args).subList(1, args.length) : List.copyOf(GOLDEN.keySet());
+        for (String name : names) {
+            String method = method(name);
             Condensation.Settings s = new Condensation.Settings(method, 2, 1, 1, 0, 1, 1, 0.01, 0.01, 0.01, 1, 0,
-                    new SpectralForm.Settings(1, 2, 2, 0.1), new LowRankForm.Settings(2, true, 0.01, 0.5))
-                    .ownBlockOnly();
+                    new SpectralForm.Settings(1, 2, 2, 0.1), GOLDEN.get(name)).ownBlockOnly();
             SyntheticForm form = SyntheticForm.of(s, FRAME);
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDList arrays = new NDList();
@@ -139,9 +157,9 @@ class SyntheticTableGoldenTest {
                     }
                     arrays.add(manager.create(values, shape));
                 }
-                Path dir = out.resolve(method);
+                Path dir = out.resolve(name);
                 SyntheticTable.write(dir, form, arrays, new SyntheticTable.Manifest(SyntheticTable.FORMAT,
-                        SyntheticTable.VERSION, method, form.images(), form.imagesPerClass(), FRAME.height(),
+                        SyntheticTable.version(form), method, form.images(), form.imagesPerClass(), FRAME.height(),
                         FRAME.width(), FRAME.channels(), List.of("a", "b"), form.softLabels(), FRAME.budget(2),
                         form.storedValues(), 0.01, SyntheticTable.arrays(form), "experts", List.of(0.5), 1.0, 100, 120, s));
                 writeFloats(dir.resolve("images.f32"), form.images(arrays).toFloatArray());
