@@ -81,8 +81,6 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
         ValidationException.check(s.rank() <= Math.min(frame.height(), frame.width()), "lss.rank " + s.rank()
                 + " exceeds the images' sides (" + frame.height() + "x" + frame.width() + "); use at most "
                 + Math.min(frame.height(), frame.width()));
-        ValidationException.check(s.subspaces() <= frame.classes(), "lss.subspaces " + s.subspaces() + " exceeds "
-                + "the " + frame.classes() + " classes; use at most " + frame.classes() + " (a space per class)");
         LowRankForm one = new LowRankForm(frame, 1, s.rank(), s.softLabels(), s.subspaces());
         long budget = frame.budget(ipc);
         long perImage = one.valuesPerImage();

@@ -99,7 +99,7 @@ class SyntheticFormTest {
         assertEquals(300, LowRankForm.sized(FASHION, 10, LSS).imagesPerClass(), "one pair: (78400 - 224) / 260");
         ValidationException tooMany = assertThrows(ValidationException.class,
                 () -> LowRankForm.sized(FASHION, 10, new LowRankForm.Settings(4, true, 0.01, 0.5, 11)));
-        assertTrue(tooMany.getMessage().contains("lss.subspaces 11") && tooMany.getMessage().contains("10 classes"),
+        assertTrue(tooMany.getMessage().contains("lss.subspaces 11") && tooMany.getMessage().contains("number of classes, 10"),
                 tooMany.getMessage());
 
         // At full rank each class's mappers span its own images' rows and columns, so the start is the real images.
