@@ -110,6 +110,17 @@ public final class Condensation {
                     method.equals("nsd") ? nsd : null, method.equals("lss") ? lss : null);
         }
 
+        /**
+         * {@link #ownBlockOnly()} with every size that the budget decides fixed for images of this frame
+         * (MTT-LSS's rank {@code auto}): what a finished set's manifest records.
+         */
+        public Settings forFrame(SyntheticForm.Frame frame) {
+            Settings own = ownBlockOnly();
+            return !method.equals("lss") ? own : new Settings(method, ipc, iterations, syntheticSteps,
+                    syntheticBatch, expertEpochs, maxStartEpoch, imageLearningRate, rateLearningRate, startRate,
+                    checkpointEvery, seed, null, lss.forBudget(frame, ipc));
+        }
+
         /** The bound below which iteration {@code k}'s start epoch is drawn: MTT-LSS widens it over the run. */
         int startBound(int iteration) {
             if (!method.equals("lss") || lss.windowStart() >= 1 || iterations == 1) {
@@ -129,9 +140,13 @@ public final class Condensation {
 
     /** The form the settings give on images like the experts'. */
     public static SyntheticForm form(Experts experts, Settings s) {
+        return SyntheticForm.of(s, frame(experts));
+    }
+
+    /** The images the experts were trained on, as a synthetic set sees them. */
+    static SyntheticForm.Frame frame(Experts experts) {
         ConvNetFunction network = experts.network();
-        return SyntheticForm.of(s, new SyntheticForm.Frame(network.classes(), network.channels(), network.height(),
-                network.width()));
+        return new SyntheticForm.Frame(network.classes(), network.channels(), network.height(), network.width());
     }
 
     /**
@@ -153,7 +168,7 @@ public final class Condensation {
      */
     static Path run(Path out, Experts experts, String expertsName, ImageSource train, Settings s, Device device,
             int until) {
-        s = s.ownBlockOnly();
+        s = s.forFrame(frame(experts));
         SyntheticForm form = form(experts, s);
         check(experts, train, s, form);
         if (Files.isRegularFile(out.resolve(MANIFEST))) {

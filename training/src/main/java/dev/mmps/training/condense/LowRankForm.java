@@ -22,7 +22,8 @@ import java.util.List;
  * {@code M_w[g, c]}, and the images of class {@code k} use pair {@code g = k S / classes}: the classes are
  * split into {@code S} groups of consecutive classes, each with its own space.
  *
- * <p>The images per class are the most that fit the budget. The mappers start as the leading eigenvectors of
+ * <p>The images per class are the most that fit the budget; with the rank {@code auto}, the rank is the one
+ * that keeps about {@link Settings#AUTO_IMAGES} images a class, so one setting serves IPC 1 and IPC 10. The mappers start as the leading eigenvectors of
  * the real starting images' row and column covariances (per channel, over the images of their group), the
  * bases as those images projected onto them, and the logits give the image's class probability
  * {@link #START_CONFIDENCE}.
@@ -48,7 +49,8 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
     /**
      * MTT-LSS's sizes.
      *
-     * @param rank {@code r}, the side of every basis
+     * @param rank {@code r}, the side of every basis; null for {@code auto}: the rank whose set keeps nearest
+     *     {@code autoImages} images a class at the budget (see {@link #forBudget})
      * @param softLabels whether labels are learned (as logits) and stored
      * @param labelLearningRate Adam's step on the logits
      * @param windowStart the matching window's start: start epochs are drawn below
@@ -56,41 +58,111 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
      *     {@code max-start-epoch} at the last (later, harder segments of the experts come in over the run)
      * @param subspaces pairs of mappers, each shared by the images of a group of consecutive classes; 1, or null
      *     in settings written before there was a choice, for one pair for the whole set
+     * @param autoImages the images a class that the rank {@code auto} aims at, {@link #AUTO_IMAGES} when null;
+     *     always null with a fixed rank, where it means nothing
      */
-    public record Settings(int rank, boolean softLabels, double labelLearningRate, double windowStart,
-            Integer subspaces) {
+    public record Settings(Integer rank, boolean softLabels, double labelLearningRate, double windowStart,
+            Integer subspaces, Integer autoImages) {
+
+        /**
+         * The images a class that the rank {@code auto} aims at by default. On Fashion-MNIST the best rank
+         * measured kept 29 images a class at both budgets: rank 4 at IPC 1, rank 16 at IPC 10 (BENCHMARKS.md,
+         * "MTT-LSS at IPC 10: the rank, not the number of spaces").
+         */
+        public static final int AUTO_IMAGES = 30;
 
         public Settings(int rank, boolean softLabels, double labelLearningRate, double windowStart) {
-            this(rank, softLabels, labelLearningRate, windowStart, 1);
+            this(rank, softLabels, labelLearningRate, windowStart, 1, null);
+        }
+
+        public Settings(int rank, boolean softLabels, double labelLearningRate, double windowStart,
+                int subspaces) {
+            this(rank, softLabels, labelLearningRate, windowStart, subspaces, null);
         }
 
         public Settings {
             subspaces = subspaces == null ? 1 : subspaces;
+            autoImages = rank != null ? null : autoImages == null ? AUTO_IMAGES : autoImages;
             ValidationException.check(subspaces >= 1, "lss.subspaces " + subspaces + " is invalid: use 1 or more "
                     + "(at most the number of classes)");
-            ValidationException.check(rank >= 1, "lss.rank " + rank + " is invalid: use 1 or more, such as 4");
+            ValidationException.check(rank == null || rank >= 1, "lss.rank " + rank + " is invalid: use 1 or more, "
+                    + "such as 4, or auto");
+            ValidationException.check(autoImages == null || autoImages >= 1, "lss.auto-images " + autoImages
+                    + " is invalid: use 1 or more images a class, such as " + AUTO_IMAGES);
             ValidationException.check(labelLearningRate >= 0 && Double.isFinite(labelLearningRate),
                     "lss.label-learning-rate " + labelLearningRate + " is invalid: use 0 or a small positive step");
             ValidationException.check(windowStart > 0 && windowStart <= 1, "lss.window-start " + windowStart
                     + " is invalid: use a fraction in (0, 1], such as 0.5 (1 keeps the window fixed)");
         }
+
+        /** {@code rank} as written in a config: a number, or {@code auto}. */
+        public static Integer parseRank(String text) {
+            if (text.trim().equalsIgnoreCase("auto")) {
+                return null;
+            }
+            try {
+                return Integer.valueOf(text.trim());
+            } catch (NumberFormatException e) {
+                throw new ValidationException("lss.rank " + text + " is invalid: use a whole number such as 4, or "
+                        + "auto (the rank that keeps about lss.auto-images images a class)");
+            }
+        }
+
+        /** These sizes without learned labels, as MTT-LSS without soft labels is compared. */
+        public Settings hardLabels() {
+            return new Settings(rank, false, labelLearningRate, windowStart, subspaces, autoImages);
+        }
+
+        /**
+         * These sizes with the rank fixed for a budget of {@code ipc} images per class: the rank itself, or
+         * for {@code auto} the rank from 1 to the images' shorter side whose set keeps nearest
+         * {@code autoImages} images a class (of two as near, the one that keeps more). A finished set's
+         * manifest records the fixed rank, so it reads the same whatever this rule becomes.
+         *
+         * @throws ValidationException when no rank leaves room for an image of every class
+         */
+        public Settings forBudget(Frame frame, int ipc) {
+            if (rank != null) {
+                return this;
+            }
+            int best = 0;
+            long bestImages = 0;
+            for (int r = 1; r <= Math.min(frame.height(), frame.width()); r++) {
+                long images = imagesPerClass(frame, ipc, r, softLabels, subspaces);
+                if (images >= 1 && (best == 0 || Math.abs(images - autoImages) < Math.abs(bestImages - autoImages))) {
+                    best = r;
+                    bestImages = images;
+                }
+            }
+            ValidationException.check(best > 0, "lss.rank auto finds no rank that stores an image of every class "
+                    + "within the budget of " + frame.budget(ipc) + " values (ipc " + ipc + "); lower lss.subspaces, "
+                    + "or raise ipc");
+            return new Settings(best, softLabels, labelLearningRate, windowStart, subspaces, null);
+        }
     }
 
     /** The form with as many images per class as the budget of {@code ipc} images per class holds. */
-    static LowRankForm sized(Frame frame, int ipc, Settings s) {
-        ValidationException.check(s.rank() <= Math.min(frame.height(), frame.width()), "lss.rank " + s.rank()
+    static LowRankForm sized(Frame frame, int ipc, Settings settings) {
+        Settings s = settings.forBudget(frame, ipc);
+        int rank = s.rank();
+        ValidationException.check(rank <= Math.min(frame.height(), frame.width()), "lss.rank " + rank
                 + " exceeds the images' sides (" + frame.height() + "x" + frame.width() + "); use at most "
                 + Math.min(frame.height(), frame.width()));
-        LowRankForm one = new LowRankForm(frame, 1, s.rank(), s.softLabels(), s.subspaces());
-        long budget = frame.budget(ipc);
+        long perClass = imagesPerClass(frame, ipc, rank, s.softLabels(), s.subspaces());
+        ValidationException.check(perClass >= 1, "lss at rank " + rank + " stores "
+                + new LowRankForm(frame, 1, rank, s.softLabels(), s.subspaces()).storedValues()
+                + " values with one image per class, over the budget of " + frame.budget(ipc) + " (ipc " + ipc
+                + "); lower lss.rank or lss.subspaces, or raise ipc");
+        return new LowRankForm(frame, (int) Math.min(perClass, Integer.MAX_VALUE), rank, s.softLabels(),
+                s.subspaces());
+    }
+
+    /** The images a class that fit the budget at this rank; below 1 when not even one does. */
+    private static long imagesPerClass(Frame frame, int ipc, int rank, boolean softLabels, int subspaces) {
+        LowRankForm one = new LowRankForm(frame, 1, rank, softLabels, subspaces);
         long perImage = one.valuesPerImage();
         long shared = one.storedValues() - (long) frame.classes() * perImage;
-        long perClass = (budget - shared) / (frame.classes() * perImage);
-        ValidationException.check(perClass >= 1, "lss at rank " + s.rank() + " stores " + one.storedValues()
-                + " values with one image per class, over the budget of " + budget + " (ipc " + ipc + "); lower "
-                + "lss.rank or lss.subspaces, or raise ipc");
-        return new LowRankForm(frame, (int) Math.min(perClass, Integer.MAX_VALUE), s.rank(), s.softLabels(),
-                s.subspaces());
+        return Math.floorDiv(frame.budget(ipc) - shared, frame.classes() * perImage);
     }
 
     /** What one image adds: its basis and, with soft labels, its logits. */

@@ -243,8 +243,7 @@ public final class DistillationGrid {
         boolean hard = method.equals("lss-hard");
         return new Condensation.Settings(hard ? "lss" : method, ipc, c.iterations(), c.syntheticSteps(),
                 c.syntheticBatch(), c.expertEpochs(), c.maxStartEpoch(), c.imageLearningRate(), c.rateLearningRate(),
-                c.startRate(), c.checkpointEvery(), c.seed(), c.nsd(), hard ? new LowRankForm.Settings(lss.rank(),
-                        false, lss.labelLearningRate(), lss.windowStart()) : lss);
+                c.startRate(), c.checkpointEvery(), c.seed(), c.nsd(), hard ? lss.hardLabels() : lss);
     }
 
     /** K-Center on pixels within each class: {@code ipc} images of every class. */

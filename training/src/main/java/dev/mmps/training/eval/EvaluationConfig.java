@@ -184,9 +184,10 @@ public record EvaluationConfig(Path output, Path train, Path test, String tables
                         c.getInt("condense.checkpoint-every"), c.getLong("condense.seed"),
                         new SpectralForm.Settings(c.getInt("condense.nsd.tensors"), c.getInt("condense.nsd.kernels"),
                                 c.getInt("condense.nsd.expansion"), c.getDouble("condense.nsd.guidance")),
-                        new LowRankForm.Settings(c.getInt("condense.lss.rank"), c.getBoolean("condense.lss.soft-labels"),
-                                c.getDouble("condense.lss.label-learning-rate"),
-                                c.getDouble("condense.lss.window-start"), c.getInt("condense.lss.subspaces")))),
+                        new LowRankForm.Settings(LowRankForm.Settings.parseRank(c.getString("condense.lss.rank")),
+                                c.getBoolean("condense.lss.soft-labels"), c.getDouble("condense.lss.label-learning-rate"),
+                                c.getDouble("condense.lss.window-start"), c.getInt("condense.lss.subspaces"),
+                                c.getInt("condense.lss.auto-images")))),
                 distillation,
                 setting("device", () -> DeviceSetting.parse(c.getString("device"))));
     }

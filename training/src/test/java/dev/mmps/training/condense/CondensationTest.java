@@ -106,6 +106,28 @@ class CondensationTest {
     }
 
     @Test
+    void aSetOfRankAutoRecordsTheRankItUsed(@TempDir Path dir) {
+        // CIFAR-10 images at IPC 1 aiming at 10 images a class (the sample holds 20 a class): rank 9 keeps 11 and
+        // rank 10 keeps 9, as near, so auto takes rank 9. The manifest holds rank 9 and no aim, so the same
+        // folder is the finished set for settings that name rank 9, and refused for rank 10.
+        Experts experts = Experts.open(oneExpertFolder);
+        Path out = Condensation.run(dir.resolve("auto"), experts, "experts", originals, lowRank(null), Device.cpu());
+        SyntheticTable.Manifest m = SyntheticTable.manifest(out);
+        assertEquals(9, m.settings().lss().rank());
+        assertEquals(null, m.settings().lss().autoImages());
+        assertEquals(11, m.imagesPerClass());
+        assertEquals(out, Condensation.run(out, experts, "experts", originals, lowRank(9), Device.cpu()));
+        ValidationException other = assertThrows(ValidationException.class,
+                () -> Condensation.run(out, experts, "experts", originals, lowRank(10), Device.cpu()));
+        assertTrue(other.getMessage().contains("other settings"), other.getMessage());
+    }
+
+    private static Condensation.Settings lowRank(Integer rank) {
+        return new Condensation.Settings("lss", 1, 1, 1, 10, 1, 1, 0.01, 0.01, 0.01, 1, 3,
+                new SpectralForm.Settings(1, 2, 2, 0.1), new LowRankForm.Settings(rank, true, 0.01, 0.5, 1, 10));
+    }
+
+    @Test
     void theSameSeedGivesTheSameSetAndAResumedRunEqualsAnUninterruptedOne(@TempDir Path dir) throws Exception {
         Experts experts = Experts.open(expertsFolder);
         Path whole = Condensation.run(dir.resolve("whole"), experts, "experts", originals, SETTINGS, Device.cpu());

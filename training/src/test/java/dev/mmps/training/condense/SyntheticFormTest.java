@@ -114,6 +114,81 @@ class SyntheticFormTest {
     }
 
     @Test
+    void rankAutoKeepsTheImagesAClassNearestItsAimAtEveryBudget() {
+        // The ranks measured best on Fashion-MNIST: 4 at IPC 1 ((7840 - 224) / 260 = 29 images a class) and 16
+        // at IPC 10 ((78400 - 896) / 2660 = 29). CIFAR-10 at IPC 1: rank 5 keeps 35 and rank 6 25, as near to 30,
+        // and the one with more images is taken; at IPC 10 rank 18 keeps 30.
+        LowRankForm.Settings auto = auto();
+        assertEquals(LowRankForm.Settings.AUTO_IMAGES, auto.autoImages());
+        assertEquals(4, LowRankForm.sized(FASHION, 1, auto).rank());
+        assertEquals(16, LowRankForm.sized(FASHION, 10, auto).rank());
+        assertEquals(5, LowRankForm.sized(CIFAR, 1, auto).rank());
+        assertEquals(18, LowRankForm.sized(CIFAR, 10, auto).rank());
+        assertEquals(30, LowRankForm.sized(CIFAR, 10, auto).imagesPerClass());
+
+        // Against every fixed rank sized on its own, for other aims, hard labels and several spaces.
+        for (SyntheticForm.Frame frame : List.of(FASHION, CIFAR)) {
+            for (int ipc : new int[] {1, 10, 50}) {
+                for (int aim : new int[] {1, 10, 30, 200}) {
+                    for (boolean soft : new boolean[] {true, false}) {
+                        for (int spaces : new int[] {1, 10}) {
+                            LowRankForm.Settings s = new LowRankForm.Settings(null, soft, 0.01, 0.5, spaces, aim);
+                            int expected = 0;
+                            long expectedImages = 0;
+                            for (int r = 1; r <= Math.min(frame.height(), frame.width()); r++) {
+                                long images;
+                                try {
+                                    images = LowRankForm.sized(frame, ipc, new LowRankForm.Settings(r, soft, 0.01, 0.5,
+                                            spaces)).imagesPerClass();
+                                } catch (ValidationException overBudget) {
+                                    continue;
+                                }
+                                long distance = Math.abs(images - aim);
+                                if (expected == 0 || distance < Math.abs(expectedImages - aim)
+                                        || distance == Math.abs(expectedImages - aim) && images > expectedImages) {
+                                    expected = r;
+                                    expectedImages = images;
+                                }
+                            }
+                            String cell = frame + " ipc " + ipc + " aim " + aim + " soft " + soft + " spaces " + spaces;
+                            LowRankForm chosen = LowRankForm.sized(frame, ipc, s);
+                            assertEquals(expected, chosen.rank(), cell);
+                            assertEquals(expectedImages, chosen.imagesPerClass(), cell);
+                            assertEquals(expected, s.forBudget(frame, ipc).rank(), cell);
+                            assertEquals(null, s.forBudget(frame, ipc).autoImages(), cell);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static LowRankForm.Settings auto() {
+        return new LowRankForm.Settings(null, true, 0.01, 0.5, 1, null);
+    }
+
+    @Test
+    void lowRankSettingsReadAutoOrANumberAndRefuseTheRest() {
+        assertEquals(null, LowRankForm.Settings.parseRank("auto"));
+        assertEquals(null, LowRankForm.Settings.parseRank(" AUTO "));
+        assertEquals(12, LowRankForm.Settings.parseRank("12"));
+        ValidationException word = assertThrows(ValidationException.class,
+                () -> LowRankForm.Settings.parseRank("four"));
+        assertTrue(word.getMessage().contains("lss.rank four") && word.getMessage().contains("auto"), word.getMessage());
+        ValidationException aim = assertThrows(ValidationException.class,
+                () -> new LowRankForm.Settings(null, true, 0.01, 0.5, 1, 0));
+        assertTrue(aim.getMessage().contains("lss.auto-images 0"), aim.getMessage());
+        assertEquals(null, new LowRankForm.Settings(4, true, 0.01, 0.5, 1, 30).autoImages(),
+                "a fixed rank keeps no aim");
+        LowRankForm.Settings hard = new LowRankForm.Settings(null, true, 0.01, 0.5, 3, 12).hardLabels();
+        assertEquals(new LowRankForm.Settings(null, false, 0.01, 0.5, 3, 12), hard, "only the labels change");
+        // 2x2 images at IPC 1: 41 values, and rank 1 already takes 4 for its mappers and 11 an image.
+        ValidationException none = assertThrows(ValidationException.class,
+                () -> LowRankForm.sized(new SyntheticForm.Frame(10, 1, 2, 2), 1, auto()));
+        assertTrue(none.getMessage().contains("lss.rank auto finds no rank"), none.getMessage());
+    }
+
+    @Test
     void formsOverTheirBudgetAreRefusedWithTheNumbers() {
         ValidationException lss = assertThrows(ValidationException.class,
                 () -> LowRankForm.sized(FASHION, 1, new LowRankForm.Settings(28, true, 0.01, 0.5)));
