@@ -20,8 +20,9 @@ import java.util.Random;
  * <p>Every class has {@code tensors} spectrum tensors; the {@code kernels} kernel sets are shared by all
  * classes, so a class has {@code tensors * kernels * u1} images, class {@code c}'s tensor {@code i} with kernel
  * set {@code j} giving images {@code (i * kernels + j) * u1} to {@code + u1 - 1} of the class. As in NSD,
- * {@code t3} and {@code t4} are half the image's sides (rounded up) and {@code t1 < u1}: here
- * {@code u1 = expansion * t1}, with {@code t1} the largest that keeps tensors and kernels within the budget.
+ * {@code t3} and {@code t4} are a fraction {@code side} of the image's sides (rounded up; NSD takes half at IPC 1
+ * and 10, seven eighths above) and {@code t1 < u1}: here {@code u1 = expansion * t1}, with {@code t1} the largest
+ * that keeps tensors and kernels within the budget.
  *
  * <p>NSD starts from random values; a short CPU run does better from real images, so here the tensors start
  * as real images shrunk to {@code t3 x t4}, {@code L} and {@code R} as bilinear enlargement back to the
@@ -39,10 +40,22 @@ public record SpectralForm(Frame frame, int tensors, int kernels, int depth, int
      * @param expansion images a kernel set makes from each image of a tensor's stack ({@code u1 / t1})
      * @param guidance the weight of the real-data guidance loss (cross-entropy of the student's end on a real
      *     batch) added to the matching loss
+     * @param side {@code t3 / H} and {@code t4 / W}, in (0, 1]; null in settings written before there was a
+     *     choice, for {@link #HALF}
      */
-    public record Settings(int tensors, int kernels, int expansion, double guidance) {
+    public record Settings(int tensors, int kernels, int expansion, double guidance, Double side) {
+
+        /** NSD's spectrum side at IPC 1 and 10: half the image's. */
+        public static final double HALF = 0.5;
+
+        public Settings(int tensors, int kernels, int expansion, double guidance) {
+            this(tensors, kernels, expansion, guidance, HALF);
+        }
 
         public Settings {
+            side = side == null ? HALF : side;
+            ValidationException.check(side > 0 && side <= 1, "nsd.side " + side + " is invalid: use a fraction of "
+                    + "the image's sides in (0, 1], such as 0.5 (NSD's at IPC 1 and 10) or 0.875 (its above)");
             ValidationException.check(tensors >= 1 && kernels >= 1, "nsd needs at least 1 spectrum tensor per "
                     + "class and 1 kernel set, not " + tensors + " and " + kernels);
             ValidationException.check(expansion >= 2, "nsd.expansion " + expansion + " is invalid: kernels must "
@@ -54,8 +67,8 @@ public record SpectralForm(Frame frame, int tensors, int kernels, int depth, int
 
     /** The form with the deepest stacks that fit the budget of {@code ipc} images per class. */
     static SpectralForm sized(Frame frame, int ipc, Settings s) {
-        int rows = (frame.height() + 1) / 2;
-        int columns = (frame.width() + 1) / 2;
+        int rows = spectrumSide(frame.height(), s.side());
+        int columns = spectrumSide(frame.width(), s.side());
         long budget = frame.budget(ipc);
         SpectralForm best = null;
         for (int depth = 1; ; depth++) {
@@ -75,6 +88,11 @@ public record SpectralForm(Frame frame, int tensors, int kernels, int depth, int
                     + "nsd.kernels, or raise ipc");
         }
         return best;
+    }
+
+    /** {@code t3} of an image side: the fraction of it, rounded up (a hair below whole numbers stays below). */
+    static int spectrumSide(int size, double side) {
+        return Math.max(1, (int) Math.ceil(side * size - 1e-9));
     }
 
     @Override

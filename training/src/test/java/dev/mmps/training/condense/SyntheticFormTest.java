@@ -300,6 +300,48 @@ class SyntheticFormTest {
     }
 
     @Test
+    void fullSizeSpectrumTensorsStartAtTheRealImages() {
+        // side = 1: t3 = t4 = 32, so shrinking and enlarging are identities and the first kernel set passes each
+        // class's stack through unchanged. CIFAR-10 at IPC 1: 10 x 3072 t1 + 2 x (2 t1^2 + 9 + 2 x 1024) + 1 fits
+        // the budget of 30,721 at t1 = 0 only, so the test takes IPC 3: t1 = 2, 2 x 2 x 4 = 8 images a class.
+        SpectralForm full = SpectralForm.sized(CIFAR, 3, new SpectralForm.Settings(1, 2, 2, 0.1, 1.0));
+        assertEquals(32, full.rows());
+        assertEquals(2, full.depth());
+        assertEquals(8, full.imagesPerClass());
+        OriginalSource train = OriginalReader.read(TestData.cifarSample());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray start = full.images(full.initial(train, 7, manager));
+            NDArray real = SyntheticForm.realImages(train, 10, 2, 7, manager);
+            for (int c = 0; c < 10; c++) {
+                for (int i = 0; i < 2; i++) {
+                    assertArrayEquals(real.get(c * 2 + i).toFloatArray(), start.get(c * 8 + i).toFloatArray(),
+                            PROJECTION_TOLERANCE, "class " + c + ", image " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void spectrumSidesFollowTheirFraction() {
+        // Fashion-MNIST at IPC 10 with full-size tensors: 10 x 784 t1 + 2 x (2 t1^2 + 1 + 2 x 784) + 1 fits at t1 = 9
+        // (74,023 of 78,401) and not at 10 (80,361): 2 kernel sets x 18 images = 36 a class.
+        SpectralForm full = SpectralForm.sized(FASHION, 10, new SpectralForm.Settings(1, 2, 2, 0.1, 1.0));
+        assertEquals(9, full.depth());
+        assertEquals(36, full.imagesPerClass());
+        assertEquals(74023, full.storedValues());
+        assertEquals(14, SpectralForm.sized(FASHION, 10, NSD).rows(), "half by default");
+        assertEquals(NSD, new SpectralForm.Settings(1, 2, 2, 0.1, null), "settings written before side: half");
+        assertEquals(25, SpectralForm.spectrumSide(28, 0.875), "24.5 rounds up");
+        assertEquals(28, SpectralForm.spectrumSide(32, 0.875));
+        assertEquals(16, SpectralForm.spectrumSide(31, 0.5));
+        for (double side : new double[] {0, -0.5, 1.5, Double.NaN}) {
+            ValidationException e = assertThrows(ValidationException.class,
+                    () -> new SpectralForm.Settings(1, 2, 2, 0.1, side));
+            assertTrue(e.getMessage().contains("nsd.side"), e.getMessage());
+        }
+    }
+
+    @Test
     void theGradientReachesTheStoredArrays() {
         ConvNetFunction network = new ConvNetFunction(1, 4, 4, 2, 3, 1);
         SyntheticForm.Frame frame = new SyntheticForm.Frame(2, 1, 4, 4);
