@@ -23,8 +23,9 @@ def reference(folder: Path, name: str) -> np.ndarray:
     return np.fromfile(folder / name, dtype="<f4")
 
 
-#: One golden table per method, and MTT-LSS with a pair of mappers per class (version 3).
-TABLES = METHODS + ("lss-subspaces",)
+#: One golden table per method, MTT-LSS with a pair of mappers per class and NSD with spectrum tensors of three
+#: quarters of the images' sides (both version 3).
+TABLES = METHODS + ("lss-subspaces", "nsd-side")
 
 
 @pytest.mark.parametrize("method", TABLES)

@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 from .errors import FormatError
 
 FORMAT = "mmps-synthetic"
-#: The newest version read: 3 marks MTT-LSS sets of several pairs of mappers; 2 is every other Parquet set.
+#: The newest version read: 3 marks MTT-LSS sets of several pairs of mappers and NSD sets whose spectrum tensors
+#: are not half the images' sides; 2 is every other Parquet set.
 VERSION = 3
 FIRST_TABLE_VERSION = 2
 MANIFEST = "manifest.json"

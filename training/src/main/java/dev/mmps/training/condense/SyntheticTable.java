@@ -52,10 +52,15 @@ public final class SyntheticTable {
 
     /**
      * The version a set of this form is written as: the oldest that describes it, so that readers of version 2
-     * still read every set but MTT-LSS's of several pairs of mappers, which they would misread.
+     * still read every set but those their settings cannot describe: MTT-LSS's of several pairs of mappers, and
+     * NSD's whose spectrum tensors are not half the images' sides.
      */
     static int version(SyntheticForm form) {
-        return form instanceof LowRankForm lss && lss.subspaces() > 1 ? VERSION : FIRST_TABLE_VERSION;
+        boolean newer = form instanceof LowRankForm lss && lss.subspaces() > 1
+                || form instanceof SpectralForm nsd && (nsd.rows() != SpectralForm.spectrumSide(nsd.frame().height(),
+                        SpectralForm.Settings.HALF) || nsd.columns() != SpectralForm.spectrumSide(nsd.frame().width(),
+                        SpectralForm.Settings.HALF));
+        return newer ? VERSION : FIRST_TABLE_VERSION;
     }
 
     /** A stored array's name and shape, as the manifest lists it. */

@@ -330,6 +330,8 @@ class SyntheticFormTest {
         assertEquals(36, full.imagesPerClass());
         assertEquals(74023, full.storedValues());
         assertEquals(14, SpectralForm.sized(FASHION, 10, NSD).rows(), "half by default");
+        assertEquals(3, SyntheticTable.version(full), "readers of version 2 take the sides for half");
+        assertEquals(2, SyntheticTable.version(SpectralForm.sized(FASHION, 10, NSD)));
         assertEquals(NSD, new SpectralForm.Settings(1, 2, 2, 0.1, null), "settings written before side: half");
         assertEquals(25, SpectralForm.spectrumSide(28, 0.875), "24.5 rounds up");
         assertEquals(28, SpectralForm.spectrumSide(32, 0.875));

@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * batch. A damaged or foreign table is refused.
  *
  * <p>The tables are tiny: 2 classes of 2-channel 4x6 images at ipc 2, arrays filled with
- * {@code 0.5 sin(0.37 k + 1.1 i)} for entry {@code k} of array {@code i}; one per method, named after it, and
- * {@code lss-subspaces}, MTT-LSS with a pair of mappers per class (version 3). To write a table (only when the format
+ * {@code 0.5 sin(0.37 k + 1.1 i)} for entry {@code k} of array {@code i}; one per method, named after it,
+ * {@code lss-subspaces}, MTT-LSS with a pair of mappers per class, and {@code nsd-side}, NSD with spectrum
+ * tensors of three quarters of the images' sides (both version 3). To write a table (only when the format
  * changes, with a new version; the others stay as they were written, for the readers of today to read them):
  * {@code java -cp training/target/test-classes:training/target/classes:$(cat training/target/training-classpath.txt)
  * dev.mmps.training.condense.SyntheticTableGoldenTest training/src/test/resources/golden/synthetic NAME...}.
@@ -45,14 +46,21 @@ class SyntheticTableGoldenTest {
 
     private static final SyntheticForm.Frame FRAME = new SyntheticForm.Frame(2, 2, 4, 6);
 
-    /** The golden tables, by folder: the method and MTT-LSS's settings. */
-    private static final Map<String, LowRankForm.Settings> GOLDEN = new java.util.LinkedHashMap<>();
+    /** The sizes of a golden table's form. */
+    private record Sizes(SpectralForm.Settings nsd, LowRankForm.Settings lss) {}
+
+    private static final Sizes PLAIN = new Sizes(new SpectralForm.Settings(1, 2, 2, 0.1),
+            new LowRankForm.Settings(2, true, 0.01, 0.5));
+
+    /** The golden tables, by folder (the method, and what the variant changes after a hyphen). */
+    private static final Map<String, Sizes> GOLDEN = new java.util.LinkedHashMap<>();
 
     static {
         for (String method : Condensation.METHODS) {
-            GOLDEN.put(method, new LowRankForm.Settings(2, true, 0.01, 0.5));
+            GOLDEN.put(method, PLAIN);
         }
-        GOLDEN.put("lss-subspaces", new LowRankForm.Settings(2, true, 0.01, 0.5, 2));
+        GOLDEN.put("lss-subspaces", new Sizes(PLAIN.nsd(), new LowRankForm.Settings(2, true, 0.01, 0.5, 2)));
+        GOLDEN.put("nsd-side", new Sizes(new SpectralForm.Settings(1, 2, 2, 0.1, 0.75), PLAIN.lss()));
     }
 
     private static String method(String folder) {
@@ -145,7 +153,7 @@ class SyntheticTableGoldenTest {
         for (String name : names) {
             String method = method(name);
             Condensation.Settings s = new Condensation.Settings(method, 2, 1, 1, 0, 1, 1, 0.01, 0.01, 0.01, 1, 0,
-                    new SpectralForm.Settings(1, 2, 2, 0.1), GOLDEN.get(name)).ownBlockOnly();
+                    GOLDEN.get(name).nsd(), GOLDEN.get(name).lss()).ownBlockOnly();
             SyntheticForm form = SyntheticForm.of(s, FRAME);
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDList arrays = new NDList();
