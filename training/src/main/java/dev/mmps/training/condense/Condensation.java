@@ -168,8 +168,13 @@ public final class Condensation {
      */
     static Path run(Path out, Experts experts, String expertsName, ImageSource train, Settings s, Device device,
             int until) {
+        Integer aim = s.method().equals("lss") && s.lss().rank() == null ? s.lss().autoImages() : null;
         s = s.forFrame(frame(experts));
         SyntheticForm form = form(experts, s);
+        if (aim != null) {
+            LOG.info("lss.rank auto: rank {} keeps {} images a class at ipc {}, the nearest to lss.auto-images {}",
+                    s.lss().rank(), form.imagesPerClass(), s.ipc(), aim);
+        }
         check(experts, train, s, form);
         if (Files.isRegularFile(out.resolve(MANIFEST))) {
             SyntheticTable.Manifest found = SyntheticTable.manifest(out);
