@@ -101,13 +101,22 @@ public final class Condensation {
         }
 
         /**
+         * These settings for another method and budget, with the method blocks given; everything the methods
+         * share stays as it is.
+         */
+        public Settings with(String otherMethod, int otherIpc, SpectralForm.Settings nsdSizes,
+                LowRankForm.Settings lssSizes) {
+            return new Settings(otherMethod, otherIpc, iterations, syntheticSteps, syntheticBatch, expertEpochs,
+                    maxStartEpoch, imageLearningRate, rateLearningRate, startRate, checkpointEvery, seed, nsdSizes,
+                    lssSizes);
+        }
+
+        /**
          * These settings with only the method's own block: what a run is, so that the other methods' defaults
          * may change without making a finished set or a checkpoint look foreign.
          */
         public Settings ownBlockOnly() {
-            return new Settings(method, ipc, iterations, syntheticSteps, syntheticBatch, expertEpochs, maxStartEpoch,
-                    imageLearningRate, rateLearningRate, startRate, checkpointEvery, seed,
-                    method.equals("nsd") ? nsd : null, method.equals("lss") ? lss : null);
+            return with(method, ipc, method.equals("nsd") ? nsd : null, method.equals("lss") ? lss : null);
         }
 
         /**
@@ -115,10 +124,7 @@ public final class Condensation {
          * (MTT-LSS's rank {@code auto}): what a finished set's manifest records.
          */
         public Settings forFrame(SyntheticForm.Frame frame) {
-            Settings own = ownBlockOnly();
-            return !method.equals("lss") ? own : new Settings(method, ipc, iterations, syntheticSteps,
-                    syntheticBatch, expertEpochs, maxStartEpoch, imageLearningRate, rateLearningRate, startRate,
-                    checkpointEvery, seed, null, lss.forBudget(frame, ipc));
+            return method.equals("lss") ? with(method, ipc, null, lss.forBudget(frame, ipc)) : ownBlockOnly();
         }
 
         /** The bound below which iteration {@code k}'s start epoch is drawn: MTT-LSS widens it over the run. */
@@ -408,7 +414,8 @@ public final class Condensation {
             ValidationException.check(perClass[c] >= form.startingImagesPerClass(), "class "
                     + train.classes().get(c) + " has " + perClass[c] + " training images, fewer than the "
                     + form.startingImagesPerClass() + " real images " + s.method() + " starts from at ipc " + s.ipc()
-                    + "; lower ipc" + (s.method().equals("lss") ? ", or raise lss.rank (fewer, richer images)" : ""));
+                    + "; lower ipc" + (s.method().equals("lss") ? ", or raise lss.rank (now " + s.lss().rank()
+                            + "; with rank auto, lower lss.auto-images): fewer, richer images" : ""));
         }
     }
 

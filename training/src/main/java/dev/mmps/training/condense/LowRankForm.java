@@ -23,10 +23,10 @@ import java.util.List;
  * split into {@code S} groups of consecutive classes, each with its own space.
  *
  * <p>The images per class are the most that fit the budget; with the rank {@code auto}, the rank is the one
- * that keeps about {@link Settings#AUTO_IMAGES} images a class, so one setting serves IPC 1 and IPC 10. The mappers start as the leading eigenvectors of
- * the real starting images' row and column covariances (per channel, over the images of their group), the
- * bases as those images projected onto them, and the logits give the image's class probability
- * {@link #START_CONFIDENCE}.
+ * that keeps about {@link Settings#AUTO_IMAGES} images a class, so one setting serves IPC 1 and IPC 10. The
+ * mappers start as the leading eigenvectors of the real starting images' row and column covariances (per
+ * channel, over the images of their group), the bases as those images projected onto them, and the logits give
+ * the image's class probability {@link #START_CONFIDENCE}.
  */
 public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean softLabels, int subspaces)
         implements SyntheticForm {
@@ -82,13 +82,13 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
 
         public Settings {
             subspaces = subspaces == null ? 1 : subspaces;
+            ValidationException.check(autoImages == null || autoImages >= 1, "lss.auto-images " + autoImages
+                    + " is invalid: use 1 or more images a class, such as " + AUTO_IMAGES);
             autoImages = rank != null ? null : autoImages == null ? AUTO_IMAGES : autoImages;
             ValidationException.check(subspaces >= 1, "lss.subspaces " + subspaces + " is invalid: use 1 or more "
                     + "(at most the number of classes)");
             ValidationException.check(rank == null || rank >= 1, "lss.rank " + rank + " is invalid: use 1 or more, "
                     + "such as 4, or auto");
-            ValidationException.check(autoImages == null || autoImages >= 1, "lss.auto-images " + autoImages
-                    + " is invalid: use 1 or more images a class, such as " + AUTO_IMAGES);
             ValidationException.check(labelLearningRate >= 0 && Double.isFinite(labelLearningRate),
                     "lss.label-learning-rate " + labelLearningRate + " is invalid: use 0 or a small positive step");
             ValidationException.check(windowStart > 0 && windowStart <= 1, "lss.window-start " + windowStart

@@ -90,9 +90,18 @@ public record SpectralForm(Frame frame, int tensors, int kernels, int depth, int
         return best;
     }
 
-    /** {@code t3} of an image side: the fraction of it, rounded up (a hair below whole numbers stays below). */
+    /**
+     * {@code t3} of an image side: the fraction of it, rounded up; a product a rounding error above a whole
+     * number (0.1 x 30 = 3.0000000000000004) counts as that number.
+     */
     static int spectrumSide(int size, double side) {
         return Math.max(1, (int) Math.ceil(side * size - 1e-9));
+    }
+
+    /** Whether the spectrum tensors are half the images' sides, as every set had before {@code side}. */
+    boolean halfSides() {
+        return rows == spectrumSide(frame.height(), Settings.HALF)
+                && columns == spectrumSide(frame.width(), Settings.HALF);
     }
 
     @Override

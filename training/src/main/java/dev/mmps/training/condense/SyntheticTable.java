@@ -57,9 +57,7 @@ public final class SyntheticTable {
      */
     static int version(SyntheticForm form) {
         boolean newer = form instanceof LowRankForm lss && lss.subspaces() > 1
-                || form instanceof SpectralForm nsd && (nsd.rows() != SpectralForm.spectrumSide(nsd.frame().height(),
-                        SpectralForm.Settings.HALF) || nsd.columns() != SpectralForm.spectrumSide(nsd.frame().width(),
-                        SpectralForm.Settings.HALF));
+                || form instanceof SpectralForm nsd && !nsd.halfSides();
         return newer ? VERSION : FIRST_TABLE_VERSION;
     }
 

@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.tensor.codec.CodecChoice;
 import dev.mmps.tensor.codec.CompressionSpec;
@@ -18,7 +20,6 @@ import dev.mmps.tensor.linalg.LowRankFactorizers;
 import dev.mmps.training.condense.Condensation;
 import dev.mmps.training.condense.ConvNetFunction;
 import dev.mmps.training.condense.Experts;
-import dev.mmps.training.condense.LowRankForm;
 import dev.mmps.training.condense.Students;
 import dev.mmps.training.condense.SyntheticForm;
 import dev.mmps.training.condense.SyntheticTable;
@@ -57,6 +58,9 @@ import org.slf4j.LoggerFactory;
 public final class DistillationGrid {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistillationGrid.class);
+
+    /** Where the condensation's settings are in the list the grid's settings text is made of. */
+    private static final int CONDENSE_PART = 6;
 
     public static final String JSON = "distillation.json";
     public static final String MARKDOWN = "distillation.md";
@@ -137,10 +141,14 @@ public final class DistillationGrid {
     public Path run() {
         Settings d = config.distillation();
         // Paths as given (JSON would make them absolute URIs, tying the results to the working directory).
+        // The condensation's settings at CONDENSE_PART.
         String settings = JsonFiles.tree(List.of(d.ipcs(), d.methods(), d.subsetRatio(), String.valueOf(d.experts()),
                 d.student(), config.experts(), config.condense(), config.seeds())).toString();
         Report report = read(settings);
         OriginalSource train = OriginalReader.read(config.train());
+        SyntheticForm.Frame frame = new SyntheticForm.Frame(train.classes().size(), train.shape().channels(),
+                train.shape().height(), train.shape().width());
+        checkFinishedSets(report, frame);
         OriginalSource test = OriginalReader.read(config.test());
         ValidationException.check(test.classes().equals(train.classes()) && test.shape().equals(train.shape()),
                 "the test set " + test.description() + " has classes " + test.classes() + " of " + test.shape()
@@ -172,7 +180,7 @@ public final class DistillationGrid {
                         continue;
                     }
                     try (NDManager manager = NDManager.newBaseManager(TrainingDevice.current())) {
-                        Budgeted set = set(method, ipc, seed, train, experts, costs, manager);
+                        Budgeted set = set(method, ipc, seed, train, frame, experts, costs, manager);
                         long start = System.nanoTime();
                         String name = method + "@ipc" + ipc + "/seed " + seed;
                         NDList theta = Students.train(network, set.images(), set.labels(), set.learningRate(),
@@ -198,8 +206,8 @@ public final class DistillationGrid {
     /** A training set for students, with what it stores. */
     private record Budgeted(NDArray images, NDArray labels, double learningRate, long storedValues) {}
 
-    private Budgeted set(String method, int ipc, int seed, OriginalSource train, Experts experts, List<Cost> costs,
-            NDManager manager) {
+    private Budgeted set(String method, int ipc, int seed, OriginalSource train, SyntheticForm.Frame frame,
+            Experts experts, List<Cost> costs, NDManager manager) {
         int classes = train.classes().size();
         long pixels = train.shape().values();
         double realRate = config.experts().learningRate();
@@ -218,8 +226,8 @@ public final class DistillationGrid {
                 return compressedSubset(train, ipc, seed, manager);
             }
             default -> {
-                Condensation.Settings s = condenseSettings(method, ipc);
-                Path folder = output.resolve("synthetic").resolve(method + "-ipc" + ipc);
+                Condensation.Settings s = condenseSettings(method, ipc, frame);
+                Path folder = syntheticFolder(method, ipc);
                 Condensation.run(folder, experts, expertsFolder().toString(), train, s,
                         TrainingDevice.current());
                 SyntheticTable.Contents contents = SyntheticTable.read(folder, manager);
@@ -237,13 +245,40 @@ public final class DistillationGrid {
         return folder != null ? folder : output.resolve("experts");
     }
 
-    private Condensation.Settings condenseSettings(String method, int ipc) {
+    /**
+     * The condensation of {@code method} at {@code ipc}. MTT-LSS without soft labels takes the rank the set with
+     * them takes (also under rank {@code auto}), so that the two differ in their labels alone.
+     */
+    private Condensation.Settings condenseSettings(String method, int ipc, SyntheticForm.Frame frame) {
         Condensation.Settings c = config.condense();
-        LowRankForm.Settings lss = c.lss();
-        boolean hard = method.equals("lss-hard");
-        return new Condensation.Settings(hard ? "lss" : method, ipc, c.iterations(), c.syntheticSteps(),
-                c.syntheticBatch(), c.expertEpochs(), c.maxStartEpoch(), c.imageLearningRate(), c.rateLearningRate(),
-                c.startRate(), c.checkpointEvery(), c.seed(), c.nsd(), hard ? lss.hardLabels() : lss);
+        return method.equals("lss-hard") ? c.with("lss", ipc, null, c.lss().forBudget(frame, ipc).hardLabels())
+                : c.with(method, ipc, c.nsd(), c.lss());
+    }
+
+    private Path syntheticFolder(String method, int ipc) {
+        return output.resolve("synthetic").resolve(method + "-ipc" + ipc);
+    }
+
+    /**
+     * Refuses finished students of a condensed set that was made with other settings than the condensation
+     * would use today (the grid skips finished students, so their set is not condensed again to tell).
+     */
+    private void checkFinishedSets(Report report, SyntheticForm.Frame frame) {
+        for (Result r : report.results()) {
+            Path folder = syntheticFolder(r.method(), r.ipc());
+            if (!isCondensed(r.method()) || !Files.isRegularFile(folder.resolve(SyntheticTable.MANIFEST))) {
+                continue;
+            }
+            JsonNode made = JsonFiles.tree(SyntheticTable.manifest(folder).settings());
+            JsonNode wanted = JsonFiles.tree(condenseSettings(r.method(), r.ipc(), frame).forFrame(frame));
+            ValidationException.check(made.equals(wanted), folder + " was condensed with " + made + " but "
+                    + "today's settings give " + wanted + "; its students in " + output.resolve(JSON) + " would "
+                    + "not be today's. Use another evaluation.output, or move " + folder + " and " + JSON + " away");
+        }
+    }
+
+    private static boolean isCondensed(String method) {
+        return method.equals("lss-hard") || Condensation.METHODS.contains(method);
     }
 
     /** K-Center on pixels within each class: {@code ipc} images of every class. */
@@ -348,10 +383,31 @@ public final class DistillationGrid {
             throw new ValidationException(file + " is damaged (" + e.getOriginalMessage() + "); move it away to "
                     + "start the distillation grid again", e);
         }
-        ValidationException.check(settings.equals(found.settings()), output + " holds distillation results made "
-                + "with other settings (" + found.settings() + "); use another evaluation.output, or move "
+        ValidationException.check(sameShared(settings, found.settings()), output + " holds distillation results "
+                + "made with other settings (" + found.settings() + "); use another evaluation.output, or move "
                 + file + " away");
-        return found;
+        return new Report(settings, found.expertsSeconds(), found.costs(), found.results());
+    }
+
+    /**
+     * Whether two settings texts agree but for NSD's and MTT-LSS's own blocks and the condensation's method,
+     * which each condensed set answers for itself ({@link #checkFinishedSets}): so that a block growing a setting,
+     * or a user changing one method's sizes, leaves the other methods' finished students standing.
+     */
+    private static boolean sameShared(String settings, String found) {
+        try {
+            return withoutMethodBlocks(JsonFiles.parse(settings)).equals(withoutMethodBlocks(JsonFiles.parse(found)));
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    private static JsonNode withoutMethodBlocks(JsonNode settings) {
+        JsonNode copy = settings.deepCopy();
+        if (copy.get(CONDENSE_PART) instanceof ObjectNode condense) {
+            condense.remove(List.of("method", "nsd", "lss"));
+        }
+        return copy;
     }
 
     private void write(Report report) {

@@ -93,6 +93,11 @@ public final class JsonFiles {
         }
     }
 
+    /** Text as a tree. @throws JsonProcessingException if it is not JSON */
+    public static JsonNode parse(String text) throws JsonProcessingException {
+        return MAPPER.readTree(text);
+    }
+
     /** A tree as a record type. @throws JsonProcessingException if it is not of that shape */
     public static <T> T convert(JsonNode tree, Class<T> type) throws JsonProcessingException {
         return MAPPER.treeToValue(tree, type);

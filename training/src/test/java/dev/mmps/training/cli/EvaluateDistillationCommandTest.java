@@ -29,7 +29,8 @@ class EvaluateDistillationCommandTest {
                 + "\"\n methods = [], seeds = [1]\n"
                 + " experts { filters = 16, depth = 1, count = 1, epochs = 2, batch-size = 50, augmentation { padding "
                 + "= 0, flip = false } }\n"
-                + " condense { iterations = 2, syn-steps = 2, expert-epochs = 1, max-start-epoch = 1, lss.rank = 8 }\n"
+                + " condense { iterations = 2, syn-steps = 2, expert-epochs = 1, max-start-epoch = 1\n"
+                + "   lss { rank = auto, auto-images = 16 } }\n"
                 + " distillation { ipcs = [1], student { steps = 2 } } }\n";
         Path config = Files.writeString(dir.resolve("grid.conf"), grid);
         assertEquals(Main.OK, Main.commandLine().execute("evaluate", "--config", config.toString()));
@@ -61,9 +62,29 @@ class EvaluateDistillationCommandTest {
         assertEquals(modified, Files.getLastModifiedTime(output.resolve("synthetic/lss-ipc1/manifest.json"))
                 .toMillis());
 
+        // Rank auto aiming at 16 images a class: rank 7 keeps 18 (rank 8 keeps 14, as far off); without the 10
+        // label values an image, rank 8 would keep 15, nearer, but the hard-label set takes the soft one's rank 7
+        // (19 images a class), so that the two differ in their labels alone.
+        for (String set : new String[] {"lss-ipc1", "lss-hard-ipc1"}) {
+            JsonNode made = JsonFiles.readTree(output.resolve("synthetic").resolve(set).resolve("manifest.json"));
+            assertEquals(7, made.get("settings").get("lss").get("rank").asInt(), set);
+            assertEquals(set.equals("lss-ipc1") ? 18 : 19, made.get("images_per_class").asInt(), set);
+        }
+
+        // Results written before NSD's blocks had a side: the finished students stand.
+        Path json = output.resolve(DistillationGrid.JSON);
+        Files.writeString(json, Files.readString(json).replace(",\\\"side\\\":0.5", ""));
+        assertTrue(!Files.readString(json).contains("side"), "the settings text no longer names the side");
+        assertEquals(Main.OK, Main.commandLine().execute("evaluate", "--config", config.toString()));
+        assertEquals(report.get("results"), JsonFiles.readTree(json).get("results"), "nothing new to run");
+
         Path other = Files.writeString(dir.resolve("other.conf"), grid.replace("steps = 2 } } }",
                 "steps = 3 } } }"));
         assertEquals(Main.USAGE, Main.commandLine().execute("evaluate", "--config", other.toString()),
                 "results of other settings are not mixed in");
+        // Other sizes of one method: its finished set, and so its students, are not today's.
+        Path rank = Files.writeString(dir.resolve("rank.conf"), grid.replace("auto-images = 16", "auto-images = 30"));
+        assertEquals(Main.USAGE, Main.commandLine().execute("evaluate", "--config", rank.toString()),
+                "students of a set made with other sizes are refused");
     }
 }
