@@ -171,6 +171,11 @@ public record LowRankForm(Frame frame, int imagesPerClass, int rank, boolean sof
     }
 
     @Override
+    public String sizes() {
+        return "rank " + rank + (subspaces == 1 ? "" : ", " + subspaces + " pairs of mappers");
+    }
+
+    @Override
     public String method() {
         return "lss";
     }

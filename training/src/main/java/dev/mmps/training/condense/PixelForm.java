@@ -11,6 +11,11 @@ import java.util.List;
 public record PixelForm(Frame frame, int imagesPerClass) implements SyntheticForm {
 
     @Override
+    public String sizes() {
+        return "pixels";
+    }
+
+    @Override
     public String method() {
         return "mtt";
     }

@@ -105,6 +105,12 @@ public record SpectralForm(Frame frame, int tensors, int kernels, int depth, int
     }
 
     @Override
+    public String sizes() {
+        return String.format(java.util.Locale.ROOT, "%d tensor%s of %dx%dx%d a class, %d kernel set%s, %d images each",
+                tensors, tensors == 1 ? "" : "s", depth, rows, columns, kernels, kernels == 1 ? "" : "s", expanded);
+    }
+
+    @Override
     public String method() {
         return "nsd";
     }

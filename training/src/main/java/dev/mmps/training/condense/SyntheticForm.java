@@ -51,6 +51,9 @@ public sealed interface SyntheticForm permits PixelForm, SpectralForm, LowRankFo
 
     int imagesPerClass();
 
+    /** The sizes a reader of a report needs to tell this set from another of its method, in a few words. */
+    String sizes();
+
     /** Whether one of the arrays is the images' label logits (learned soft labels). */
     boolean softLabels();
 

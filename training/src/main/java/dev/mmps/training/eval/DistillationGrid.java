@@ -119,9 +119,13 @@ public final class DistillationGrid {
         }
     }
 
-    /** What a condensed set cost to learn. */
+    /**
+     * What a condensed set cost to learn, and its sizes ({@link SyntheticForm#sizes()}; null in reports written
+     * before they were kept).
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Cost(String method, int ipc, int iterations, double seconds, long startRssMb, long peakRssMb) {}
+    public record Cost(String method, int ipc, int iterations, double seconds, long startRssMb, long peakRssMb,
+            String sizes) {}
 
     /** {@code distillation.json}: the settings every result was made with, the costs and the results. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -232,8 +236,11 @@ public final class DistillationGrid {
                         TrainingDevice.current());
                 SyntheticTable.Contents contents = SyntheticTable.read(folder, manager);
                 SyntheticTable.Manifest m = contents.manifest();
+                // Costs kept before they carried the sizes are written again with them.
+                costs.removeIf(c -> c.method().equals(method) && c.ipc() == ipc && c.sizes() == null);
                 if (costs.stream().noneMatch(c -> c.method().equals(method) && c.ipc() == ipc)) {
-                    costs.add(new Cost(method, ipc, m.losses().size(), m.seconds(), m.startRssMb(), m.peakRssMb()));
+                    costs.add(new Cost(method, ipc, m.losses().size(), m.seconds(), m.startRssMb(), m.peakRssMb(),
+                            contents.form().sizes()));
                 }
                 return new Budgeted(contents.images(), contents.labels(), m.learningRate(), m.storedValues());
             }
@@ -470,12 +477,12 @@ public final class DistillationGrid {
         if (!report.costs().isEmpty()) {
             b.append(String.format(Locale.ROOT, "%nExperts recorded in %.0f s. Condensation (memory: the process's "
                     + "resident set when the condensation began and its largest while it ran):%n%n| method | IPC | "
-                    + "iterations | s per iteration | resident at start (MB) | peak (MB) |%n|---|---:|---:|---:|---:|---:|%n",
-                    report.expertsSeconds()));
+                    + "sizes | iterations | s per iteration | resident at start (MB) | peak (MB) |%n"
+                    + "|---|---:|---|---:|---:|---:|---:|%n", report.expertsSeconds()));
             for (Cost c : report.costs()) {
-                b.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %d | %d |%n", TITLES.get(c.method()),
-                        c.ipc(), c.iterations(), c.seconds() / Math.max(1, c.iterations()), c.startRssMb(),
-                        c.peakRssMb()));
+                b.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %.2f | %d | %d |%n",
+                        TITLES.get(c.method()), c.ipc(), c.sizes() == null ? "" : c.sizes(), c.iterations(),
+                        c.seconds() / Math.max(1, c.iterations()), c.startRssMb(), c.peakRssMb()));
             }
         }
         return b.toString();

@@ -54,6 +54,8 @@ class EvaluateDistillationCommandTest {
         assertEquals(4, report.get("costs").size(), "mtt, nsd, lss and lss-hard were condensed");
         String markdown = Files.readString(output.resolve(DistillationGrid.MARKDOWN));
         assertTrue(markdown.contains("| MTT-LSS, hard labels |") && markdown.contains("IPC 1"), markdown);
+        assertTrue(markdown.contains("| MTT-LSS | 1 | rank 7 |") && markdown.contains("| MTT | 1 | pixels |"),
+                markdown);
         assertTrue(Files.isRegularFile(output.resolve("synthetic/nsd-ipc1/arrays.parquet")));
 
         long modified = Files.getLastModifiedTime(output.resolve("synthetic/lss-ipc1/manifest.json")).toMillis();
