@@ -271,9 +271,13 @@ public final class DistillationGrid {
      * would use today (the grid skips finished students, so their set is not condensed again to tell).
      */
     private void checkFinishedSets(Report report, SyntheticForm.Frame frame) {
-        for (Result r : report.results()) {
+        // One check per set, whatever the number of its students.
+        List<Result> sets = report.results().stream().filter(r -> isCondensed(r.method()))
+                .collect(java.util.stream.Collectors.toMap(r -> r.method() + "/" + r.ipc(), r -> r, (a, b) -> a,
+                        LinkedHashMap::new)).values().stream().toList();
+        for (Result r : sets) {
             Path folder = syntheticFolder(r.method(), r.ipc());
-            if (!isCondensed(r.method()) || !Files.isRegularFile(folder.resolve(SyntheticTable.MANIFEST))) {
+            if (!Files.isRegularFile(folder.resolve(SyntheticTable.MANIFEST))) {
                 continue;
             }
             JsonNode made = JsonFiles.tree(SyntheticTable.manifest(folder).settings());
