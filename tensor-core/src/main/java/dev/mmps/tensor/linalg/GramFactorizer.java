@@ -142,7 +142,7 @@ public final class GramFactorizer implements LowRankFactorizer, AutoCloseable {
         }
         SymmetricEigensolver eigen = order >= largeFromOrder ? largeEigen : smallEigen;
         double[] spectrum = out.sigmaSquared;
-        if (!eigen.eigenvalues(gram, order, spectrum)) {
+        if (!eigen.eigenvalues(gram, order, spectrum, selector.limit(order))) {
             throw new ArithmeticException(
                     "symmetric eigensolver did not converge on a " + order + "x" + order + " Gram matrix");
         }

@@ -30,6 +30,12 @@ final class NativeMatrix implements AutoCloseable {
         pointer.position(0).get(values, 0, length);
     }
 
+    /** Copies {@code length} values starting at {@code from} out; the pointer's position stays 0. */
+    void store(double[] values, long from, int length) {
+        pointer.position(from).get(values, 0, length);
+        pointer.position(0);
+    }
+
     @Override
     public void close() {
         pointer.close();

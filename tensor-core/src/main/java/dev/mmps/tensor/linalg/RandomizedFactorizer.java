@@ -158,7 +158,7 @@ public final class RandomizedFactorizer implements LowRankFactorizer, AutoClosea
             gemm.multiply(a, left, basis, false, otherRows, width, basisRows, other);
             gemm.multiply(other, true, other, false, width, width, otherRows, gram);
             SymmetricEigensolver eigen = width >= largeFromOrder ? largeEigen : smallEigen;
-            if (!eigen.eigenvalues(gram, width, out.sigmaSquared)) {
+            if (!eigen.eigenvalues(gram, width, out.sigmaSquared, selector.limit(width))) {
                 throw new ArithmeticException(
                         "symmetric eigensolver did not converge on a " + width + "x" + width + " sketch");
             }

@@ -19,6 +19,15 @@ public interface SymmetricEigensolver {
     boolean eigenvalues(double[] g, int n, double[] values);
 
     /**
+     * {@link #eigenvalues(double[], int, double[])} for a caller that expects to ask {@link #leadingVectors} for
+     * at most {@code vectorsAtMost} eigenvectors. The number only chooses the algorithm (a solver may compute
+     * every eigenvector at once where that is cheaper than the wanted ones later); any {@code k} is served.
+     */
+    default boolean eigenvalues(double[] g, int n, double[] values, int vectorsAtMost) {
+        return eigenvalues(g, n, values);
+    }
+
+    /**
      * Eigenvectors of the {@code k} largest eigenvalues of the matrix last passed to
      * {@link #eigenvalues}, as the columns of a row-major {@code n x k} matrix; unit length and
      * mutually orthogonal.

@@ -39,9 +39,22 @@ class SymmetricEigenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("matrices")
     void eigenpairsSatisfyTheDefinition(String name, int n, double[] a) {
-        SymmetricEigen eigen = new SymmetricEigen();
+        checkEigenpairs(new SymmetricEigen(), name, n, a, n);
+    }
+
+    /** LAPACK's two ways, inverse iteration for a few vectors and divide and conquer for many, serve any count. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("matrices")
+    void nativeEigenpairsSatisfyTheDefinitionEitherWay(String name, int n, double[] a) {
+        try (LapackSymmetricEigen eigen = new LapackSymmetricEigen()) {
+            checkEigenpairs(eigen, name + ", a few vectors", n, a, 0);
+            checkEigenpairs(eigen, name + ", every vector", n, a, n);
+        }
+    }
+
+    private static void checkEigenpairs(SymmetricEigensolver eigen, String name, int n, double[] a, int vectorsAtMost) {
         double[] values = new double[n];
-        assertTrue(eigen.eigenvalues(a, n, values), "converged");
+        assertTrue(eigen.eigenvalues(a, n, values, vectorsAtMost), "converged");
         double norm = Math.max(1e-300, frobenius(a));
         for (int i = 1; i < n; i++) {
             assertTrue(values[i - 1] >= values[i], "descending at " + i);
