@@ -132,6 +132,9 @@ class BadInputTest {
         assertUsage(run("distill", "--teacher", teacher.toString(), "--originals", TestData.cifarSample().toString(),
                 "--table", TestData.table("mmps-fp32").toString(), "--out", dir.resolve("c").toString(), "--form",
                 "wiggle"), "--form wiggle", "terms", "layer");
+        assertUsage(run("distill", "--teacher", teacher.toString(), "--originals", TestData.cifarSample().toString(),
+                "--table", TestData.table("mmps-fp32").toString(), "--out", dir.resolve("c").toString(), "--rank",
+                "2"), "--rank", "--form terms");
         Path loss = Files.writeString(dir.resolve("loss.conf"), "evaluation { correction.layer.loss = huber }");
         assertUsage(run("distill", "--teacher", teacher.toString(), "--originals", TestData.cifarSample().toString(),
                 "--table", TestData.table("mmps-fp32").toString(), "--out", dir.resolve("c").toString(), "--form",

@@ -9,6 +9,7 @@ import dev.mmps.training.data.OriginalReader;
 import dev.mmps.training.data.OriginalSource;
 import dev.mmps.training.data.SourceDataset;
 import dev.mmps.training.distill.CorrectionLayer;
+import dev.mmps.training.distill.CorrectionTable;
 import dev.mmps.training.model.Architecture;
 import dev.mmps.training.model.Classifier;
 import dev.mmps.training.model.ClassifierTraining;
@@ -17,7 +18,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code mmps distill --form layer}: a saved teacher and a table give a layer file beside nothing else. */
+/**
+ * {@code mmps distill}, whose default form is the layer: a saved teacher and a table give a layer file beside
+ * nothing else.
+ */
 class DistillLayerCommandTest {
 
     @Test
@@ -32,8 +36,9 @@ class DistillLayerCommandTest {
                 "evaluation.correction.layer { form = channels, loss = kl, epochs = 1, batch-size = 20 }");
         String[] args = {"distill", "--teacher", dir.resolve("teacher").toString(), "--originals",
             TestData.cifarSample().toString(), "--table", TestData.table("mmps-fp32").toString(), "--out",
-            dir.resolve("layer").toString(), "--form", "layer", "--config", config.toString()};
+            dir.resolve("layer").toString(), "--config", config.toString()};
         assertEquals(Main.OK, Main.commandLine().execute(args));
+        assertTrue(Files.notExists(dir.resolve("layer").resolve(CorrectionTable.TABLE)), "no per-image terms");
         CorrectionLayer layer = CorrectionLayer.read(dir.resolve("layer"));
         assertEquals(CorrectionLayer.Form.CHANNELS, layer.form());
         assertEquals(9 + 3, layer.storedValues());
