@@ -247,8 +247,9 @@ public final class InputScan {
     }
 
     /**
-     * Decodes the first {@code n} inputs (in path order) on the driver, skipping ones that fail:
-     * those will be error rows like any other.
+     * Decodes the calibration sample on the driver, at most {@code n} inputs ({@link CalibrationSample}; of IDX
+     * files, the first file's first {@code n} images), skipping ones that fail: those will be error rows like any
+     * other.
      */
     public List<Sample> sample(int n) {
         List<Sample> sample = new ArrayList<>();
@@ -275,7 +276,7 @@ public final class InputScan {
                 }
                 return sample;
             }
-            for (Path path : walk.first().subList(0, Math.min(n, walk.first().size()))) {
+            for (Path path : walk.sample().subList(0, Math.min(n, walk.sample().size()))) {
                 try {
                     byte[] bytes = FileBytes.read(path.toUri().toString(), 0, config.ingest().maxFileBytes(),
                             spark.sparkContext().hadoopConfiguration());

@@ -1,6 +1,7 @@
 package dev.mmps.spark.ingest;
 
 import dev.mmps.images.ImageFailure;
+import dev.mmps.spark.sink.FactorRows;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -22,7 +23,6 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -51,13 +51,13 @@ public final class InputWalk {
      *
      * @param files files written to the listing
      * @param bytes their total size
-     * @param first the first files in path order (the calibration sample), smallest first
+     * @param sample the calibration sample ({@link CalibrationSample}), in path order
      * @param issues inputs that are error rows already
      * @param digest SHA-256 (hex) of the listing's lines, in walk order, followed by one line per issue
      *     ({@code uri TAB modified-millis}): equal digests mean the same files, sizes, times and issues; null for
      *     inputs that are not walked (IDX files)
      */
-    public record Result(long files, long bytes, List<Path> first, List<Issue> issues, String digest) {
+    public record Result(long files, long bytes, List<Path> sample, List<Issue> issues, String digest) {
 
         /** Every input: listed files and issues. */
         public long inputs() {
@@ -67,35 +67,35 @@ public final class InputWalk {
 
     private final FileSystem fs;
     private final Path root;
-    private final int keepFirst;
+    private final String rootPath;
     private final Writer listing;
-    /** URIs of the first files, the largest at the head so that it is the one to drop. */
-    private final PriorityQueue<String> first = new PriorityQueue<>(Comparator.reverseOrder());
+    private final CalibrationSample.Smallest sample;
     private final List<Issue> issues = new ArrayList<>();
     private long files;
     private long bytes;
 
-    private InputWalk(FileSystem fs, Path root, int keepFirst, Writer listing) {
+    private InputWalk(FileSystem fs, Path root, int sampleSize, Writer listing) {
         this.fs = fs;
         this.root = root;
-        this.keepFirst = keepFirst;
+        this.rootPath = FactorRows.Origin.rootPath(root.toUri().toString());
         this.listing = listing;
+        this.sample = new CalibrationSample.Smallest(sampleSize);
     }
 
     /**
      * Walks {@code root} and writes the listing to {@code listingFile}.
      *
      * @param fs the input's file system
-     * @param keepFirst how many of the first non-empty files (in path order) to return
+     * @param sampleSize how many non-empty files to return as the calibration sample ({@link CalibrationSample})
      * @param listingFs the file system of the listing (the output's)
      */
-    public static Result walk(FileSystem fs, Path root, int keepFirst, FileSystem listingFs, Path listingFile)
+    public static Result walk(FileSystem fs, Path root, int sampleSize, FileSystem listingFs, Path listingFile)
             throws IOException {
         MessageDigest digest = sha256();
         InputWalk walk;
         try (Writer out = new BufferedWriter(new OutputStreamWriter(new DigestOutputStream(
                 listingFs.create(listingFile, true), digest), StandardCharsets.UTF_8), 1 << 16)) {
-            walk = new InputWalk(fs, root, keepFirst, out);
+            walk = new InputWalk(fs, root, sampleSize, out);
             if ("file".equals(root.toUri().getScheme())) {
                 walk.walkLocal(java.nio.file.Path.of(root.toUri()));
             } else {
@@ -105,9 +105,8 @@ public final class InputWalk {
         for (Issue issue : walk.issues) {
             digest.update((issue.uri() + '\t' + issue.modified() + '\n').getBytes(StandardCharsets.UTF_8));
         }
-        List<Path> sorted = new ArrayList<>();
-        walk.first.stream().sorted().forEach(uri -> sorted.add(new Path(java.net.URI.create(uri))));
-        return new Result(walk.files, walk.bytes, sorted, List.copyOf(walk.issues),
+        List<Path> sample = walk.sample.uris().stream().map(uri -> new Path(java.net.URI.create(uri))).toList();
+        return new Result(walk.files, walk.bytes, sample, List.copyOf(walk.issues),
                 HexFormat.of().formatHex(digest.digest()));
     }
 
@@ -246,11 +245,8 @@ public final class InputWalk {
         listing.write('\n');
         files++;
         bytes += length;
-        if (length > 0 && keepFirst > 0 && (first.size() < keepFirst || uri.compareTo(first.peek()) < 0)) {
-            first.add(uri);
-            if (first.size() > keepFirst) {
-                first.poll();
-            }
+        if (length > 0) {
+            sample.offer(CalibrationSample.id(rootPath, uri), uri);
         }
     }
 

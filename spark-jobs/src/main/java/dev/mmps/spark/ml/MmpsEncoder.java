@@ -1,10 +1,13 @@
 package dev.mmps.spark.ml;
 
+import static org.apache.spark.sql.functions.col;
+
 import com.typesafe.config.Config;
 import dev.mmps.images.ImageFailure;
 import dev.mmps.settings.ValidationException;
 import dev.mmps.spark.compress.CompressionPlan;
 import dev.mmps.spark.config.JobConfig;
+import dev.mmps.spark.ingest.CalibrationSample;
 import dev.mmps.spark.ingest.FileBytes;
 import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.sink.FactorRows;
@@ -27,15 +30,19 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Compression as a Spark ML pipeline stage. {@link #fit} does on a sample of its input what {@code compress} does
- * on the driver before any task runs: takes the first {@code calibrationImages} images in path order, decodes
- * them, chooses the layout and calibrates the rank profile; the fitted {@link MmpsEncoderModel} compresses every
- * row with them. The input column is the struct of Spark's {@code image} data source or the {@code content}
+ * on the driver before any task runs: draws {@code calibrationImages} images spread over the input as
+ * {@code compress} does, decodes them, chooses the layout and calibrates the rank profile; the fitted
+ * {@link MmpsEncoderModel} compresses every row with them. The input column is the struct of Spark's {@code image} data source or the {@code content}
  * of {@code binaryFile}; the output has the factor table's columns (so its compressed rows written as Parquet
  * are a factor table) and an error struct for the inputs that could not be compressed.
  *
@@ -206,7 +213,7 @@ public final class MmpsEncoder extends Estimator<MmpsEncoderModel> implements De
         JobConfig config = EncoderSettings.load(settings);
         EncoderInput kind = EncoderInput.of(dataset.schema(), getInputCol(), getLabelCol());
         String rootUri = getRoot().isEmpty() ? "" : qualified(dataset, getRoot());
-        List<InputScan.Sample> sample = sample(dataset, kind, config);
+        List<InputScan.Sample> sample = sample(dataset, kind, config, rootUri);
         if (!config.ingest().preprocess().resizes()) {
             InputScan.commonSize(sample);
         }
@@ -224,11 +231,12 @@ public final class MmpsEncoder extends Estimator<MmpsEncoderModel> implements De
     }
 
     /**
-     * The first sample images in path order that decode, as {@code compress} samples its listing. The order is
-     * found on the names alone; for bytes input only the sample's files are then read (on the driver, as
-     * {@code compress} reads its sample), not every file's content.
+     * The sample images that decode, drawn as {@code compress} draws its sample from its listing
+     * ({@link CalibrationSample}: the inputs whose ids below the root have the smallest keys; without a root, keyed
+     * on the sources), in path order. The draw looks at the names alone; for bytes input only the sample's files are
+     * then read (on the driver, as {@code compress} reads its sample), not every file's content.
      */
-    private List<InputScan.Sample> sample(Dataset<?> dataset, EncoderInput kind, JobConfig config) {
+    private List<InputScan.Sample> sample(Dataset<?> dataset, EncoderInput kind, JobConfig config, String rootUri) {
         int n = config.compression().calibrationImages();
         List<InputScan.Sample> out = new ArrayList<>();
         if (n == 0) {
@@ -239,7 +247,12 @@ public final class MmpsEncoder extends Estimator<MmpsEncoderModel> implements De
         if (kind == EncoderInput.BYTES) {
             rows = rows.select(EncoderInput.SOURCE, EncoderInput.BYTES_COL);
         }
-        List<Row> first = rows.orderBy(EncoderInput.SOURCE).limit(n).collectAsList();
+        String rootPath = rootUri.isEmpty() ? null : FactorRows.Origin.rootPath(rootUri);
+        UserDefinedFunction key = functions.udf((UDF1<String, Long>) source -> CalibrationSample.key(
+                rootPath == null ? source : FactorRows.Origin.relativeId(rootPath, source)), DataTypes.LongType);
+        List<Row> first = new ArrayList<>(rows.orderBy(key.apply(col(EncoderInput.SOURCE)), col(EncoderInput.SOURCE))
+                .limit(n).collectAsList());
+        first.sort(java.util.Comparator.comparing(r -> r.getString(0)));
         var hadoop = dataset.sparkSession().sessionState().newHadoopConf();
         for (Row row : first) {
             try {

@@ -2,13 +2,16 @@ package dev.mmps.spark.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmps.spark.TestInputs;
+import dev.mmps.spark.sink.FactorRows;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -43,10 +46,17 @@ class InputWalkTest {
         assertEquals(new TreeSet<>(expected), new TreeSet<>(listed));
         assertEquals(expected.size(), listed.size());
         assertEquals(expected.size(), first.files());
-        List<Path> smallest = new TreeSet<>(expected).stream().limit(3).map(u -> new Path(java.net.URI.create(u)))
-                .toList();
-        assertEquals(smallest, first.first(), "the sample is the first files in path order");
-        for (Path p : first.first()) {
+        String rootPath = input.toAbsolutePath() + "/";
+        List<Path> smallest = expected.stream()
+                .sorted(Comparator.comparingLong((String u) -> CalibrationSample.key(
+                        FactorRows.Origin.relativeId(rootPath, u))).thenComparing(u -> u))
+                .limit(3).sorted().map(u -> new Path(java.net.URI.create(u))).toList();
+        assertEquals(smallest, first.sample(), "the sample is the files whose ids have the smallest keys, in path order");
+        for (String uri : listed) {
+            assertEquals(FactorRows.Origin.relativeId(rootPath, uri), CalibrationSample.id(rootPath, uri),
+                    "the walk's id of " + uri + " is the row's id");
+        }
+        for (Path p : first.sample()) {
             FileSystem fs = p.getFileSystem(new Configuration());
             assertEquals(true, fs.exists(p), p.toString());
         }
@@ -55,6 +65,37 @@ class InputWalkTest {
         java.nio.file.Path one = input.resolve("dog").resolve(NAMES.get(4));
         Files.setLastModifiedTime(one, FileTime.fromMillis(Files.getLastModifiedTime(one).toMillis() + 1_000));
         assertNotEquals(first.digest(), walk(input, 3).digest(), "a newer modification time changes the digest");
+    }
+
+    @Test
+    void theSampleSpreadsOverClassFoldersAndMovesWithTheTree() throws Exception {
+        java.nio.file.Path parent = TestInputs.fresh("walk-classes");
+        List<java.nio.file.Path> roots = List.of(parent.resolve("here"), parent.resolve("elsewhere").resolve("deeper"));
+        for (java.nio.file.Path root : roots) {
+            for (int c = 0; c < CLASSES; c++) {
+                java.nio.file.Path dir = Files.createDirectories(root.resolve(String.format("n%08d", c)));
+                for (int i = 0; i < PER_CLASS; i++) {
+                    Files.writeString(dir.resolve(String.format("%05d.jpg", i)), "image " + c + "/" + i);
+                }
+            }
+        }
+        List<String> here = relative(roots.get(0), walk(roots.get(0), SAMPLE).sample());
+        List<String> elsewhere = relative(roots.get(1), walk(roots.get(1), SAMPLE).sample());
+        assertEquals(SAMPLE, here.size());
+        assertEquals(here, elsewhere, "the same files below the root give the same sample wherever the tree is");
+        long classes = here.stream().map(id -> id.substring(0, id.indexOf('/'))).distinct().count();
+        // The first SAMPLE files in path order would all be the first folder's; a uniform draw of 16 of 400 files
+        // in 20 folders of 20 meets about 11 folders.
+        assertTrue(classes >= SAMPLE / 2, "the sample meets " + classes + " of " + CLASSES + " class folders: " + here);
+    }
+
+    private static final int CLASSES = 20;
+    private static final int PER_CLASS = 20;
+    private static final int SAMPLE = 16;
+
+    private static List<String> relative(java.nio.file.Path root, List<Path> sample) {
+        String rootPath = root.toAbsolutePath() + "/";
+        return sample.stream().map(p -> FactorRows.Origin.relativeId(rootPath, p.toUri().toString())).toList();
     }
 
     private static final String LISTING = "target/test-data/walk-listing.tsv";
