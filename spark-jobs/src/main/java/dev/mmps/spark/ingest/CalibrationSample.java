@@ -69,13 +69,15 @@ public final class CalibrationSample {
             if (size <= 0) {
                 return;
             }
-            Entry e = new Entry(key(id), uri);
-            if (kept.size() < size) {
-                kept.add(e);
-            } else if (ORDER.compare(e, kept.peek()) < 0) {
+            long key = key(id);
+            if (kept.size() == size) {
+                Entry largest = kept.peek();
+                if (key > largest.key() || (key == largest.key() && uri.compareTo(largest.uri()) >= 0)) {
+                    return;
+                }
                 kept.poll();
-                kept.add(e);
             }
+            kept.add(new Entry(key, uri));
         }
 
         /** The kept URIs in path order. */
