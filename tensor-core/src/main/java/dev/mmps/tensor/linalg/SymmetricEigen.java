@@ -263,13 +263,17 @@ public final class SymmetricEigen implements SymmetricEigensolver {
                         e2[i + 1] = s * r;
                     }
                     double oldc = c;
-                    c = p / r;
-                    s = bb / r;
+                    // 1 / c = 1 + bb / p: both divisions depend on p alone, so they overlap instead of
+                    // waiting for each other (the chain of one rotation to the next is the QL's cost).
+                    double inverse = 1.0 / r;
+                    double growth = 1.0 + bb / p;
+                    c = p * inverse;
+                    s = bb * inverse;
                     double oldgam = gamma;
                     double alpha = d[i];
                     gamma = c * (alpha - sigma) - s * oldgam;
                     d[i + 1] = oldgam + (alpha - gamma);
-                    p = c != 0.0 ? gamma * gamma / c : oldc * bb;
+                    p = c != 0.0 ? gamma * gamma * growth : oldc * bb;
                 }
                 e2[l] = s * p;
                 d[l] = sigma + gamma;
