@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * on the driver before any task runs: draws {@code calibrationImages} images spread over the input as
  * {@code compress} does, decodes them, chooses the layout and calibrates the rank profile; the fitted
  * {@link MmpsEncoderModel} compresses every row with them. The input column is the struct of Spark's
- * {@code image} data source or the {@code content} of {@code binaryFile}; the output has the factor table's columns (so its compressed rows written as Parquet
- * are a factor table) and an error struct for the inputs that could not be compressed.
+ * {@code image} data source or the {@code content} of {@code binaryFile}; the output has the factor table's
+ * columns (so its compressed rows written as Parquet are a factor table) and an error struct for the inputs that
+ * could not be compressed.
  *
  * <p>Each parameter is a setting of {@code compress} ({@code conf/reference.conf} documents them) and is
  * checked when set, with the job's messages. {@code root}: the folder that ids are relative to and whose
