@@ -51,7 +51,8 @@ class InputWalkTest {
                 .sorted(Comparator.comparingLong((String u) -> CalibrationSample.key(
                         FactorRows.Origin.relativeId(rootPath, u))).thenComparing(u -> u))
                 .limit(3).sorted().map(u -> new Path(java.net.URI.create(u))).toList();
-        assertEquals(smallest, first.sample(), "the sample is the files whose ids have the smallest keys, in path order");
+        assertEquals(smallest, first.sample(),
+                "the sample is the files whose ids have the smallest keys, in path order");
         for (String uri : listed) {
             assertEquals(FactorRows.Origin.relativeId(rootPath, uri), CalibrationSample.id(rootPath, uri),
                     "the walk's id of " + uri + " is the row's id");
