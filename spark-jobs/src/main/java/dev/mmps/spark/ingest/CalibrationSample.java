@@ -40,11 +40,15 @@ public final class CalibrationSample {
 
     /** The id of {@code uri} below the root of decoded path {@code rootPath} (ending in '/'), as rows store it. */
     static String id(String rootPath, String uri) {
-        // The walk's URIs quote nothing in most names; then the id is the text after the root's path.
+        // The walk's URIs quote nothing in most names; then the id is the text after the root's path, which starts
+        // after "scheme:" or after "scheme://authority".
         if (uri.indexOf('%') < 0) {
-            int at = uri.indexOf(rootPath);
-            if (at >= 0 && at <= uri.indexOf(':') + 3) {
-                return uri.substring(at + rootPath.length());
+            int path = uri.indexOf(':') + 1;
+            if (uri.startsWith("//", path)) {
+                path = uri.indexOf('/', path + 2);
+            }
+            if (path > 0 && uri.startsWith(rootPath, path)) {
+                return uri.substring(path + rootPath.length());
             }
         }
         return FactorRows.Origin.relativeId(rootPath, uri);

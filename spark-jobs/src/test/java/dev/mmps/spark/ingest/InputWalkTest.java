@@ -90,6 +90,20 @@ class InputWalkTest {
         assertTrue(classes >= SAMPLE / 2, "the sample meets " + classes + " of " + CLASSES + " class folders: " + here);
     }
 
+    @Test
+    void theSampleKeysTheRowsIdsOnEveryFormOfUri() {
+        String[][] cases = {
+            {"/", "file:/a/b.jpg"}, {"/", "file:///a/b.jpg"}, {"/", "hdfs://nn:8020/a/b.jpg"},
+            {"/data/", "file:/data/cat/1.jpg"}, {"/data/", "file:///data/cat/1.jpg"},
+            {"/data/", "hdfs://nn:8020/data/cat/1.jpg"}, {"/data/", "s3a://bucket/data/cat/1.jpg"},
+            {"/data/", "hdfs://nn/other/data/cat/1.jpg"}, {"/data/", "file:/data/cat/with%20space.jpg"},
+        };
+        for (String[] c : cases) {
+            assertEquals(FactorRows.Origin.relativeId(c[0], c[1]), CalibrationSample.id(c[0], c[1]),
+                    "the id of " + c[1] + " below " + c[0]);
+        }
+    }
+
     private static final int CLASSES = 20;
     private static final int PER_CLASS = 20;
     private static final int SAMPLE = 16;
