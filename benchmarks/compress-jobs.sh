@@ -17,6 +17,11 @@ which="${1:-all}"
 shift || true
 ratios=("$@")
 [ ${#ratios[@]} -gt 0 ] || ratios=(0.3 0.5 0.7)
+copies="${COPIES:-4}"
+if ! [[ "$copies" =~ ^[1-9][0-9]*$ ]]; then
+  echo "compress-jobs.sh: COPIES=$copies is not a positive whole number; pass e.g. COPIES=16" >&2
+  exit 2
+fi
 
 scripts/extract-datasets.sh >&2
 out="target/bench-out"
@@ -54,7 +59,6 @@ if [[ "$which" == imagenet || "$which" == all ]]; then
   run imagenet-224 target/datasets/imagenet-sample --size 224x224
 fi
 if [[ "$which" == photographs || "$which" == all ]]; then
-  copies="${COPIES:-4}"
   tree="target/bench-data/imagenet-x$copies"
   if [[ ! -e "$tree/.complete" ]]; then
     for class in target/datasets/imagenet-sample/*/; do

@@ -12,6 +12,7 @@ import dev.mmps.spark.ingest.FileBytes;
 import dev.mmps.spark.ingest.InputScan;
 import dev.mmps.spark.sink.FactorRows;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -253,7 +254,7 @@ public final class MmpsEncoder extends Estimator<MmpsEncoderModel> implements De
                 rootPath == null ? source : FactorRows.Origin.relativeId(rootPath, source)), DataTypes.LongType);
         List<Row> first = new ArrayList<>(rows.orderBy(key.apply(col(EncoderInput.SOURCE)), col(EncoderInput.SOURCE))
                 .limit(n).collectAsList());
-        first.sort(java.util.Comparator.comparing(r -> r.getString(0)));
+        first.sort(Comparator.comparing(r -> r.getString(0)));
         var hadoop = dataset.sparkSession().sessionState().newHadoopConf();
         for (Row row : first) {
             try {
