@@ -209,7 +209,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             double[] tensor = new double[layout.size()];
             layout.tensorize(pixels, tensor);
             long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
-            List<Decomposition> decomposed = fill(new StagedTtSvd(tt, new MpsContractor()), tensor, layout.dims(),
+            List<Decomposition> decomposed = fill(new StagedTtSvd(tt, new MpsContractor(tt.factorizer().products())), tensor, layout.dims(),
                     stages, budget, bisectionSteps);
             double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed.get(0).inputNorm()));
             for (int s = 0; s < stages; s++) {
@@ -296,7 +296,6 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             norm += v * v;
         }
         norm = Math.sqrt(norm);
-        double[] approximation = new double[tensor.length];
         List<Decomposition> best = null;
         double lo = Math.log(SMALLEST_EPSILON);
         double hi = 0;
@@ -304,7 +303,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             double mid = 0.5 * (lo + hi);
             // A trial past the budget is discarded, so it stops as soon as its cores exceed it.
             Optional<List<Decomposition>> trial = staged.decomposeWithin(tensor, dims, stages,
-                    threshold(Math.exp(mid) * norm), approximation, budget);
+                    threshold(Math.exp(mid) * norm), null, budget);
             if (trial.isPresent()) {
                 best = trial.get();
                 hi = mid;
@@ -315,7 +314,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         if (best == null) {
             // Bond dimension 1 everywhere: what a budget too small for any threshold gets.
             best = staged.decompose(tensor, dims,
-                    java.util.Collections.nCopies(stages, BondPolicy.uniform(1, dims.length)), approximation);
+                    java.util.Collections.nCopies(stages, BondPolicy.uniform(1, dims.length)), null);
         }
         return best;
     }
