@@ -2,11 +2,13 @@ package dev.mmps.images;
 
 /**
  * What the first bytes of a JPEG or PNG file say, read without decoding anything: the size, the
- * channels and whether OpenCV decodes the file exactly as ImageIO would read it (an 8-bit JPEG of one
- * or three channels, baseline or progressive, with no embedded colour profile or the standard sRGB
- * one, whose markers are whole and which ends with its end-of-image marker; a PNG of at most 8 bits a
- * sample). Anything
- * else, and every file that is not JPEG or PNG, is {@code null}: ImageIO decodes it, or says why not.
+ * channels and whether OpenCV decodes the file as ImageIO would read it (an 8-bit JPEG of one or three
+ * channels, baseline or progressive, whose markers are whole and which ends with its end-of-image
+ * marker; a PNG of at most 8 bits a sample). A colour JPEG may embed a colour profile other than the
+ * standard sRGB one, which ImageIO applies and OpenCV ignores: its header carries the profile, and the
+ * decoder applies it after OpenCV (see {@link OpenCvDecoder}). Anything else, a gray JPEG with such a
+ * profile among it, and every file that is not JPEG or PNG, is {@code null}: ImageIO decodes it, or says
+ * why not.
  *
  * @param jpeg true for a JPEG, false for a PNG
  * @param width declared width
@@ -15,8 +17,10 @@ package dev.mmps.images;
  *     type 0 or 4)
  * @param bands samples a pixel as stored (JPEG components; PNG channels, one for a palette), as ImageIO's
  *     memory guard counts them
+ * @param profile the embedded ICC profile of a colour JPEG that ImageIO would convert to sRGB, its chunks
+ *     joined in order; null when there is none or it is the standard sRGB profile
  */
-record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands) {
+record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands, byte[] profile) {
 
     /** The header of a file OpenCV decodes alike, or null. */
     static ImageHeader read(byte[] b) {
@@ -49,7 +53,7 @@ record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands)
             case 6 -> 4;
             default -> 1;
         };
-        return new ImageHeader(false, (int) width, (int) height, gray, bands);
+        return new ImageHeader(false, (int) width, (int) height, gray, bands, null);
     }
 
     /**
@@ -64,6 +68,7 @@ record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands)
         int height = -1;
         int components = -1;
         java.io.ByteArrayOutputStream profile = null;
+        int chunks = 0;
         while (true) {
             if (i >= b.length || (b[i] & 0xff) != 0xff) {
                 return null;
@@ -76,10 +81,18 @@ record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands)
             }
             int marker = b[i++] & 0xff;
             if (marker == 0xd9) {
-                if (width <= 0 || height <= 0 || (profile != null && !standardSrgb(profile.toByteArray()))) {
+                if (width <= 0 || height <= 0) {
                     return null;
                 }
-                return new ImageHeader(true, width, height, components == 1, components);
+                byte[] icc = profile == null ? null : profile.toByteArray();
+                if (icc != null && standardSrgb(icc)) {
+                    icc = null;
+                }
+                // ImageIO leaves a gray JPEG's levels as stored whatever its profile says; that stays ImageIO's.
+                if (icc != null && components != 3) {
+                    return null;
+                }
+                return new ImageHeader(true, width, height, components == 1, components, icc);
             }
             if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x00 || marker == 0xd8) {
                 if (marker == 0x00 || marker == 0xd8) {
@@ -117,6 +130,10 @@ record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands)
                             .equals("ICC_PROFILE")) {
                         if (profile == null) {
                             profile = new java.io.ByteArrayOutputStream();
+                        }
+                        // Chunks out of order (or numbered past their count) are ImageIO's to sort out.
+                        if ((b[start + 12] & 0xff) != ++chunks || chunks > (b[start + 13] & 0xff)) {
+                            return null;
                         }
                         profile.write(b, start + 14, length - 16);
                     }

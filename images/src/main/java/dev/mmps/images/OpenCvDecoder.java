@@ -1,6 +1,20 @@
 package dev.mmps.images;
 
+import com.twelvemonkeys.imageio.color.ColorSpaces;
 import dev.mmps.tensor.layout.ImageShape;
+import java.awt.color.CMMException;
+import java.awt.color.ColorSpace;
+import java.awt.color.ICC_ColorSpace;
+import java.awt.color.ICC_Profile;
+import java.awt.color.ProfileDataException;
+import java.awt.image.ColorConvertOp;
+import java.awt.image.DataBufferByte;
+import java.awt.image.ImagingOpException;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
@@ -19,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * scaled to cover the target with area averaging (enlarged with bicubic interpolation) and cropped
  * about the centre, on the same pixel grid as the ImageIO path. EXIF orientation is ignored, as ImageIO ignores it; OpenCV's BGR
  * order becomes RGB here.
+ *
+ * <p>A colour JPEG with an embedded profile other than sRGB is converted to sRGB as ImageIO's JPEG reader
+ * (TwelveMonkeys') converts it, with the same colour space built from the profile and Java2D's colour
+ * management, but after the resize, on the target's pixels instead of the full image's. Converting after
+ * averaging differs from averaging after converting only where neighbouring colours differ, by less than
+ * the two decoders' resize filters differ (measured in {@code OpenCvDecoderTest}).
  */
 final class OpenCvDecoder {
 
@@ -26,6 +46,21 @@ final class OpenCvDecoder {
 
     /** The reductions libjpeg can decode at, largest first. */
     private static final int[] REDUCTIONS = {8, 4, 2};
+
+    /** Colour profiles whose conversion each thread keeps: a corpus uses few (Adobe RGB, a few cameras'). */
+    private static final int PROFILES_KEPT = 8;
+
+    /**
+     * Each thread's conversions from embedded profiles to sRGB, the most recently used kept: building one parses
+     * the profile and its colour transform, which costs more than converting a 224x224 image.
+     */
+    private static final ThreadLocal<Map<ByteBuffer, ColorConvertOp>> CONVERSIONS =
+            ThreadLocal.withInitial(() -> new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<ByteBuffer, ColorConvertOp> eldest) {
+                    return size() > PROFILES_KEPT;
+                }
+            });
 
     private OpenCvDecoder() {}
 
@@ -98,6 +133,14 @@ final class OpenCvDecoder {
             case RGB -> false;
             case AUTO -> header.gray();
         };
+        ColorConvertOp convert = null;
+        if (header.profile() != null) {
+            convert = gray ? null : conversion(header.profile());
+            if (convert == null) {
+                // Gray levels of a converted image, or a profile Java2D does not take: ImageIO's reader decides.
+                return null;
+            }
+        }
         int k = header.jpeg() ? reduction(header.width(), header.height(), preprocess.height(), preprocess.width()) : 1;
         int flags = Imgcodecs.IMREAD_IGNORE_ORIENTATION | switch (k) {
             case 2 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_2 : Imgcodecs.IMREAD_REDUCED_COLOR_2;
@@ -117,7 +160,31 @@ final class OpenCvDecoder {
             decoded.release();
             return null;
         }
-        return finish(decoded, header.width(), header.height(), preprocess);
+        return finish(decoded, header.width(), header.height(), preprocess, convert);
+    }
+
+    /**
+     * The conversion of pixels in the colour space of an embedded profile to sRGB, as ImageIO's JPEG reader builds
+     * it; null when Java2D cannot build it or the profile is not of three components.
+     */
+    private static ColorConvertOp conversion(byte[] profile) {
+        Map<ByteBuffer, ColorConvertOp> kept = CONVERSIONS.get();
+        ByteBuffer key = ByteBuffer.wrap(profile);
+        ColorConvertOp op = kept.get(key);
+        if (op == null) {
+            try {
+                ICC_ColorSpace source = ColorSpaces.createColorSpace(ICC_Profile.getInstance(profile));
+                if (source.getNumComponents() != 3) {
+                    return null;
+                }
+                op = new ColorConvertOp(source, ColorSpace.getInstance(ColorSpace.CS_sRGB), null);
+            } catch (CMMException | ProfileDataException | IllegalArgumentException e) {
+                // A damaged or unusual profile: ImageIO's reader decides what it makes of it, as before.
+                return null;
+            }
+            kept.put(key, op);
+        }
+        return op;
     }
 
     /**
@@ -128,7 +195,7 @@ final class OpenCvDecoder {
         Mat gray = new Mat(rows, cols, CvType.CV_8UC1);
         gray.put(0, 0, levels);
         if (preprocess.channels() != ChannelMode.RGB) {
-            return finish(gray, cols, rows, preprocess);
+            return finish(gray, cols, rows, preprocess, null);
         }
         Mat colour = new Mat();
         try {
@@ -136,20 +203,22 @@ final class OpenCvDecoder {
         } finally {
             gray.release();
         }
-        return finish(colour, cols, rows, preprocess);
+        return finish(colour, cols, rows, preprocess, null);
     }
 
     /**
      * Scales a decoded image (of the full size {@code width x height}, or reduced) to cover the target and
-     * crops the centre, then reads the pixels; releases the image.
+     * crops the centre, then reads the pixels, converted by {@code convert} unless it is null; releases the
+     * image. Null when the conversion fails on the pixels.
      */
-    private static DecodedImage finish(Mat decoded, int width, int height, Preprocess preprocess) {
+    private static DecodedImage finish(Mat decoded, int width, int height, Preprocess preprocess,
+            ColorConvertOp convert) {
         int channels = decoded.channels();
         Mat scaled = null;
         Mat cropped = null;
         try {
             if (!preprocess.resizes()) {
-                return pixels(decoded, channels);
+                return pixels(decoded, channels, convert);
             }
             int[] cover = coverSize(width, height, preprocess.height(), preprocess.width());
             scaled = new Mat();
@@ -158,7 +227,7 @@ final class OpenCvDecoder {
                     shrinks ? Imgproc.INTER_AREA : Imgproc.INTER_CUBIC);
             cropped = scaled.submat(new Rect((cover[0] - preprocess.width()) / 2, (cover[1] - preprocess.height()) / 2,
                     preprocess.width(), preprocess.height())).clone();
-            return pixels(cropped, channels);
+            return pixels(cropped, channels, convert);
         } finally {
             for (Mat m : new Mat[] {decoded, scaled, cropped}) {
                 if (m != null) {
@@ -168,12 +237,34 @@ final class OpenCvDecoder {
         }
     }
 
-    private static DecodedImage pixels(Mat mat, int channels) {
+    private static DecodedImage pixels(Mat mat, int channels, ColorConvertOp convert) {
         int h = mat.rows();
         int w = mat.cols();
         byte[] data = new byte[h * w * channels];
         mat.get(0, 0, data);
+        if (convert != null) {
+            data = converted(data, w, h, convert);
+            if (data == null) {
+                return null;
+            }
+        }
         float[] p = channels == 1 ? Preprocess.fromGrayBytes(data, h * w) : Preprocess.fromBgrBytes(data, h * w);
         return new DecodedImage(new ImageShape(h, w, channels), p);
+    }
+
+    /** Interleaved BGR bytes converted by {@code convert}, in the same order; null if Java2D fails on them. */
+    private static byte[] converted(byte[] bgr, int w, int h, ColorConvertOp convert) {
+        int[] rgbOffsets = {2, 1, 0};
+        byte[] out = new byte[bgr.length];
+        try {
+            Raster source = Raster.createInterleavedRaster(new DataBufferByte(bgr, bgr.length), w, h, 3 * w, 3,
+                    rgbOffsets, null);
+            WritableRaster target = Raster.createInterleavedRaster(new DataBufferByte(out, out.length), w, h, 3 * w, 3,
+                    rgbOffsets, null);
+            convert.filter(source, target);
+        } catch (CMMException | ImagingOpException e) {
+            return null;
+        }
+        return out;
     }
 }
