@@ -11,8 +11,9 @@
 #   scripts/class-archive.sh           makes the archive for the current jar and JVM (under a minute, once)
 #   scripts/class-archive.sh --path    prints where that archive is, whether or not it exists
 #
-# The archive goes to target/class-archive/ (about 170-200 MB; older ones are removed): mmps-<key>.jsa, or
-# mmps-<key>.aot on Java 25 and later.
+# The archive goes to target/class-archive/ (about 170-200 MB each; the older ones of the same JVM are removed):
+# mmps-<jvm>-<key>.jsa, or mmps-<jvm>-<key>.aot on Java 25 and later. The JVM is bin/mmps's: $JAVA_HOME/bin/java
+# when JAVA_HOME is set, else java on the PATH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/spark-jobs/target/mmps.jar"
@@ -28,9 +29,10 @@ if [[ ! -f "$jar" || ! -f "$classpath" ]]; then
   exit 2
 fi
 # The JVM refuses an archive made with other jars or another JVM; the name says which it was made with.
-key="$({ readlink -f "$(command -v java)"; stat -c '%s %Y' "$jar"; cat "$classpath" "$root/conf/jvm.options"; } \
-  | sha256sum | cut -c1-16)"
-major="$(java -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit}')"
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+jvm="$(readlink -f "$(command -v "$java")" | sha256sum | cut -c1-8)"
+key="$({ stat -c '%s %Y' "$jar"; cat "$classpath" "$root/conf/jvm.options"; } | sha256sum | cut -c1-16)"
+major="$("$java" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit}')"
 if [[ "$major" =~ ^[0-9]+$ && "$major" -ge 25 ]]; then
   kind=aot
   record="-XX:AOTCacheOutput"
@@ -38,7 +40,7 @@ else
   kind=jsa
   record="-XX:ArchiveClassesAtExit"
 fi
-archive="$folder/mmps-$key.$kind"
+archive="$folder/mmps-$jvm-$key.$kind"
 if [[ "${1:-}" == --path ]]; then
   echo "$archive"
   exit 0
@@ -55,6 +57,8 @@ if ! MMPS_CLASS_ARCHIVE=off MMPS_JAVA_OPTS="${MMPS_JAVA_OPTS:-} $record=$scratch
   tail -n 5 "$scratch/log" >&2
   exit 1
 fi
-find "$folder" \( -name 'mmps-*.jsa' -o -name 'mmps-*.aot' \) ! -path "$archive" -delete
+# Older archives of this JVM go, and those named before archives were kept per JVM (mmps-<key> alone).
+find "$folder" \( -name "mmps-$jvm-*.jsa" -o -name "mmps-$jvm-*.aot" -o -name 'mmps-????????????????.jsa' \
+  -o -name 'mmps-????????????????.aot' \) ! -path "$archive" -delete
 mv "$scratch/mmps.$kind" "$archive"
 echo "mmps: class archive $archive" >&2

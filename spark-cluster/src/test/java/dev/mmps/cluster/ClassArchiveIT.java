@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The launcher's class data sharing ({@code scripts/class-archive.sh}, used by {@code bin/mmps}) with the
  * packaged jar: the script records an archive for this build and JVM, and a JVM that {@code bin/mmps} starts
  * then loads mmps's and Spark's classes from it, while {@code MMPS_CLASS_ARCHIVE=off} starts without it; on
- * Java 25, an ahead-of-time cache in its place.
+ * Java 25 (chosen with {@code JAVA_HOME}), an ahead-of-time cache in its place, beside the other JVM's archive.
  */
 class ClassArchiveIT {
 
@@ -61,8 +61,11 @@ class ClassArchiveIT {
     void onJava25TheLauncherMapsItsAheadOfTimeCache() throws Exception {
         Path java25 = Path.of(System.getenv().getOrDefault("JAVA25_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"));
         assumeTrue(Files.isExecutable(java25.resolve("bin/java")), "no Java 25 at " + java25);
-        Map<String, String> env = Map.of("JAVA_HOME", java25.toString(),
-                "PATH", java25.resolve("bin") + ":" + System.getenv("PATH"));
+        // JAVA_HOME alone picks the JVM, as for Spark's scripts; the PATH's java stays the tests' own.
+        Map<String, String> env = Map.of("JAVA_HOME", java25.toString());
+        Path other = Path.of(output(Map.of("JAVA_HOME", System.getProperty("java.home")),
+                ROOT.resolve("scripts/class-archive.sh").toString(), "--path").strip());
+        boolean otherExisted = Files.exists(other);
         Path work = Path.of("target", "class-archive-it-25").toAbsolutePath();
         StandaloneCluster.deleteRecursively(work);
         Files.createDirectories(work);
@@ -70,6 +73,8 @@ class ClassArchiveIT {
                 "recording the cache");
         Path cache = Path.of(output(env, ROOT.resolve("scripts/class-archive.sh").toString(), "--path").strip());
         assertTrue(cache.toString().endsWith(".aot") && Files.size(cache) > 0, cache + " was recorded");
+        // Each JVM keeps its own archive: recording this one left the tests' JVM's in place.
+        assertEquals(otherExisted, Files.exists(other), other.toString());
 
         Path log = work.resolve("with.log");
         Map<String, String> with = new java.util.HashMap<>(env);
