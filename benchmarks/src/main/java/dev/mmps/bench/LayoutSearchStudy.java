@@ -21,9 +21,10 @@ import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
- * The layout {@link LayoutSearch} chooses on a dataset's calibration sample (the first 32 images in
- * path order, as the compress job takes it) against every fixed candidate, each calibrated on the
- * same sample: mean PSNR over the whole set, two stages, and the search's wall time.
+ * The layout {@link LayoutSearch} chooses on a dataset's calibration sample (here the first 32 images in
+ * path order, as the compress job took it before it drew its sample by hashed file ids; BENCHMARKS.md,
+ * "The calibration sample") against every fixed candidate, each calibrated on the same sample: mean PSNR
+ * over the whole set, two stages, and the search's wall time.
  *
  * <pre>
  * mvn -B -ntp -q -Pbench -pl tensor-core,benchmarks -am package -DskipTests
