@@ -51,6 +51,12 @@ class BadInputTest {
                 copy[at] = bad;
                 assertMessage(() -> shape.requireMatches(copy), "is " + bad, "finite");
             }
+            // 25 values: the last one past the check's blocks of eight.
+            ImageShape odd = new ImageShape(5, 5, 1);
+            float[] tail = new float[odd.values()];
+            odd.requireMatches(tail);
+            tail[24] = bad;
+            assertMessage(() -> odd.requireMatches(tail), "pixel (y=4, x=4, c=0) is " + bad, "finite");
         }
     }
 
