@@ -22,6 +22,10 @@ package dev.mmps.images;
  */
 record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands, byte[] profile) {
 
+    /** Eight bytes of a file as one long, for scanning compressed data. */
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /** The header of a file OpenCV decodes alike, or null. */
     static ImageHeader read(byte[] b) {
         if (b.length >= 4 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8) {
@@ -185,9 +189,19 @@ record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands,
     }
 
     /** The index of the marker that ends a scan's entropy-coded data, or -1 if the file ends first. */
-    private static int skipEntropyData(byte[] b, int i) {
+    static int skipEntropyData(byte[] b, int i) {
         int n = b.length;
         while (i + 1 < n) {
+            // Eight bytes at a time while none of them is 0xff (a zero byte of the complement): a 0xff comes about
+            // once in 256 bytes of compressed data, so this is most of the file.
+            // Stops while a byte and the one after it are left, as the loop's test asks.
+            while (i + 9 < n) {
+                long x = ~(long) LONGS.get(b, i);
+                if (((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0) {
+                    break;
+                }
+                i += 8;
+            }
             if ((b[i] & 0xff) != 0xff) {
                 i++;
                 continue;
