@@ -209,8 +209,8 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             double[] tensor = new double[layout.size()];
             layout.tensorize(pixels, tensor);
             long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
-            List<Decomposition> decomposed = fill(new StagedTtSvd(tt, new MpsContractor(tt.factorizer().products())), tensor, layout.dims(),
-                    stages, budget, bisectionSteps);
+            StagedTtSvd staged = new StagedTtSvd(tt, new MpsContractor(tt.factorizer().products()));
+            List<Decomposition> decomposed = fill(staged, tensor, layout.dims(), stages, budget, bisectionSteps);
             double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed.get(0).inputNorm()));
             for (int s = 0; s < stages; s++) {
                 int[] ranks = decomposed.get(s).mps().bonds();
@@ -301,7 +301,8 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
         double hi = 0;
         for (int step = 0; step < bisectionSteps; step++) {
             double mid = 0.5 * (lo + hi);
-            // A trial past the budget is discarded, so it stops as soon as its cores exceed it.
+            // A trial past the budget is discarded, so it stops as soon as its cores exceed it. Trials need their
+            // decompositions, not their sum: without an approximation the last stage is not contracted.
             Optional<List<Decomposition>> trial = staged.decomposeWithin(tensor, dims, stages,
                     threshold(Math.exp(mid) * norm), null, budget);
             if (trial.isPresent()) {
