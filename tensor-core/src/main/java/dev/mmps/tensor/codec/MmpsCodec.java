@@ -8,7 +8,6 @@ import dev.mmps.tensor.metrics.Quality;
 import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
 import dev.mmps.tensor.tt.Mps;
-import dev.mmps.tensor.tt.MpsContractor;
 import dev.mmps.tensor.tt.StagedTtSvd;
 import dev.mmps.tensor.tt.TtSvd;
 import java.util.ArrayList;
@@ -53,7 +52,7 @@ public final class MmpsCodec implements ImageCodec {
             throw new IllegalArgumentException("compression spec is null; use CompressionSpec.defaults()");
         }
         this.spec = spec;
-        this.stagedTtSvd = new StagedTtSvd(new TtSvd(factorizer), new MpsContractor(factorizer.products()));
+        this.stagedTtSvd = StagedTtSvd.forRoute(new TtSvd(factorizer));
     }
 
     public CompressionSpec spec() {

@@ -5,7 +5,6 @@ import dev.mmps.tensor.layout.TensorLayout;
 import dev.mmps.tensor.linalg.LowRankFactorizer;
 import dev.mmps.tensor.tt.BondPolicy;
 import dev.mmps.tensor.tt.Decomposition;
-import dev.mmps.tensor.tt.MpsContractor;
 import dev.mmps.tensor.tt.StagedTtSvd;
 import dev.mmps.tensor.tt.TtSvd;
 import java.io.Serializable;
@@ -209,7 +208,7 @@ public record RankProfile(String layoutSpec, double[][] weights, double[][][] en
             double[] tensor = new double[layout.size()];
             layout.tensorize(pixels, tensor);
             long budget = (long) Math.floor(ratio * shape.values() + 1e-9);
-            StagedTtSvd staged = new StagedTtSvd(tt, new MpsContractor(tt.factorizer().products()));
+            StagedTtSvd staged = StagedTtSvd.forRoute(tt);
             List<Decomposition> decomposed = fill(staged, tensor, layout.dims(), stages, budget, bisectionSteps);
             double imageEnergy = Math.max(Double.MIN_NORMAL, square(decomposed.get(0).inputNorm()));
             for (int s = 0; s < stages; s++) {

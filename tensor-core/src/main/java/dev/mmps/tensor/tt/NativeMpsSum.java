@@ -39,6 +39,19 @@ public final class NativeMpsSum implements AutoCloseable {
         }
     }
 
+    private static final ThreadLocal<NativeMpsSum> PER_THREAD = ThreadLocal.withInitial(NativeMpsSum::new);
+
+    /**
+     * This thread's instance, for callers that contract one tensor after another and have no point at which to
+     * close one (the stage loop of every codec a task makes): its buffers live as long as the thread and grow to
+     * its largest tensor.
+     *
+     * @throws IllegalStateException if OpenBLAS cannot be loaded here (see {@link #available()})
+     */
+    public static NativeMpsSum perThread() {
+        return PER_THREAD.get();
+    }
+
     /** Whether OpenBLAS loads and passes its check here. */
     public static boolean available() {
         return LowRankFactorizers.nativeAvailable();

@@ -1,5 +1,7 @@
 package dev.mmps.tensor.tt;
 
+import dev.mmps.tensor.linalg.BlasGemm;
+import dev.mmps.tensor.linalg.MatrixProduct;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -37,23 +39,51 @@ public final class StagedTtSvd {
     }
 
     private final TtSvd ttSvd;
+    /** Contracts the stages in double precision; null when {@link #single} does. */
     private final MpsContractor contractor;
+    /** Contracts the stages in single precision with native products; null when {@link #contractor} does. */
+    private final NativeMpsSum single;
     private double[] residual = new double[0];
     private double[] sum = new double[0];
+    private float[] stageValues = new float[0];
     private double residualSquaredNorm = Double.NaN;
 
     /**
      * @param ttSvd decomposes each stage
-     * @param contractor adds each stage's tensor to the approximation; its products decide the
-     *     rounding of the residual, so callers keep the one their numbers were measured with
+     * @param contractor adds each stage's tensor to the approximation, in double precision; its products decide
+     *     the rounding of the residual, so callers keep the one their numbers were measured with
      */
     public StagedTtSvd(TtSvd ttSvd, MpsContractor contractor) {
-        if (ttSvd == null || contractor == null) {
-            throw new IllegalArgumentException("staged TT-SVD needs a TT-SVD and a contractor; pass "
-                    + "new TtSvd(factorizer) and new MpsContractor(factorizer.products())");
+        this(ttSvd, contractor, null);
+        if (contractor == null) {
+            throw new IllegalArgumentException("staged TT-SVD needs a contractor; pass "
+                    + "new MpsContractor(factorizer.products()), or use StagedTtSvd.forRoute(ttSvd)");
+        }
+    }
+
+    private StagedTtSvd(TtSvd ttSvd, MpsContractor contractor, NativeMpsSum single) {
+        if (ttSvd == null) {
+            throw new IllegalArgumentException("staged TT-SVD needs a TT-SVD; pass new TtSvd(factorizer)");
         }
         this.ttSvd = ttSvd;
         this.contractor = contractor;
+        this.single = single;
+    }
+
+    /**
+     * The stage loop of the codec and of rank calibration. A route with native products contracts each stage from
+     * its float32 cores in single precision with OpenBLAS ({@link NativeMpsSum}), as a reader rebuilds the image:
+     * the cores and the pixels are float32, so double precision changes the residual by no more than the pixels'
+     * own rounding, at about twice the cost (BENCHMARKS.md, "Where the kernel's time goes"). A route of plain Java
+     * products contracts in double precision with those products.
+     */
+    public static StagedTtSvd forRoute(TtSvd ttSvd) {
+        if (ttSvd == null) {
+            throw new IllegalArgumentException("staged TT-SVD needs a TT-SVD; pass new TtSvd(factorizer)");
+        }
+        MatrixProduct products = ttSvd.factorizer().products();
+        return products instanceof BlasGemm ? new StagedTtSvd(ttSvd, null, NativeMpsSum.perThread())
+                : new StagedTtSvd(ttSvd, new MpsContractor(products), null);
     }
 
     /**
@@ -121,7 +151,8 @@ public final class StagedTtSvd {
                 // The last stage's error is what its steps discarded (their projections are orthogonal).
                 squaredNorm = d.errorBound() * d.errorBound();
             } else {
-                squaredNorm = addStage(tensor, contractor.contract(d.mps()), running, size, s == 0);
+                squaredNorm = single != null ? addStage(tensor, contractSingle(d.mps(), size), running, size, s == 0)
+                        : addStage(tensor, contractor.contract(d.mps()), running, size, s == 0);
             }
         }
         residualSquaredNorm = squaredNorm;
@@ -153,6 +184,27 @@ public final class StagedTtSvd {
             squaredNorm += r * r;
         }
         return squaredNorm;
+    }
+
+    /** {@link #addStage(double[], double[], double[], int, boolean)} for a stage contracted in single precision. */
+    private double addStage(double[] tensor, float[] stage, double[] approximation, int size, boolean first) {
+        double squaredNorm = 0;
+        for (int i = 0; i < size; i++) {
+            double sum = first ? stage[i] : approximation[i] + stage[i];
+            approximation[i] = sum;
+            double r = tensor[i] - sum;
+            residual[i] = r;
+            squaredNorm += r * r;
+        }
+        return squaredNorm;
+    }
+
+    private float[] contractSingle(Mps mps, int size) {
+        if (stageValues.length < size) {
+            stageValues = new float[size];
+        }
+        single.sum(List.of(mps), stageValues);
+        return stageValues;
     }
 
     private static int checkedSize(double[] tensor, int[] dims, int stages, StagePolicy policy,

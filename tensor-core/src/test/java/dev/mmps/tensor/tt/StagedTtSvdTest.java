@@ -127,6 +127,52 @@ class StagedTtSvdTest {
         }
     }
 
+    /**
+     * A native route's stage loop contracts its stages in single precision: the first stage is the same, and what
+     * the next stages see differs from the double-precision residual by no more than float32 rounding of the
+     * tensor. A route of Java products contracts in double precision, exactly as a contractor of its products.
+     */
+    @Test
+    void aNativeRouteContractsTheStagesInSinglePrecision() {
+        double[] tensor = TtSvdTest.random(DIMS, new Random(11));
+        List<double[]> singleInputs = new ArrayList<>();
+        List<double[]> doubleInputs = new ArrayList<>();
+        double[] single = new double[tensor.length];
+        double[] twice = new double[tensor.length];
+        List<Decomposition> s = StagedTtSvd.forRoute(new TtSvd(LowRankFactorizers.create("auto")))
+                .decompose(tensor, DIMS, 3, recording(singleInputs), single);
+        List<Decomposition> d = staged("auto").decompose(tensor, DIMS, 3, recording(doubleInputs), twice);
+        assertEquals(d.get(0).mps(), s.get(0).mps(), "the first stage decomposes the tensor either way");
+        double scale = Math.sqrt(squaredNorm(tensor));
+        double largestDifference = 0;
+        for (int stage = 1; stage < 3; stage++) {
+            for (int i = 0; i < tensor.length; i++) {
+                largestDifference = Math.max(largestDifference,
+                        Math.abs(singleInputs.get(stage)[i] - doubleInputs.get(stage)[i]));
+            }
+        }
+        assertTrue(largestDifference > 0, "the single-precision contraction rounds differently");
+        assertTrue(largestDifference <= Tolerance.F32 * scale, "stage inputs differ by " + largestDifference);
+        assertArrayEquals(twice, single, Tolerance.F32 * scale);
+
+        double[] javaRoute = new double[tensor.length];
+        double[] javaProducts = new double[tensor.length];
+        StagedTtSvd.forRoute(new TtSvd(LowRankFactorizers.create("java-gram")))
+                .decompose(tensor, DIMS, 3, recording(new ArrayList<>()), javaRoute);
+        new StagedTtSvd(new TtSvd(LowRankFactorizers.create("java-gram")),
+                new MpsContractor(LowRankFactorizers.create("java-gram").products()))
+                .decompose(tensor, DIMS, 3, recording(new ArrayList<>()), javaProducts);
+        assertArrayEquals(javaProducts, javaRoute, "a Java route contracts in double precision with its products");
+    }
+
+    /** Uniform caps of 3, recording each stage's input. */
+    private static StagedTtSvd.StagePolicy recording(List<double[]> inputs) {
+        return (stage, residual, size) -> {
+            inputs.add(java.util.Arrays.copyOf(residual, size));
+            return BondPolicy.uniform(3, DIMS.length);
+        };
+    }
+
     @Test
     void misuseIsRefusedWithTheRule() {
         StagedTtSvd staged = staged("java-gram");
