@@ -151,8 +151,8 @@ public final class StagedTtSvd {
                 // The last stage's error is what its steps discarded (their projections are orthogonal).
                 squaredNorm = d.errorBound() * d.errorBound();
             } else {
-                squaredNorm = single != null ? addStage(tensor, contractSingle(d.mps(), size), running, size, s == 0)
-                        : addStage(tensor, contractor.contract(d.mps()), running, size, s == 0);
+                squaredNorm = single != null ? addStage(tensor, null, contractSingle(d.mps(), size), running, size, s == 0)
+                        : addStage(tensor, contractor.contract(d.mps()), null, running, size, s == 0);
             }
         }
         residualSquaredNorm = squaredNorm;
@@ -171,26 +171,16 @@ public final class StagedTtSvd {
     }
 
     /**
-     * Adds a stage's tensor to the approximation (sets it, for the first), and writes the residual the next stage
-     * decomposes, in one pass over the tensor; returns the residual's squared norm.
+     * Adds a stage's tensor ({@code wide}, or {@code narrow} when contracted in single precision) to the approximation
+     * (sets it, for the first), and writes the residual the next stage decomposes, in one pass over the tensor; returns
+     * the residual's squared norm.
      */
-    private double addStage(double[] tensor, double[] stage, double[] approximation, int size, boolean first) {
+    private double addStage(double[] tensor, double[] wide, float[] narrow, double[] approximation, int size,
+            boolean first) {
         double squaredNorm = 0;
         for (int i = 0; i < size; i++) {
-            double sum = first ? stage[i] : approximation[i] + stage[i];
-            approximation[i] = sum;
-            double r = tensor[i] - sum;
-            residual[i] = r;
-            squaredNorm += r * r;
-        }
-        return squaredNorm;
-    }
-
-    /** {@link #addStage(double[], double[], double[], int, boolean)} for a stage contracted in single precision. */
-    private double addStage(double[] tensor, float[] stage, double[] approximation, int size, boolean first) {
-        double squaredNorm = 0;
-        for (int i = 0; i < size; i++) {
-            double sum = first ? stage[i] : approximation[i] + stage[i];
+            double value = narrow != null ? narrow[i] : wide[i];
+            double sum = first ? value : approximation[i] + value;
             approximation[i] = sum;
             double r = tensor[i] - sum;
             residual[i] = r;
