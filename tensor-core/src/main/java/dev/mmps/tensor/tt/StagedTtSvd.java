@@ -39,10 +39,11 @@ public final class StagedTtSvd {
     }
 
     private final TtSvd ttSvd;
-    /** Contracts the stages in double precision; null when {@link #single} does. */
+    /**
+     * Contracts the stages in double precision; null when they are contracted in single precision with native
+     * products, by the {@link NativeMpsSum#perThread() instance} of the thread that runs the decomposition.
+     */
     private final MpsContractor contractor;
-    /** Contracts the stages in single precision with native products; null when {@link #contractor} does. */
-    private final NativeMpsSum single;
     private double[] residual = new double[0];
     private double[] sum = new double[0];
     private float[] stageValues = new float[0];
@@ -54,20 +55,18 @@ public final class StagedTtSvd {
      *     the rounding of the residual, so callers keep the one their numbers were measured with
      */
     public StagedTtSvd(TtSvd ttSvd, MpsContractor contractor) {
-        this(ttSvd, contractor, null);
-        if (contractor == null) {
-            throw new IllegalArgumentException("staged TT-SVD needs a contractor; pass "
-                    + "new MpsContractor(factorizer.products()), or use StagedTtSvd.forRoute(ttSvd)");
-        }
-    }
-
-    private StagedTtSvd(TtSvd ttSvd, MpsContractor contractor, NativeMpsSum single) {
-        if (ttSvd == null) {
-            throw new IllegalArgumentException("staged TT-SVD needs a TT-SVD; pass new TtSvd(factorizer)");
+        if (ttSvd == null || contractor == null) {
+            throw new IllegalArgumentException("staged TT-SVD needs a TT-SVD and a contractor; pass "
+                    + "new TtSvd(factorizer) and new MpsContractor(factorizer.products()), or use StagedTtSvd.forRoute");
         }
         this.ttSvd = ttSvd;
         this.contractor = contractor;
-        this.single = single;
+    }
+
+    /** Contracts the stages in single precision with native products. */
+    private StagedTtSvd(TtSvd ttSvd) {
+        this.ttSvd = ttSvd;
+        this.contractor = null;
     }
 
     /**
@@ -82,8 +81,7 @@ public final class StagedTtSvd {
             throw new IllegalArgumentException("staged TT-SVD needs a TT-SVD; pass new TtSvd(factorizer)");
         }
         MatrixProduct products = ttSvd.factorizer().products();
-        return products instanceof BlasGemm ? new StagedTtSvd(ttSvd, null, NativeMpsSum.perThread())
-                : new StagedTtSvd(ttSvd, new MpsContractor(products), null);
+        return products instanceof BlasGemm ? new StagedTtSvd(ttSvd) : new StagedTtSvd(ttSvd, new MpsContractor(products));
     }
 
     /**
@@ -151,7 +149,7 @@ public final class StagedTtSvd {
                 // The last stage's error is what its steps discarded (their projections are orthogonal).
                 squaredNorm = d.errorBound() * d.errorBound();
             } else {
-                squaredNorm = single != null ? addStage(tensor, null, contractSingle(d.mps(), size), running, size, s == 0)
+                squaredNorm = contractor == null ? addStage(tensor, null, contractSingle(d.mps(), size), running, size, s == 0)
                         : addStage(tensor, contractor.contract(d.mps()), null, running, size, s == 0);
             }
         }
@@ -193,7 +191,7 @@ public final class StagedTtSvd {
         if (stageValues.length < size) {
             stageValues = new float[size];
         }
-        single.sum(List.of(mps), stageValues);
+        NativeMpsSum.perThread().sum(List.of(mps), stageValues);
         return stageValues;
     }
 
