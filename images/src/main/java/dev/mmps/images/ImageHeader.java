@@ -1,5 +1,9 @@
 package dev.mmps.images;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * What the first bytes of a JPEG or PNG file say, read without decoding anything: the size, the
  * channels and whether OpenCV decodes the file as ImageIO would read it (an 8-bit JPEG of one or three
@@ -23,8 +27,7 @@ package dev.mmps.images;
 record ImageHeader(boolean jpeg, int width, int height, boolean gray, int bands, byte[] profile) {
 
     /** Eight bytes of a file as one long, for scanning compressed data. */
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** The header of a file OpenCV decodes alike, or null. */
     static ImageHeader read(byte[] b) {
