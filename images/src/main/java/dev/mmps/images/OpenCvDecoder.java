@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * 1/2, 1/4 or 1/8 of its size in the DCT domain when what remains still covers the target size, then
  * scaled to cover the target with area averaging (enlarged with bicubic interpolation) and cropped
  * about the centre, on the same pixel grid as the ImageIO path. EXIF orientation is ignored, as ImageIO ignores it; OpenCV's BGR
- * order becomes RGB here.
+ * order becomes RGB here. Where the machine has its own libjpeg-turbo ({@link TurboJpeg}), JPEGs decode with it: the
+ * same pixels, with SIMD.
  *
  * <p>A colour JPEG with an embedded profile other than sRGB is converted to sRGB as ImageIO's JPEG reader
  * (TwelveMonkeys') converts it, with the same colour space built from the profile and Java2D's colour
@@ -148,12 +149,15 @@ final class OpenCvDecoder {
             case 8 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 : Imgcodecs.IMREAD_REDUCED_COLOR_8;
             default -> gray ? Imgcodecs.IMREAD_GRAYSCALE : Imgcodecs.IMREAD_COLOR;
         };
-        MatOfByte encoded = new MatOfByte(bytes);
-        Mat decoded;
-        try {
-            decoded = Imgcodecs.imdecode(encoded, flags);
-        } finally {
-            encoded.release();
+        Mat decoded = header.jpeg() && TurboJpeg.available()
+                ? TurboJpeg.decode(bytes, header.width(), header.height(), k, gray) : null;
+        if (decoded == null) {
+            MatOfByte encoded = new MatOfByte(bytes);
+            try {
+                decoded = Imgcodecs.imdecode(encoded, flags);
+            } finally {
+                encoded.release();
+            }
         }
         int channels = gray ? 1 : 3;
         if (decoded.empty() || decoded.channels() != channels || decoded.depth() != CvType.CV_8U) {
