@@ -44,6 +44,21 @@ class DeploymentFilesTest {
         assertTrue(dockerfile.contains("COPY conf/spark-defaults.conf /opt/spark/conf/spark-defaults.conf"));
     }
 
+    /** Maven refuses a parent POM whose listed modules are missing, even those {@code -pl} does not build. */
+    @Test
+    void theImagesBuildStageHasEveryModuleTheParentPomLists() throws IOException {
+        String dockerfile = Files.readString(ROOT.resolve("docker/Dockerfile"));
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        int modules = 0;
+        while (module.find()) {
+            String name = module.group(1);
+            assertTrue(dockerfile.contains("\nCOPY . .\n") || dockerfile.contains("\nCOPY " + name + " " + name + "\n"),
+                    "docker/Dockerfile copies module " + name + " into its build stage");
+            modules++;
+        }
+        assertTrue(modules >= 8, "pom.xml lists the project's modules");
+    }
+
     @Test
     void launcherAndImageRunTheSameMainClassOnTheBuildsSpark() throws IOException {
         String main = Main.class.getName();
