@@ -143,21 +143,10 @@ final class OpenCvDecoder {
             }
         }
         int k = header.jpeg() ? reduction(header.width(), header.height(), preprocess.height(), preprocess.width()) : 1;
-        int flags = Imgcodecs.IMREAD_IGNORE_ORIENTATION | switch (k) {
-            case 2 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_2 : Imgcodecs.IMREAD_REDUCED_COLOR_2;
-            case 4 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_4 : Imgcodecs.IMREAD_REDUCED_COLOR_4;
-            case 8 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 : Imgcodecs.IMREAD_REDUCED_COLOR_8;
-            default -> gray ? Imgcodecs.IMREAD_GRAYSCALE : Imgcodecs.IMREAD_COLOR;
-        };
         Mat decoded = header.jpeg() && TurboJpeg.available()
                 ? TurboJpeg.decode(bytes, header.width(), header.height(), k, gray) : null;
         if (decoded == null) {
-            MatOfByte encoded = new MatOfByte(bytes);
-            try {
-                decoded = Imgcodecs.imdecode(encoded, flags);
-            } finally {
-                encoded.release();
-            }
+            decoded = imdecode(bytes, k, gray);
         }
         int channels = gray ? 1 : 3;
         if (decoded.empty() || decoded.channels() != channels || decoded.depth() != CvType.CV_8U) {
@@ -165,6 +154,25 @@ final class OpenCvDecoder {
             return null;
         }
         return finish(decoded, header.width(), header.height(), preprocess, convert);
+    }
+
+    /**
+     * OpenCV's own decoding, at {@code 1 / reduction} of the size (1, 2, 4 or 8) for a JPEG, to BGR or gray levels,
+     * EXIF orientation ignored; an empty image when OpenCV cannot decode the bytes.
+     */
+    static Mat imdecode(byte[] bytes, int reduction, boolean gray) {
+        int flags = Imgcodecs.IMREAD_IGNORE_ORIENTATION | switch (reduction) {
+            case 2 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_2 : Imgcodecs.IMREAD_REDUCED_COLOR_2;
+            case 4 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_4 : Imgcodecs.IMREAD_REDUCED_COLOR_4;
+            case 8 -> gray ? Imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 : Imgcodecs.IMREAD_REDUCED_COLOR_8;
+            default -> gray ? Imgcodecs.IMREAD_GRAYSCALE : Imgcodecs.IMREAD_COLOR;
+        };
+        MatOfByte encoded = new MatOfByte(bytes);
+        try {
+            return Imgcodecs.imdecode(encoded, flags);
+        } finally {
+            encoded.release();
+        }
     }
 
     /**
