@@ -80,6 +80,11 @@ final class TurboJpeg {
             FAILURE = failure;
             if (failure == null) {
                 LOG.info("Decoder: JPEG through the system's libjpeg-turbo ({})", jar);
+            } else if (System.getProperty(JAR_PROPERTY) != null && !"off".equalsIgnoreCase(jar)) {
+                // Asked for by name and not there: the user's setting is wrong, not just the machine without it.
+                LOG.warn("Decoder: {}={} does not load ({}); JPEGs decode with OpenCV's own libjpeg-turbo, without "
+                        + "SIMD. Point it at TurboJPEG's turbojpeg.jar, or leave it unset for {}", JAR_PROPERTY, jar,
+                        failure, DEFAULT_JAR);
             } else {
                 LOG.info("Decoder: JPEG through OpenCV's own libjpeg-turbo, built without SIMD; the system's is not "
                         + "used: {}", failure);
